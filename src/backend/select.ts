@@ -1,0 +1,134 @@
+/**
+ * Pick the fastest TensorFlow.js backend that loads on this machine:
+ * `tfjs-node-gpu` (CUDA) → `tfjs-node` (native TensorFlow) → `wasm` (XNNPACK, SIMD) → `cpu` (pure JS).
+ *
+ * The native packages are optional dependencies: their install step downloads a prebuilt TensorFlow
+ * library, which fails on machines without access to it, so each is tried with a dynamic import and
+ * skipped with a logged reason when it does not load. The choice can be forced with `--backend NAME`
+ * (passed here as `requested`) or the environment variable `NMT_BACKEND`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core's Node build registers no gradients; the umbrella package's Node build registers them all
+// (into the global registry that every copy of tfjs-core shares). Training needs them.
+import '@tensorflow/tfjs';
+import { installWasmKernelFixes } from './wasm-kernels.js';
+
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** How each candidate is loaded; the native packages register the backend named 'tensorflow'. */
+const LOADERS: Record<BackendName, { pkg: string; tfName: string }> = {
+  'tensorflow-gpu': { pkg: '@tensorflow/tfjs-node-gpu', tfName: 'tensorflow' },
+  tensorflow: { pkg: '@tensorflow/tfjs-node', tfName: 'tensorflow' },
+  wasm: { pkg: '@tensorflow/tfjs-backend-wasm', tfName: 'wasm' },
+  cpu: { pkg: '@tensorflow/tfjs-backend-cpu', tfName: 'cpu' },
+};
+
+export interface BackendChoice {
+  name: BackendName;
+  /** Why each faster candidate was skipped, for the log. */
+  skipped: { name: BackendName; reason: string }[];
+}
+
+export type Logger = (message: string) => void;
+
+let chosen: BackendChoice | undefined;
+
+/** Accepts the names users are likely to type: node, tfjs-node, gpu, … */
+export function parseBackendName(value: string): BackendName {
+  const v = value.trim().toLowerCase().replace(/^@tensorflow\//, '').replace(/^tfjs-/, '');
+  const aliases: Record<string, BackendName> = {
+    'node-gpu': 'tensorflow-gpu',
+    gpu: 'tensorflow-gpu',
+    'tensorflow-gpu': 'tensorflow-gpu',
+    node: 'tensorflow',
+    tensorflow: 'tensorflow',
+    wasm: 'wasm',
+    'backend-wasm': 'wasm',
+    cpu: 'cpu',
+    'backend-cpu': 'cpu',
+  };
+  const name = aliases[v];
+  if (!name) throw new Error(`Unknown backend "${value}": expected one of ${BACKENDS.join(', ')}`);
+  return name;
+}
+
+async function tryLoad(name: BackendName): Promise<void> {
+  const { pkg, tfName } = LOADERS[name];
+  await keepingProcessHandlers(async () => {
+    if (name !== 'cpu') await import(pkg);
+    const ok = await tf.setBackend(tfName);
+    if (!ok) throw new Error(`tf.setBackend('${tfName}') returned false`);
+    await tf.ready();
+  });
+  if (name === 'wasm') installWasmKernelFixes();
+  if (name === 'tensorflow-gpu') {
+    // tfjs-node-gpu falls back to the CPU build silently when CUDA is missing; check a GPU is visible.
+    const gpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
+    if (gpu === false) throw new Error('tfjs-node-gpu loaded but no CUDA device is in use');
+  }
+}
+
+/**
+ * Initialise TensorFlow.js once per process. `requested` (from a flag) wins over NMT_BACKEND, which wins
+ * over automatic selection. A requested backend that fails to load is an error, not a silent fallback.
+ */
+export async function initBackend(requested?: string, log: Logger = () => {}): Promise<BackendChoice> {
+  if (chosen) return chosen;
+  const forced = requested ?? process.env.NMT_BACKEND;
+  if (forced) {
+    const name = parseBackendName(forced);
+    try {
+      await tryLoad(name);
+    } catch (err) {
+      throw new Error(`Backend "${name}" was requested but failed to load: ${(err as Error).message}`);
+    }
+    chosen = { name, skipped: [] };
+    log(`backend: ${name} (requested)`);
+    return chosen;
+  }
+  const skipped: BackendChoice['skipped'] = [];
+  for (const name of BACKENDS) {
+    try {
+      await tryLoad(name);
+      chosen = { name, skipped };
+      const why = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+      log(`backend: ${name}${why ? ` (skipped ${why})` : ''}`);
+      return chosen;
+    } catch (err) {
+      skipped.push({ name, reason: firstLine((err as Error).message) });
+    }
+  }
+  throw new Error(`No TensorFlow.js backend loaded: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/**
+ * The Emscripten glue of tfjs-backend-wasm installs process-wide `uncaughtException` and
+ * `unhandledRejection` handlers that rethrow, which makes Node print the whole minified glue file
+ * instead of the error. Remove whatever handlers loading a backend adds so errors stay readable.
+ */
+async function keepingProcessHandlers(load: () => Promise<void>): Promise<void> {
+  const uncaught = new Set(process.listeners('uncaughtException'));
+  const unhandled = new Set(process.listeners('unhandledRejection'));
+  try {
+    await load();
+  } finally {
+    for (const l of process.listeners('uncaughtException')) {
+      if (!uncaught.has(l)) process.removeListener('uncaughtException', l);
+    }
+    for (const l of process.listeners('unhandledRejection')) {
+      if (!unhandled.has(l)) process.removeListener('unhandledRejection', l);
+    }
+  }
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n')[0];
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
+
+/** The backend chosen by initBackend, if any. */
+export function currentBackend(): BackendChoice | undefined {
+  return chosen;
+}

@@ -1,0 +1,91 @@
+/**
+ * Token-budget, length-bucketed batches.
+ *
+ * Sentences of similar length go together so that little padding is computed: examples are sorted by
+ * (source length, target length) inside large shuffled pools, cut into batches whose padded size stays
+ * within a token budget, and the batches are shuffled. Deterministic for a given Rng state.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from './rng.js';
+import { BOS_ID, EOS_ID, PAD_ID } from '../model/config.js';
+import type { TensorBatch } from '../model/seq2seq.js';
+
+/** A tokenized pair: ids without specials; </s> (and <s> for the decoder input) are added here. */
+export interface Example {
+  src: number[];
+  tgt: number[];
+}
+
+export interface BatchOptions {
+  /** Maximum of (batch size × longest target incl. </s>) and of the same for the source. */
+  tokenBudget: number;
+  /** Maximum sentences in a batch, whatever their length. */
+  maxSentences?: number;
+  /** How many examples are sorted together; larger = less padding, less randomness. */
+  poolSize?: number;
+}
+
+/** Group example indices into batches. */
+export function makeBatches(examples: Example[], opts: BatchOptions, rng: Rng): number[][] {
+  const poolSize = opts.poolSize ?? 100 * 64;
+  const maxSentences = opts.maxSentences ?? 256;
+  const order = rng.shuffle([...examples.keys()]);
+  const batches: number[][] = [];
+  for (let p = 0; p < order.length; p += poolSize) {
+    const pool = order.slice(p, p + poolSize);
+    pool.sort((a, b) => examples[a].src.length - examples[b].src.length || examples[a].tgt.length - examples[b].tgt.length);
+    let cur: number[] = [];
+    let maxSrc = 0;
+    let maxTgt = 0;
+    for (const i of pool) {
+      const s = examples[i].src.length + 1;
+      const t = examples[i].tgt.length + 1;
+      const ms = Math.max(maxSrc, s);
+      const mt = Math.max(maxTgt, t);
+      if (cur.length > 0 && ((cur.length + 1) * Math.max(ms, mt) > opts.tokenBudget || cur.length >= maxSentences)) {
+        batches.push(cur);
+        cur = [];
+        maxSrc = 0;
+        maxTgt = 0;
+      }
+      cur.push(i);
+      maxSrc = Math.max(maxSrc, s);
+      maxTgt = Math.max(maxTgt, t);
+    }
+    if (cur.length > 0) batches.push(cur);
+  }
+  return rng.shuffle(batches);
+}
+
+/** Right-pad id sequences into a [B, L] int32 tensor and a float mask. */
+export function padIds(seqs: number[][]): { ids: tf.Tensor2D; mask: tf.Tensor2D } {
+  const B = seqs.length;
+  const L = Math.max(1, ...seqs.map((s) => s.length));
+  const ids = new Int32Array(B * L).fill(PAD_ID);
+  const mask = new Float32Array(B * L);
+  seqs.forEach((s, b) => {
+    for (let j = 0; j < s.length; j++) {
+      ids[b * L + j] = s[j];
+      mask[b * L + j] = 1;
+    }
+  });
+  return { ids: tf.tensor2d(ids, [B, L], 'int32'), mask: tf.tensor2d(mask, [B, L], 'float32') };
+}
+
+/** Source gets </s> appended (the encoder sees the end); target in/out are shifted by one. */
+export function toTensorBatch(examples: Example[]): TensorBatch {
+  const src = padIds(examples.map((e) => [...e.src, EOS_ID]));
+  const tgtIn = padIds(examples.map((e) => [BOS_ID, ...e.tgt]));
+  const tgtOut = padIds(examples.map((e) => [...e.tgt, EOS_ID]));
+  tgtIn.mask.dispose();
+  return { srcIds: src.ids, srcMask: src.mask, tgtIn: tgtIn.ids, tgtOut: tgtOut.ids, tgtMask: tgtOut.mask };
+}
+
+export function disposeBatch(b: TensorBatch): void {
+  tf.dispose([b.srcIds, b.srcMask, b.tgtIn, b.tgtOut, b.tgtMask]);
+}
+
+/** Number of target tokens (incl. </s>) the loss is computed on. */
+export function targetTokens(examples: Example[]): number {
+  return examples.reduce((n, e) => n + e.tgt.length + 1, 0);
+}

@@ -1,0 +1,29 @@
+/**
+ * The model's hyper-parameters: one typed object, validated where it enters (file or flags).
+ * Names follow the equations in src/model/*.ts: E = embedding size, H = hidden size of each encoder
+ * direction and of the decoder, A = attention size, O = deep-output size.
+ */
+import { z } from 'zod';
+
+export const ModelConfigSchema = z
+  .object({
+    srcVocabSize: z.number().int().min(5),
+    tgtVocabSize: z.number().int().min(5),
+    embeddingSize: z.number().int().min(1).default(128),
+    encoderHiddenSize: z.number().int().min(1).default(256),
+    encoderLayers: z.number().int().min(1).max(8).default(1),
+    decoderHiddenSize: z.number().int().min(1).default(256),
+    attentionSize: z.number().int().min(1).default(256),
+    outputSize: z.number().int().min(1).default(256),
+    dropout: z.number().min(0).max(0.9).default(0.2),
+  })
+  .strict();
+
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+/** Special token ids shared by every tokenizer this project trains (see src/tokenizer/train.ts). */
+export const PAD_ID = 0;
+export const UNK_ID = 1;
+export const BOS_ID = 2;
+export const EOS_ID = 3;
+export const SPECIAL_TOKENS = ['<pad>', '<unk>', '<s>', '</s>'] as const;

@@ -1,0 +1,114 @@
+/**
+ * GRU decoder with Bahdanau attention and a deep output layer:
+ *   c_t   = attention(s_{t-1}, h)                         (src/model/attention.ts)
+ *   s_t   = GRU([y_{t-1}; c_t], s_{t-1})
+ *   o_t   = tanh(W_o [s_t; c_t; y_{t-1}] + b_o)           deep output
+ *   p(y_t | y_<t, x) = softmax(W_out o_t + b_out)
+ * The initial state comes from a bridge: s_0 = tanh(W_b [→h_last; ←h_first] + b_b).
+ *
+ * Speed: per step there is one matmul on s_{t-1} for both the attention term W s_{t-1} and the GRU's
+ * recurrent gates (their weights are concatenated), one on c_t, and the embedding part of the GRU input
+ * projection is done for all steps at once. The deep output and the vocabulary projection run once
+ * over all steps after the loop, as two large matmuls.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Params } from './params.js';
+import type { AttentionMemory, BahdanauAttention } from './attention.js';
+import { dropout, linear } from './ops.js';
+
+export interface DecoderStep {
+  state: tf.Tensor2D; // s_t [B, H]
+  context: tf.Tensor2D; // c_t [B, 2H]
+  weights: tf.Tensor2D; // a_t [B, S]
+}
+
+export interface RecurrentWeights {
+  w: tf.Tensor2D; // [H, A + 3H]
+  b: tf.Tensor1D; // [A + 3H]
+}
+
+export class AttentionGruDecoder {
+  private readonly wBridge: tf.Tensor2D;
+  private readonly bBridge: tf.Tensor1D;
+  private readonly wy: tf.Tensor2D; // [E, 3H] embedding part of the GRU input projection
+  private readonly wc: tf.Tensor2D; // [2Henc, 3H] context part of the GRU input projection
+  private readonly bx: tf.Tensor1D; // [3H]
+  private readonly ws: tf.Tensor2D; // [H, A + 3H]: attention W and GRU recurrent U side by side
+  private readonly bs: tf.Tensor1D; // [A + 3H]
+  private readonly wo: tf.Tensor2D; // [H + 2Henc + E, O]
+  private readonly bo: tf.Tensor1D;
+  readonly wOut: tf.Tensor2D; // [O, V]
+  readonly bOut: tf.Tensor1D;
+
+  constructor(
+    params: Params,
+    private readonly attention: BahdanauAttention,
+    embeddingSize: number,
+    encoderSize: number,
+    readonly hiddenSize: number,
+    outputSize: number,
+    vocabSize: number,
+    private readonly dropoutRate: number,
+  ) {
+    const H = hiddenSize;
+    this.wBridge = params.matrix('decoder.bridge.W', encoderSize, H) as tf.Tensor2D;
+    this.bBridge = params.bias('decoder.bridge.b', H) as tf.Tensor1D;
+    this.wy = params.matrix('decoder.gru.Wy', embeddingSize, 3 * H) as tf.Tensor2D;
+    this.wc = params.matrix('decoder.gru.Wc', encoderSize, 3 * H) as tf.Tensor2D;
+    this.bx = params.bias('decoder.gru.bx', 3 * H) as tf.Tensor1D;
+    this.ws = params.matrix('decoder.gru.Us', H, 3 * H) as tf.Tensor2D;
+    this.bs = params.bias('decoder.gru.bs', 3 * H) as tf.Tensor1D;
+    this.wo = params.matrix('decoder.output.W', H + encoderSize + embeddingSize, outputSize) as tf.Tensor2D;
+    this.bo = params.bias('decoder.output.b', outputSize) as tf.Tensor1D;
+    this.wOut = params.matrix('decoder.vocab.W', outputSize, vocabSize) as tf.Tensor2D;
+    this.bOut = params.bias('decoder.vocab.b', vocabSize) as tf.Tensor1D;
+  }
+
+  /** s_0 = tanh(W_b [→h_last; ←h_first] + b_b) */
+  initialState(encoderFinal: tf.Tensor2D): tf.Tensor2D {
+    return tf.tanh(linear(encoderFinal, this.wBridge, this.bBridge)) as tf.Tensor2D;
+  }
+
+  /** W_y y for every step at once: [B, T, E] → [B, T, 3H] (plus the input bias). */
+  projectEmbeddings(y: tf.Tensor): tf.Tensor {
+    return linear(y, this.wy, this.bx);
+  }
+
+  /**
+   * [W | U] and [b_W | b_U] side by side, so that each step needs one matmul on s_{t-1} for both the
+   * attention term W s_{t-1} and the GRU's recurrent gates U s_{t-1}. Build once per batch (inside the
+   * gradient tape, so both parts still receive gradients) and pass to every `step`.
+   */
+  recurrentWeights(): RecurrentWeights {
+    return {
+      w: tf.concat([this.attention.W, this.ws], 1) as tf.Tensor2D,
+      b: tf.concat([this.attention.bW, this.bs]) as tf.Tensor1D,
+    };
+  }
+
+  /**
+   * One decoder step.
+   * @param yProj W_y y_{t-1} + b_x, [B, 3H]
+   * @param s s_{t-1}, [B, H]
+   */
+  step(yProj: tf.Tensor2D, s: tf.Tensor2D, mem: AttentionMemory, rec: RecurrentWeights): DecoderStep {
+    const H = this.hiddenSize;
+    const A = this.attention.size;
+    const sProj = tf.add(tf.matMul(s, rec.w), rec.b);
+    const [ws, us] = tf.split(sProj, [A, 3 * H], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const { context, weights } = this.attention.attend(ws, mem);
+    const gx = tf.add(yProj, tf.matMul(context, this.wc)); // [B, 3H]: input part of the gates
+    const [gxRz, gxN] = tf.split(gx, [2 * H, H], 1);
+    const [usRz, usN] = tf.split(us, [2 * H, H], 1);
+    const [r, z] = tf.split(tf.sigmoid(tf.add(gxRz, usRz)), 2, 1);
+    const n = tf.tanh(tf.add(gxN, tf.mul(r, usN)));
+    const state = tf.add(n, tf.mul(z, tf.sub(s, n))) as tf.Tensor2D; // (1 - z) n + z s_{t-1}
+    return { state, context, weights };
+  }
+
+  /** Deep output and vocabulary logits for any number of steps: inputs [N, ·] → logits [N, V]. */
+  logits(states: tf.Tensor2D, contexts: tf.Tensor2D, yEmb: tf.Tensor2D, training: boolean, seed: number): tf.Tensor2D {
+    const o = tf.tanh(linear(tf.concat([states, contexts, yEmb], 1), this.wo, this.bo)) as tf.Tensor2D;
+    return linear(dropout(o, this.dropoutRate, training, seed), this.wOut, this.bOut) as tf.Tensor2D;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Bidirectional LSTM encoder:  h_t = f(x_t, h_{t-1})  run left→right and right→left, h_j = [→h_j; ←h_j].
+ *
+ * Speed: the input projections W x_t of all time steps are one matmul per direction (not one per step),
+ * and each step does one matmul h_{t-1} U for all four gates. Padding (right-padded batches) never leaks:
+ * where the source mask is 0 a direction keeps its previous state, so the backward direction starts
+ * from zeros at each sentence's real last token and the forward direction's final state is the state
+ * at its last real token, exactly as for the sentence alone.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Params } from './params.js';
+import { dropout, keepWhereMasked, linear } from './ops.js';
+
+export interface EncoderOutput {
+  /** h_j for every source position, [B, S, 2H]; zero at padding. */
+  states: tf.Tensor3D;
+  /** [→h_last; ←h_first] of the top layer, [B, 2H]: what the bridge to the decoder reads. */
+  final: tf.Tensor2D;
+}
+
+interface LstmWeights {
+  wx: tf.Tensor2D; // [In, 4H] input → gates (i, f, g, o)
+  wh: tf.Tensor2D; // [H, 4H] previous hidden → gates
+  b: tf.Tensor1D; // [4H]
+}
+
+export class BiLstmEncoder {
+  private readonly layers: { fwd: LstmWeights; bwd: LstmWeights }[] = [];
+
+  constructor(
+    params: Params,
+    inputSize: number,
+    readonly hiddenSize: number,
+    numLayers: number,
+    private readonly dropoutRate: number,
+  ) {
+    const H = hiddenSize;
+    // Forget-gate bias 1: the usual trick so that gradients flow through c early in training.
+    const gateBias = (i: number) => (i >= H && i < 2 * H ? 1 : 0);
+    for (let l = 0; l < numLayers; l++) {
+      const inSize = l === 0 ? inputSize : 2 * H;
+      const dir = (d: string): LstmWeights => ({
+        wx: params.matrix(`encoder.l${l}.${d}.Wx`, inSize, 4 * H) as tf.Tensor2D,
+        wh: params.matrix(`encoder.l${l}.${d}.Wh`, H, 4 * H) as tf.Tensor2D,
+        b: params.bias(`encoder.l${l}.${d}.b`, 4 * H, gateBias) as tf.Tensor1D,
+      });
+      this.layers.push({ fwd: dir('fwd'), bwd: dir('bwd') });
+    }
+  }
+
+  /**
+   * @param x embedded source, [B, S, E]
+   * @param mask 1 for tokens, 0 for padding, [B, S]
+   * @param seeds a dropout seed source (one call per dropout site)
+   */
+  forward(x: tf.Tensor3D, mask: tf.Tensor2D, training: boolean, seeds: () => number): EncoderOutput {
+    const [B, S] = mask.shape;
+    // Time-major from here on: per-step slices are then contiguous rows.
+    let input = tf.transpose(x, [1, 0, 2]) as tf.Tensor3D; // [S, B, In]
+    const m = tf.unstack(tf.reshape(tf.transpose(mask), [S, B, 1])); // S × [B, 1]
+    let fwdLast: tf.Tensor2D | undefined;
+    let bwdFirst: tf.Tensor2D | undefined;
+    for (let l = 0; l < this.layers.length; l++) {
+      const { fwd, bwd } = this.layers[l];
+      const fw = this.runDirection(input, m, fwd, false);
+      const bw = this.runDirection(input, m, bwd, true);
+      fwdLast = fw.last;
+      bwdFirst = bw.last;
+      input = tf.concat([tf.stack(fw.outputs), tf.stack(bw.outputs)], 2) as tf.Tensor3D; // [S, B, 2H]
+      if (l < this.layers.length - 1) input = dropout(input, this.dropoutRate, training, seeds());
+    }
+    const maskedTm = tf.mul(input, tf.stack(m)) as tf.Tensor3D; // zero at padding
+    const states = tf.transpose(maskedTm, [1, 0, 2]) as tf.Tensor3D; // [B, S, 2H]
+    const final = tf.concat([fwdLast as tf.Tensor2D, bwdFirst as tf.Tensor2D], 1) as tf.Tensor2D;
+    return { states, final };
+  }
+
+  /** One LSTM direction over time-major input; outputs are in source order. */
+  private runDirection(
+    input: tf.Tensor3D,
+    m: tf.Tensor[],
+    w: LstmWeights,
+    reverse: boolean,
+  ): { outputs: tf.Tensor2D[]; last: tf.Tensor2D } {
+    const [S, B] = input.shape;
+    const H = this.hiddenSize;
+    const xw = tf.unstack(linear(input, w.wx, w.b)) as tf.Tensor2D[]; // S × [B, 4H], all steps at once
+    let h = tf.zeros([B, H]) as tf.Tensor2D;
+    let c = tf.zeros([B, H]) as tf.Tensor2D;
+    const outputs: tf.Tensor2D[] = new Array(S);
+    for (let k = 0; k < S; k++) {
+      const t = reverse ? S - 1 - k : k;
+      const z = tf.add(xw[t], tf.matMul(h, w.wh)); // [B, 4H]
+      const [i, f, g, o] = tf.split(z, 4, 1);
+      const cNew = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+      const hNew = tf.mul(tf.sigmoid(o), tf.tanh(cNew));
+      c = keepWhereMasked(cNew, c, m[t]) as tf.Tensor2D;
+      h = keepWhereMasked(hNew, h, m[t]) as tf.Tensor2D;
+      outputs[t] = h;
+    }
+    return { outputs, last: h };
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The whole model: embeddings → BiLSTM encoder → bridge → GRU decoder with Bahdanau attention.
+ * Notation (Bahdanau et al., 2015): x source tokens, h_j encoder states, s_t decoder states,
+ * e_tj attention scores, a_tj attention weights, c_t contexts, y_t target tokens.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../data/rng.js';
+import { type ModelConfig, BOS_ID } from './config.js';
+import { Params } from './params.js';
+import { BiLstmEncoder } from './encoder.js';
+import { type AttentionMemory, BahdanauAttention } from './attention.js';
+import { AttentionGruDecoder, type RecurrentWeights } from './decoder.js';
+import { smoothedCrossEntropy } from './loss.js';
+import { dropout } from './ops.js';
+
+/** A batch as tensors. Source and target are right-padded with PAD_ID. */
+export interface TensorBatch {
+  srcIds: tf.Tensor2D; // [B, S] int32
+  srcMask: tf.Tensor2D; // [B, S] float32, 1 = token
+  tgtIn: tf.Tensor2D; // [B, T] int32: <s> y_1 … y_{n}
+  tgtOut: tf.Tensor2D; // [B, T] int32: y_1 … y_n </s>
+  tgtMask: tf.Tensor2D; // [B, T] float32
+}
+
+/** Everything a search needs about a batch of source sentences, computed once. */
+export interface EncodedSource {
+  memory: AttentionMemory;
+  initialState: tf.Tensor2D;
+  recurrent: RecurrentWeights;
+}
+
+export interface StepOutput {
+  logProbs: tf.Tensor2D; // [B, V]
+  state: tf.Tensor2D; // s_t
+  attention: tf.Tensor2D; // a_t [B, S]
+}
+
+/** A source of dropout seeds; training passes one drawn from the trainer's Rng for exact resume. */
+export type SeedSource = () => number;
+
+export class Seq2Seq {
+  readonly params: Params;
+  private readonly srcEmbedding: tf.Variable;
+  private readonly tgtEmbedding: tf.Variable;
+  readonly encoder: BiLstmEncoder;
+  readonly attention: BahdanauAttention;
+  readonly decoder: AttentionGruDecoder;
+
+  constructor(
+    readonly config: ModelConfig,
+    seed = 1,
+  ) {
+    const c = config;
+    this.params = new Params(new Rng(seed));
+    const encSize = 2 * c.encoderHiddenSize;
+    this.srcEmbedding = this.params.embedding('embedding.src', c.srcVocabSize, c.embeddingSize);
+    this.tgtEmbedding = this.params.embedding('embedding.tgt', c.tgtVocabSize, c.embeddingSize);
+    this.encoder = new BiLstmEncoder(this.params, c.embeddingSize, c.encoderHiddenSize, c.encoderLayers, c.dropout);
+    this.attention = new BahdanauAttention(this.params, encSize, c.decoderHiddenSize, c.attentionSize);
+    this.decoder = new AttentionGruDecoder(
+      this.params,
+      this.attention,
+      c.embeddingSize,
+      encSize,
+      c.decoderHiddenSize,
+      c.outputSize,
+      c.tgtVocabSize,
+      c.dropout,
+    );
+  }
+
+  /** Encode a batch: h_j, U h_j, the padding mask and s_0. */
+  encode(srcIds: tf.Tensor2D, srcMask: tf.Tensor2D, training = false, seeds: SeedSource = () => 0): EncodedSource {
+    const x = dropout(tf.gather(this.srcEmbedding, srcIds) as tf.Tensor3D, this.config.dropout, training, seeds());
+    const { states, final } = this.encoder.forward(x, srcMask, training, seeds);
+    const h = dropout(states, this.config.dropout, training, seeds());
+    return {
+      memory: this.attention.precompute(h, srcMask),
+      initialState: this.decoder.initialState(final),
+      recurrent: this.decoder.recurrentWeights(),
+    };
+  }
+
+  /**
+   * Teacher-forced decoding of a whole batch: logits for every target position and the attention of
+   * every step. The loop holds only the recurrence; the output layer runs once over all steps.
+   */
+  forceDecode(
+    batch: TensorBatch,
+    training = false,
+    seeds: SeedSource = () => 0,
+  ): { logits: tf.Tensor2D; attention: tf.Tensor3D } {
+    const [B, T] = batch.tgtIn.shape;
+    const enc = this.encode(batch.srcIds, batch.srcMask, training, seeds);
+    const yEmb = dropout(tf.gather(this.tgtEmbedding, batch.tgtIn) as tf.Tensor3D, this.config.dropout, training, seeds());
+    const yProj = tf.unstack(tf.transpose(this.decoder.projectEmbeddings(yEmb), [1, 0, 2])) as tf.Tensor2D[];
+    let s = enc.initialState;
+    const states: tf.Tensor2D[] = [];
+    const contexts: tf.Tensor2D[] = [];
+    const weights: tf.Tensor2D[] = [];
+    for (let t = 0; t < T; t++) {
+      const out = this.decoder.step(yProj[t], s, enc.memory, enc.recurrent);
+      s = out.state;
+      states.push(s);
+      contexts.push(out.context);
+      weights.push(out.weights);
+    }
+    // Batch-major rows (b, t) so that logits line up with tgtOut reshaped to [B*T].
+    const rows = (xs: tf.Tensor2D[]) => tf.reshape(tf.stack(xs, 1), [B * T, -1]) as tf.Tensor2D;
+    const logits = this.decoder.logits(
+      rows(states),
+      rows(contexts),
+      tf.reshape(yEmb, [B * T, -1]) as tf.Tensor2D,
+      training,
+      seeds(),
+    );
+    return { logits, attention: tf.stack(weights, 1) as tf.Tensor3D };
+  }
+
+  /** Mean (per target token) label-smoothed cross-entropy of a batch. */
+  loss(batch: TensorBatch, training: boolean, seeds: SeedSource, labelSmoothing: number): tf.Scalar {
+    const { logits } = this.forceDecode(batch, training, seeds);
+    const targets = tf.reshape(batch.tgtOut, [-1]) as tf.Tensor1D;
+    const mask = tf.reshape(batch.tgtMask, [-1]) as tf.Tensor1D;
+    const total = smoothedCrossEntropy(logits, targets, mask, labelSmoothing);
+    return tf.div(total, tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+  }
+
+  /** Embedding of the previous tokens and its GRU input projection, for search. */
+  private embedPrevious(prev: tf.Tensor1D): { yEmb: tf.Tensor2D; yProj: tf.Tensor2D } {
+    const yEmb = tf.gather(this.tgtEmbedding, prev) as tf.Tensor2D;
+    return { yEmb, yProj: this.decoder.projectEmbeddings(yEmb) as tf.Tensor2D };
+  }
+
+  /** One search step: p(y_t | y_{t-1}, s_{t-1}, h) as log-probabilities, the new state and a_t. */
+  decodeStep(prev: tf.Tensor1D, s: tf.Tensor2D, enc: EncodedSource): StepOutput {
+    const { yEmb, yProj } = this.embedPrevious(prev);
+    const out = this.decoder.step(yProj, s, enc.memory, enc.recurrent);
+    const logits = this.decoder.logits(out.state, out.context, yEmb, false, 0);
+    return { logProbs: tf.logSoftmax(logits) as tf.Tensor2D, state: out.state, attention: out.weights };
+  }
+
+  /** A batch of <s> tokens to start decoding. */
+  static bosTokens(batchSize: number): tf.Tensor1D {
+    return tf.fill([batchSize], BOS_ID, 'int32') as tf.Tensor1D;
+  }
+
+  parameterCount(): number {
+    return this.params.count();
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}
