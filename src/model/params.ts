@@ -7,8 +7,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../data/rng.js';
 
+/** TensorFlow.js variable names are global to the process; each Params gets its own scope. */
+let nextScope = 0;
+
 export class Params {
   private readonly vars = new Map<string, tf.Variable>();
+  private readonly scope = `model${nextScope++}`;
 
   constructor(private readonly rng: Rng) {}
 
@@ -61,7 +65,9 @@ export class Params {
     const size = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
     for (let i = 0; i < size; i++) values[i] = draw();
-    const v = tf.variable(tf.tensor(values, shape, 'float32'), true, name);
+    const init = tf.tensor(values, shape, 'float32');
+    const v = tf.variable(init, true, `${this.scope}/${name}`);
+    init.dispose();
     this.vars.set(name, v);
     return v;
   }

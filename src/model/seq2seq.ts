@@ -35,6 +35,10 @@ export interface StepOutput {
   attention: tf.Tensor2D; // a_t [B, S]
 }
 
+export function disposeEncoded(enc: EncodedSource): void {
+  tf.dispose([enc.memory.states, enc.memory.keys, enc.memory.maskBias, enc.initialState, enc.recurrent.w, enc.recurrent.b]);
+}
+
 /** A source of dropout seeds; training passes one drawn from the trainer's Rng for exact resume. */
 export type SeedSource = () => number;
 
@@ -79,6 +83,11 @@ export class Seq2Seq {
       initialState: this.decoder.initialState(final),
       recurrent: this.decoder.recurrentWeights(),
     };
+  }
+
+  /** `encode` for search: intermediate tensors are freed, the returned ones are kept (dispose with disposeEncoded). */
+  encodeForSearch(srcIds: tf.Tensor2D, srcMask: tf.Tensor2D): EncodedSource {
+    return tf.tidy(() => this.encode(srcIds, srcMask) as unknown as tf.TensorContainer) as unknown as EncodedSource;
   }
 
   /**

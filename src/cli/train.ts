@@ -1,0 +1,98 @@
+/**
+ * npm run train -- --corpus ../shared/corpora/tatoeba/eng-spa.tsv --src-lang eng --tgt-lang spa --out runs/eng-spa
+ * Flags override a JSON config file (--config); `--resume` continues from <out>/last.ckpt.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { initBackend } from '../backend/select.js';
+import { TrainConfigSchema, type TrainConfig } from '../train/config.js';
+import { Trainer, prepareData, readCheckpoint } from '../train/trainer.js';
+import { createLogger } from '../util/log.js';
+
+const num = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`not a number: ${v}`);
+  return n;
+};
+
+const program = new Command()
+  .name('train')
+  .description('Train a BiLSTM–attention–GRU translation model on a parallel corpus.')
+  .option('--config <file>', 'JSON file with any of the options below (flags win)')
+  .option('--corpus <spec>', 'a TSV file (source<TAB>target[<TAB>attribution]), "train.en,train.es" (Moses pair), or synthetic:dates')
+  .option('--reverse', 'swap the TSV columns (translate column 2 into column 1)')
+  .option('--src-lang <code>', 'source language code, for file names and the model card')
+  .option('--tgt-lang <code>', 'target language code')
+  .option('--out <dir>', 'run folder: checkpoints, metrics.jsonl, model/')
+  .option('--src-tokenizer <file>', 'use this tokenizer.json for the source instead of training one')
+  .option('--tgt-tokenizer <file>', 'use this tokenizer.json for the target instead of training one')
+  .option('--vocab-dir <dir>', 'where trained tokenizers are written (default <out>/vocab)')
+  .option('--src-vocab-size <n>', 'BPE vocabulary size of the source tokenizer', num)
+  .option('--tgt-vocab-size <n>', 'BPE vocabulary size of the target tokenizer', num)
+  .option('--embedding-size <n>', 'E: embedding size', num)
+  .option('--hidden-size <n>', 'H: LSTM (per direction) and GRU hidden size', num)
+  .option('--encoder-layers <n>', 'BiLSTM layers', num)
+  .option('--attention-size <n>', 'A: attention hidden size', num)
+  .option('--output-size <n>', 'O: deep output layer size', num)
+  .option('--dropout <p>', 'dropout probability', num)
+  .option('--label-smoothing <eps>', 'label smoothing ε', num)
+  .option('--token-budget <n>', 'max padded tokens per batch (batch size × longest sentence)', num)
+  .option('--max-sentences <n>', 'max sentences per batch', num)
+  .option('--learning-rate <lr>', 'Adam learning rate', num)
+  .option('--clip-norm <n>', 'global gradient-norm clipping', num)
+  .option('--lr-decay <f>', 'learning-rate factor on plateau', num)
+  .option('--lr-patience <n>', 'validations without improvement before decaying', num)
+  .option('--early-stop-patience <n>', 'validations without improvement before stopping', num)
+  .option('--valid-every <n>', 'steps between validations', num)
+  .option('--checkpoint-every <n>', 'steps between `last` checkpoints', num)
+  .option('--valid-size <n>', 'validation pairs held out', num)
+  .option('--test-size <n>', 'test pairs held out', num)
+  .option('--bleu-sentences <n>', 'validation pairs translated for BLEU', num)
+  .option('--max-chars <n>', 'drop pairs with a side longer than this', num)
+  .option('--max-steps <n>', 'stop after this many steps', num)
+  .option('--max-epochs <n>', 'stop after this many epochs', num)
+  .option('--max-minutes <n>', 'stop after this much training time', num)
+  .option('--seed <n>', 'random seed (data split, init, batches, dropout)', num)
+  .addOption(new Option('--save-dtype <dtype>', 'weights precision of the exported model').choices(['float32', 'float16']))
+  .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)')
+  .option('--resume', 'continue from <out>/last.ckpt')
+  .showHelpAfterError();
+
+async function main(): Promise<void> {
+  program.parse();
+  const opts = program.opts<Record<string, unknown>>();
+  const log = createLogger('train');
+  const fromFile = opts.config ? (JSON.parse(fs.readFileSync(String(opts.config), 'utf8')) as Record<string, unknown>) : {};
+  const { config: _c, backend, resume, ...flags } = opts;
+  const merged = { ...fromFile, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
+  if (resume && merged.out && fs.existsSync(path.join(String(merged.out), 'last.ckpt')) && !merged.corpus) {
+    Object.assign(merged, readCheckpoint(path.join(String(merged.out), 'last.ckpt')).header.config, merged);
+  }
+  const parsed = TrainConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`invalid option ${i.path.join('.') || '(config)'}: ${i.message}`);
+  }
+  const cfg: TrainConfig = parsed.data;
+  const choice = await initBackend(backend as string | undefined, (m) => log.info(m));
+  void choice;
+  const last = path.join(cfg.out, 'last.ckpt');
+  const ck = resume && fs.existsSync(last) ? readCheckpoint(last) : undefined;
+  const data = prepareData(cfg, log, ck ? { src: ck.header.srcTokenizerFile, tgt: ck.header.tgtTokenizerFile } : undefined);
+  const trainer = new Trainer(cfg, data, log);
+  log.info(`model: ${trainer.model.parameterCount().toLocaleString('en')} parameters ${JSON.stringify(trainer.model.config)}`);
+  if (ck) await trainer.restore(last);
+  else if (resume) log.warn(`--resume: no checkpoint at ${last}, starting from scratch`);
+  process.on('SIGINT', () => {
+    log.warn('Ctrl-C: saving a checkpoint after this step, then exiting (press again to abort without saving)');
+    trainer.requestStop();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  await trainer.run();
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`train: ${err.message}\n`);
+  process.exit(1);
+});

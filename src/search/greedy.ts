@@ -1,0 +1,82 @@
+/**
+ * Greedy decoding, batched over sentences: at each step take argmax_y p(y | y_<t, x).
+ * Returns tokens, their summed log-probability and, when asked, the attention row of every emitted token.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { EOS_ID } from '../model/config.js';
+import { Seq2Seq, disposeEncoded } from '../model/seq2seq.js';
+import { padIds } from '../data/batching.js';
+
+export interface Hypothesis {
+  /** Target ids, without </s>. */
+  tokens: number[];
+  /** Sum of log-probabilities of the tokens and of </s> (when it was produced). */
+  logProb: number;
+  /** Length-normalised score used to rank hypotheses (greedy: same as logProb). */
+  score: number;
+  /** a_tj for every emitted token (and </s>): [tokens + 1][source length incl. </s>]. */
+  attention?: number[][];
+}
+
+export interface SearchOptions {
+  /** Maximum output length as a multiple of the source length (plus `maxLenExtra`). */
+  maxLenRatio?: number;
+  maxLenExtra?: number;
+  /** Keep the attention rows (costs a copy per step). */
+  withAttention?: boolean;
+}
+
+export function maxOutputLength(srcLen: number, opts: SearchOptions): number {
+  return Math.ceil(srcLen * (opts.maxLenRatio ?? 2)) + (opts.maxLenExtra ?? 5);
+}
+
+/** @param src source ids per sentence, each ending in </s> */
+export function greedySearch(model: Seq2Seq, src: number[][], opts: SearchOptions = {}): Hypothesis[] {
+  const B = src.length;
+  const { ids, mask } = padIds(src);
+  const S = ids.shape[1];
+  const limits = src.map((s) => maxOutputLength(s.length, opts));
+  const maxT = Math.max(...limits);
+  const hyps: Hypothesis[] = src.map(() => ({ tokens: [], logProb: 0, score: 0, attention: opts.withAttention ? [] : undefined }));
+  const done = new Array<boolean>(B).fill(false);
+  const enc = model.encodeForSearch(ids, mask);
+  let state = enc.initialState;
+  let prev: tf.Tensor1D | undefined = Seq2Seq.bosTokens(B);
+  try {
+    for (let t = 0; t < maxT && done.includes(false); t++) {
+      const next = tf.tidy(() => {
+        const out = model.decodeStep(prev as tf.Tensor1D, state, enc);
+        const best = tf.argMax(out.logProbs, 1) as tf.Tensor1D;
+        const bestLogProb = tf.max(out.logProbs, 1);
+        return { state: out.state, best, bestLogProb, attention: opts.withAttention ? out.attention : undefined };
+      });
+      const best = next.best.dataSync() as Int32Array;
+      const lp = next.bestLogProb.dataSync() as Float32Array;
+      const att = next.attention ? (next.attention.dataSync() as Float32Array) : undefined;
+      for (let b = 0; b < B; b++) {
+        if (done[b]) continue;
+        const h = hyps[b];
+        h.logProb += lp[b];
+        if (att && h.attention) h.attention.push(Array.from(att.subarray(b * S, b * S + src[b].length)));
+        if (best[b] === EOS_ID) done[b] = true;
+        else {
+          h.tokens.push(best[b]);
+          if (h.tokens.length >= limits[b]) done[b] = true;
+        }
+      }
+      if (state !== enc.initialState) state.dispose();
+      prev?.dispose();
+      next.bestLogProb.dispose();
+      next.attention?.dispose();
+      state = next.state;
+      prev = next.best;
+    }
+  } finally {
+    if (state !== enc.initialState) state.dispose();
+    prev?.dispose();
+    tf.dispose([ids, mask]);
+    disposeEncoded(enc);
+  }
+  for (const h of hyps) h.score = h.logProb;
+  return hyps;
+}

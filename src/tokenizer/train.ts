@@ -1,0 +1,109 @@
+/**
+ * Train a BPE tokenizer and save it as a Hugging Face `tokenizer.json`.
+ *
+ * Training is done by Hugging Face's own `tokenizers` library (Rust, through its Node bindings). Those
+ * bindings (0.23) expose `Tokenizer.train(files)` but not the trainer's options, so the vocabulary
+ * size cannot be passed in; they train with the default target of 30,000 tokens. BPE is greedy, so the
+ * first k merges of a long run are exactly the merges a run stopped at k would learn: we keep the
+ * alphabet and the first (vocabSize − specials − alphabet) merges. That truncation is the only part done
+ * here by hand.
+ *
+ * Format choices, for loading with transformers.js (`@xenova/transformers` 2.x):
+ * - Metaspace pre-tokenization (SentencePiece style: spaces become "▁" and start words), so decoding is
+ *   lossless: decode(encode(s)) === s for any s made of characters seen in training.
+ * - `add_prefix_space: true` alongside `prepend_scheme: "always"`: transformers.js 2.x reads the former.
+ * - merges written as "a b" strings, the format transformers.js 2.x parses.
+ * - ids 0–3 are <pad>, <unk>, <s>, </s> in every tokenizer, as the model expects.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import tokenizers from 'tokenizers';
+import { SPECIAL_TOKENS } from '../model/config.js';
+import { writeFileAtomic } from '../util/atomic.js';
+
+export interface TrainTokenizerOptions {
+  /** Total vocabulary size, special tokens included. */
+  vocabSize: number;
+}
+
+interface TrainedBpeJson {
+  model: { vocab: Record<string, number>; merges: ([string, string] | string)[] };
+}
+
+/** Train on `sentences` (already normalized) and return the tokenizer.json object. */
+export function trainBpeTokenizer(sentences: readonly string[], opts: TrainTokenizerOptions): object {
+  if (sentences.length === 0) throw new Error('cannot train a tokenizer on zero sentences');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-tok-'));
+  try {
+    const corpus = path.join(dir, 'corpus.txt');
+    fs.writeFileSync(corpus, sentences.join('\n') + '\n');
+    const tok = new tokenizers.Tokenizer(tokenizers.BPE.init({}, [], { unkToken: '<unk>' }));
+    // Strip: the trainer reads lines with their newline, which would otherwise enter the alphabet.
+    tok.setNormalizer(tokenizers.sequenceNormalizer([tokenizers.nfcNormalizer(), tokenizers.stripNormalizer(true, true)]));
+    tok.setPreTokenizer(tokenizers.metaspacePreTokenizer());
+    tok.setDecoder(tokenizers.metaspaceDecoder());
+    tok.train([corpus]);
+    const saved = path.join(dir, 'trained.json');
+    tok.save(saved);
+    const trained = JSON.parse(fs.readFileSync(saved, 'utf8')) as TrainedBpeJson;
+    return truncatedTokenizerJson(trained, opts.vocabSize);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function truncatedTokenizerJson(trained: TrainedBpeJson, vocabSize: number): object {
+  const merges = trained.model.merges.map((m) => (typeof m === 'string' ? (m.split(' ') as [string, string]) : m));
+  const byId = Object.entries(trained.model.vocab).sort((a, b) => a[1] - b[1]);
+  // The trainer numbers the alphabet first, then one token per merge.
+  const alphabet = byId.slice(0, byId.length - merges.length).map(([t]) => t);
+  const room = vocabSize - SPECIAL_TOKENS.length - alphabet.length;
+  if (room < 0) {
+    throw new Error(
+      `vocabulary size ${vocabSize} is smaller than the ${alphabet.length} characters of the training text plus ${SPECIAL_TOKENS.length} special tokens`,
+    );
+  }
+  const kept = merges.slice(0, room);
+  const vocab: Record<string, number> = {};
+  for (const t of [...SPECIAL_TOKENS, ...alphabet, ...kept.map(([a, b]) => a + b)]) {
+    if (!(t in vocab)) vocab[t] = Object.keys(vocab).length;
+  }
+  const metaspace = { type: 'Metaspace', replacement: '▁', add_prefix_space: true, prepend_scheme: 'always', split: true };
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: SPECIAL_TOKENS.map((content, id) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
+    normalizer: { type: 'NFC' },
+    pre_tokenizer: metaspace,
+    post_processor: null,
+    decoder: metaspace,
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: false,
+      vocab,
+      merges: kept.map(([a, b]) => `${a} ${b}`),
+    },
+  };
+}
+
+/** Train and write to `file` atomically. */
+export function trainTokenizerFile(sentences: readonly string[], file: string, opts: TrainTokenizerOptions): void {
+  const json = trainBpeTokenizer(sentences, opts);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(file, JSON.stringify(json) + '\n');
+}

@@ -1,0 +1,95 @@
+/**
+ * Training checkpoints: one file holding model weights, optimizer state (Adam moments and step count),
+ * the training position (epoch, batch), the Rng state, the learning-rate schedule and the config, so
+ * that a resumed run continues exactly where the saved one stopped.
+ *
+ * Layout: "NMTCKPT1" | uint32 header length | header JSON | payload. The header carries a SHA-256 of the
+ * payload: a truncated or damaged file is refused with a message naming it. Written atomically.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { writeFileAtomic } from '../util/atomic.js';
+import type { WeightsManifest } from '../model/weights-io.js';
+import type { TrainConfig } from './config.js';
+
+const MAGIC = 'NMTCKPT1';
+
+export interface TrainState {
+  step: number;
+  epoch: number;
+  /** Index of the next batch to run within the epoch's batch order. */
+  batchInEpoch: number;
+  rngState: number;
+  learningRate: number;
+  bestBleu: number;
+  bestStep: number;
+  lastValidStep: number;
+  /** Validations since the last improvement (drives LR decay and early stopping). */
+  evalsWithoutImprovement: number;
+  evalsSinceDecay: number;
+  elapsedSeconds: number;
+  targetTokensSeen: number;
+}
+
+export interface CheckpointHeader {
+  format: typeof MAGIC;
+  config: TrainConfig;
+  state: TrainState;
+  srcTokenizerFile: string;
+  tgtTokenizerFile: string;
+  weights: WeightsManifest;
+  optimizer: WeightsManifest;
+  payloadSha256: string;
+}
+
+export interface Checkpoint {
+  header: CheckpointHeader;
+  weightBytes: Uint8Array;
+  optimizerBytes: Uint8Array;
+}
+
+export function writeCheckpoint(file: string, header: Omit<CheckpointHeader, 'format' | 'payloadSha256'>, weights: Uint8Array, optimizer: Uint8Array): void {
+  const payload = Buffer.concat([weights, optimizer]);
+  const full: CheckpointHeader = {
+    ...header,
+    format: MAGIC,
+    payloadSha256: crypto.createHash('sha256').update(payload).digest('hex'),
+  };
+  const json = Buffer.from(JSON.stringify(full), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length);
+  writeFileAtomic(file, Buffer.concat([Buffer.from(MAGIC, 'ascii'), len, json, payload]));
+}
+
+export function readCheckpoint(file: string): Checkpoint {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`cannot read checkpoint ${file}: ${(err as Error).message}`);
+  }
+  if (buf.length < 12 || buf.subarray(0, 8).toString('ascii') !== MAGIC) {
+    throw new Error(`${file}: not a checkpoint of this program (bad magic; truncated or another file)`);
+  }
+  const len = buf.readUInt32LE(8);
+  if (12 + len > buf.length) throw new Error(`${file}: truncated checkpoint (header runs past the end)`);
+  let header: CheckpointHeader;
+  try {
+    header = JSON.parse(buf.subarray(12, 12 + len).toString('utf8')) as CheckpointHeader;
+  } catch {
+    throw new Error(`${file}: corrupted checkpoint header`);
+  }
+  const payload = buf.subarray(12 + len);
+  const expected = header.weights.byteLength + header.optimizer.byteLength;
+  if (payload.length !== expected) {
+    throw new Error(`${file}: truncated checkpoint (payload ${payload.length} bytes, expected ${expected})`);
+  }
+  if (crypto.createHash('sha256').update(payload).digest('hex') !== header.payloadSha256) {
+    throw new Error(`${file}: corrupted checkpoint (checksum mismatch)`);
+  }
+  return {
+    header,
+    weightBytes: payload.subarray(0, header.weights.byteLength),
+    optimizerBytes: payload.subarray(header.weights.byteLength),
+  };
+}

@@ -1,0 +1,65 @@
+/** Validation: teacher-forced loss and greedy BLEU/chrF, with the same metric code as `npm run evaluate`. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Seq2Seq } from '../model/seq2seq.js';
+import { type Example, makeBatches, toTensorBatch, disposeBatch, targetTokens } from '../data/batching.js';
+import { Rng } from '../data/rng.js';
+import { greedySearch } from '../search/greedy.js';
+import { EOS_ID } from '../model/config.js';
+import type { SubwordTokenizer } from '../tokenizer/subword.js';
+import { corpusBleu, corpusChrf } from '../metrics/index.js';
+
+/** Mean per-token cross-entropy (no label smoothing) over examples. */
+export function validationLoss(model: Seq2Seq, examples: Example[], tokenBudget: number): number {
+  const batches = makeBatches(examples, { tokenBudget }, new Rng(0));
+  let total = 0;
+  let tokens = 0;
+  for (const idx of batches) {
+    const exs = idx.map((i) => examples[i]);
+    const batch = toTensorBatch(exs);
+    const n = targetTokens(exs);
+    const loss = tf.tidy(() => model.loss(batch, false, () => 0, 0));
+    total += loss.dataSync()[0] * n;
+    tokens += n;
+    loss.dispose();
+    disposeBatch(batch);
+  }
+  return total / Math.max(1, tokens);
+}
+
+/** Translate source id sequences greedily in length-sorted batches; returns detokenized strings. */
+export function greedyTranslateIds(model: Seq2Seq, srcIds: number[][], tgt: SubwordTokenizer, batchSize = 64): string[] {
+  const order = [...srcIds.keys()].sort((a, b) => srcIds[a].length - srcIds[b].length);
+  const out = new Array<string>(srcIds.length);
+  for (let i = 0; i < order.length; i += batchSize) {
+    const chunk = order.slice(i, i + batchSize);
+    const hyps = greedySearch(model, chunk.map((k) => [...srcIds[k], EOS_ID]));
+    chunk.forEach((k, j) => (out[k] = tgt.decode(hyps[j].tokens)));
+  }
+  return out;
+}
+
+export interface ValidationResult {
+  loss: number;
+  bleu: number;
+  chrf: number;
+  samples: { src: string; ref: string; hyp: string }[];
+}
+
+export function validate(
+  model: Seq2Seq,
+  valid: Example[],
+  validPairs: { src: string; tgt: string }[],
+  tgtTokenizer: SubwordTokenizer,
+  opts: { tokenBudget: number; bleuSentences: number },
+): ValidationResult {
+  const loss = validationLoss(model, valid, opts.tokenBudget);
+  const n = Math.min(opts.bleuSentences, valid.length);
+  const hyps = greedyTranslateIds(model, valid.slice(0, n).map((e) => e.src), tgtTokenizer);
+  const refs = validPairs.slice(0, n).map((p) => p.tgt);
+  return {
+    loss,
+    bleu: corpusBleu(hyps, refs).score,
+    chrf: corpusChrf(hyps, refs).score,
+    samples: [0, 1, 2].filter((i) => i < n).map((i) => ({ src: validPairs[i].src, ref: refs[i], hyp: hyps[i] })),
+  };
+}

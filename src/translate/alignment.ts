@@ -1,0 +1,90 @@
+/**
+ * From subword attention to word alignments.
+ *
+ * Words: a subword that starts with a word-boundary marker ("▁" for SentencePiece/Metaspace, "Ġ" for
+ * byte-level BPE) starts a new word; any other subword (including WordPiece "##" pieces) continues the
+ * current one. Special tokens such as </s> belong to no word.
+ *
+ * Aggregation, for target word i and source word j:
+ *   W[i][j] = mean over the subwords t of target word i of ( Σ over the subwords s of source word j of a_ts )
+ * Summing over a source word's pieces gives the attention mass that word received (a row of `a` is a
+ * distribution, so a word split into pieces is not penalised); averaging over a target word's pieces
+ * keeps each word row a (sub-)distribution. The mass on </s> is dropped, so rows may sum to less than 1.
+ * Pharaoh alignment: each target word is linked to its argmax source word, written "j-i" (source-target,
+ * 0-based), sorted, as fast_align and Moses expect.
+ */
+import type { Translation, TranslationHypothesis } from './translator.js';
+
+const SPECIAL = /^<\/?[a-z]+>$/;
+
+export interface WordSegmentation {
+  words: string[];
+  /** wordOf[k] = index of the word subword k belongs to, or -1 for special tokens. */
+  wordOf: number[];
+}
+
+export function segmentWords(subwords: readonly string[]): WordSegmentation {
+  const words: string[] = [];
+  const wordOf: number[] = [];
+  for (const piece of subwords) {
+    if (SPECIAL.test(piece)) {
+      wordOf.push(-1);
+      continue;
+    }
+    const startsWord = piece.startsWith('▁') || piece.startsWith('Ġ') || words.length === 0;
+    const text = piece.replace(/^[▁Ġ]/, '').replace(/^##/, '');
+    if (startsWord || (text === '' && piece !== '')) {
+      words.push(text);
+    } else {
+      words[words.length - 1] += text;
+    }
+    wordOf.push(words.length - 1);
+  }
+  return { words, wordOf };
+}
+
+export interface WordAlignment {
+  sourceWords: string[];
+  targetWords: string[];
+  /** matrix[i][j]: target word i, source word j */
+  matrix: number[][];
+  /** [sourceIndex, targetIndex] pairs */
+  links: [number, number][];
+}
+
+export function wordAlignment(sourceTokens: readonly string[], targetTokens: readonly string[], attention: readonly (readonly number[])[]): WordAlignment {
+  const src = segmentWords(sourceTokens);
+  const tgt = segmentWords(targetTokens);
+  const matrix = tgt.words.map(() => new Array<number>(src.words.length).fill(0));
+  const pieces = new Array<number>(tgt.words.length).fill(0);
+  targetTokens.forEach((_, t) => {
+    const i = tgt.wordOf[t];
+    const row = attention[t];
+    if (i < 0 || !row) return;
+    pieces[i]++;
+    row.forEach((a, s) => {
+      const j = src.wordOf[s];
+      if (j >= 0) matrix[i][j] += a;
+    });
+  });
+  matrix.forEach((row, i) => row.forEach((_, j) => (row[j] /= Math.max(1, pieces[i]))));
+  const links: [number, number][] = [];
+  matrix.forEach((row, i) => {
+    if (row.length === 0) return;
+    let best = 0;
+    for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
+    links.push([best, i]);
+  });
+  links.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return { sourceWords: src.words, targetWords: tgt.words, matrix, links };
+}
+
+export function pharaoh(links: readonly [number, number][]): string {
+  return links.map(([s, t]) => `${s}-${t}`).join(' ');
+}
+
+/** Pharaoh alignment of a translated hypothesis (needs tokens and attention). */
+export function pharaohAlignment(t: Translation, h: TranslationHypothesis): string {
+  if (!t.sourceTokens || !h.tokens || !h.attention) return '';
+  return pharaoh(wordAlignment(t.sourceTokens, h.tokens, h.attention).links);
+}

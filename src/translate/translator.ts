@@ -1,0 +1,101 @@
+/**
+ * The one way to translate: the CLI, the evaluator and the server all go through a Translator.
+ * It loads a model directory once, normalises input text the same way as training data, translates in
+ * length-sorted batches, and returns plain data (strings, numbers, arrays): no tensors leave this module.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { normalizeText } from '../data/readers.js';
+import { EOS_ID } from '../model/config.js';
+import { loadModelDir, type LoadedModel } from '../model/model-dir.js';
+import { greedySearch, type Hypothesis } from '../search/greedy.js';
+import { beamSearch } from '../search/beam.js';
+
+export interface TranslateOptions {
+  /** 1 = greedy. */
+  beam?: number;
+  /** How many hypotheses to return per sentence (≤ beam). */
+  nbest?: number;
+  /** GNMT length-penalty α for beam search. */
+  lengthPenalty?: number;
+  maxLenRatio?: number;
+  /** Include subword tokens and attention matrices. */
+  withAttention?: boolean;
+}
+
+export interface TranslationHypothesis {
+  text: string;
+  score: number;
+  logProb: number;
+  /** Target subwords (without </s>). */
+  tokens?: string[];
+  /** attention[i][j]: weight of source subword j when emitting target subword i (last row: </s>). */
+  attention?: number[][];
+}
+
+export interface Translation {
+  source: string;
+  /** Source subwords as the model saw them, ending with </s>. */
+  sourceTokens?: string[];
+  hypotheses: TranslationHypothesis[];
+}
+
+export class Translator {
+  private constructor(readonly loaded: LoadedModel) {}
+
+  /** Requires an initialised backend (see src/backend/select.ts). */
+  static load(dir: string): Translator {
+    return new Translator(loadModelDir(dir));
+  }
+
+  get config() {
+    return this.loaded.config;
+  }
+
+  parameterCount(): number {
+    return this.loaded.model.parameterCount();
+  }
+
+  translate(texts: readonly string[], opts: TranslateOptions = {}): Translation[] {
+    const beam = opts.beam ?? 1;
+    const nbest = Math.min(opts.nbest ?? 1, beam);
+    const { model, srcTokenizer, tgtTokenizer } = this.loaded;
+    const sources = texts.map((t) => normalizeText(t));
+    const ids = sources.map((s) => [...srcTokenizer.encode(s), EOS_ID]);
+    const results = new Array<Translation>(texts.length);
+    // Length-sorted batches: similar lengths waste less padding.
+    const order = [...ids.keys()].sort((a, b) => ids[a].length - ids[b].length);
+    const batchSize = beam > 1 ? Math.max(1, Math.floor(64 / beam)) : 64;
+    for (let i = 0; i < order.length; i += batchSize) {
+      const chunk = order.slice(i, i + batchSize);
+      const src = chunk.map((k) => ids[k]);
+      const searchOpts = { maxLenRatio: opts.maxLenRatio, withAttention: opts.withAttention };
+      const hyps: Hypothesis[][] =
+        beam > 1
+          ? beamSearch(model, src, { ...searchOpts, beamSize: beam, nbest, lengthPenalty: opts.lengthPenalty ?? 0.6 })
+          : greedySearch(model, src, searchOpts).map((h) => [h]);
+      chunk.forEach((k, j) => {
+        results[k] = {
+          source: sources[k],
+          sourceTokens: opts.withAttention ? [...srcTokenizer.tokens(ids[k].slice(0, -1)), '</s>'] : undefined,
+          hypotheses: hyps[j].slice(0, nbest).map((h) => ({
+            text: tgtTokenizer.decode(h.tokens),
+            score: h.score,
+            logProb: h.logProb,
+            tokens: opts.withAttention ? tgtTokenizer.tokens(h.tokens) : undefined,
+            attention: opts.withAttention ? h.attention : undefined,
+          })),
+        };
+      });
+    }
+    return results;
+  }
+
+  dispose(): void {
+    this.loaded.model.dispose();
+  }
+
+  /** Live tensors, for leak checks. */
+  static liveTensors(): number {
+    return tf.memory().numTensors;
+  }
+}

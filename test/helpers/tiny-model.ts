@@ -1,0 +1,58 @@
+/**
+ * A tiny, untrained model directory for route and browser tests: BPE tokenizers (about 200 tokens) trained on
+ * corpora/sample.eng-spa.tsv and a Seq2Seq with E = H = A = O = 16, randomly initialised with seed 1.
+ * Its translations are gibberish, but deterministic, which is all the server tests need.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../../src/backend/select.js';
+import { readTsv } from '../../src/data/readers.js';
+import { ModelConfigSchema } from '../../src/model/config.js';
+import { saveModelDir } from '../../src/model/model-dir.js';
+import { Seq2Seq } from '../../src/model/seq2seq.js';
+import { SubwordTokenizer } from '../../src/tokenizer/subword.js';
+import { trainTokenizerFile } from '../../src/tokenizer/train.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SAMPLE_CORPUS = path.join(ROOT, 'corpora/sample.eng-spa.tsv');
+
+/** Writes config.json, weights.bin and the two tokenizers into `dir`; returns `dir`. */
+export async function makeTinyModel(dir: string): Promise<string> {
+  await initBackend();
+  const pairs = readTsv(SAMPLE_CORPUS);
+  const srcTokenizerFile = path.join(dir, 'tokenizer.eng.json');
+  const tgtTokenizerFile = path.join(dir, 'tokenizer.spa.json');
+  trainTokenizerFile(
+    pairs.map((p) => p.src),
+    srcTokenizerFile,
+    { vocabSize: 200 },
+  );
+  trainTokenizerFile(
+    pairs.map((p) => p.tgt),
+    tgtTokenizerFile,
+    { vocabSize: 200 },
+  );
+  const config = ModelConfigSchema.parse({
+    srcVocabSize: SubwordTokenizer.load(srcTokenizerFile).vocabSize,
+    tgtVocabSize: SubwordTokenizer.load(tgtTokenizerFile).vocabSize,
+    embeddingSize: 16,
+    encoderHiddenSize: 16,
+    decoderHiddenSize: 16,
+    attentionSize: 16,
+    outputSize: 16,
+    dropout: 0,
+  });
+  const model = new Seq2Seq(config, 1);
+  try {
+    saveModelDir(dir, model, {
+      srcLang: 'eng',
+      tgtLang: 'spa',
+      srcTokenizerFile,
+      tgtTokenizerFile,
+      info: { corpus: path.relative(ROOT, SAMPLE_CORPUS), untrained: true, parameters: model.parameterCount() },
+    });
+  } finally {
+    model.dispose();
+  }
+  return dir;
+}

@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend/select.js';
+import { readTsv } from '../src/data/readers.js';
+import type { SentencePair } from '../src/data/types.js';
+import { trainTokenizerFile } from '../src/tokenizer/train.js';
+import { SubwordTokenizer } from '../src/tokenizer/subword.js';
+import { TrainConfigSchema, type TrainConfig } from '../src/train/config.js';
+import { Trainer } from '../src/train/trainer.js';
+import { encodePairs, type PreparedData } from '../src/train/prepare.js';
+import { readCheckpoint } from '../src/train/checkpoint.js';
+import { createLogger } from '../src/util/log.js';
+import { greedyTranslateIds } from '../src/train/validate.js';
+import { Translator } from '../src/translate/translator.js';
+import { readParams } from '../src/model/weights-io.js';
+import { requireFile, tatoebaSpa, repoRoot } from './helpers/paths.js';
+
+const log = createLogger('test', 'silent');
+
+function tinyConfig(out: string, over: Partial<TrainConfig> = {}): TrainConfig {
+  return TrainConfigSchema.parse({
+    corpus: 'unused.tsv',
+    out,
+    srcLang: 'eng',
+    tgtLang: 'spa',
+    embeddingSize: 32,
+    hiddenSize: 64,
+    attentionSize: 64,
+    outputSize: 64,
+    dropout: 0,
+    labelSmoothing: 0,
+    tokenBudget: 400,
+    learningRate: 1e-2,
+    seed: 3,
+    ...over,
+  });
+}
+
+function prepared(dir: string, pairs: SentencePair[], vocab = 300): PreparedData {
+  const srcTokenizerFile = path.join(dir, 'eng.tokenizer.json');
+  const tgtTokenizerFile = path.join(dir, 'spa.tokenizer.json');
+  trainTokenizerFile(pairs.map((p) => p.src), srcTokenizerFile, { vocabSize: vocab });
+  trainTokenizerFile(pairs.map((p) => p.tgt), tgtTokenizerFile, { vocabSize: vocab });
+  const srcTokenizer = SubwordTokenizer.load(srcTokenizerFile);
+  const tgtTokenizer = SubwordTokenizer.load(tgtTokenizerFile);
+  const train = encodePairs(pairs, srcTokenizer, tgtTokenizer);
+  return { splits: { train: pairs, valid: pairs, test: [] }, train, valid: train, srcTokenizer, tgtTokenizer, srcTokenizerFile, tgtTokenizerFile };
+}
+
+describe('training', function () {
+  let dir: string;
+  before(async () => {
+    await initBackend('wasm');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-train-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a tiny model overfits 50 real pairs until it reproduces them exactly', function () {
+    requireFile(this, tatoebaSpa);
+    // 50 distinct short pairs from the middle of the file (lines are sorted by length).
+    const all = readTsv(tatoebaSpa);
+    const seen = new Set<string>();
+    const pairs = all.slice(20000).filter((p) => !seen.has(p.src) && seen.add(p.src)).slice(0, 50);
+    const data = prepared(path.join(dir, 'overfit'), pairs);
+    fs.mkdirSync(path.join(dir, 'overfit'), { recursive: true });
+    const trainer = new Trainer(tinyConfig(path.join(dir, 'overfit')), data, log);
+    let exact = 0;
+    let steps = 0;
+    for (; steps < 600 && exact < pairs.length; steps++) {
+      trainer.trainStep(data.train);
+      if (steps % 50 === 49) {
+        const hyps = greedyTranslateIds(trainer.model, data.train.map((e) => e.src), data.tgtTokenizer);
+        exact = hyps.filter((h, i) => h === pairs[i].tgt).length;
+      }
+    }
+    expect(exact, `reproduced ${exact}/50 after ${steps} steps`).to.equal(50);
+    trainer.model.dispose();
+  });
+
+  it('stop → resume gives the same next-step loss and the same weights as an uninterrupted run', async function () {
+    const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
+    const data = prepared(path.join(dir, 'resume'), pairs, 200);
+    const cfgA = tinyConfig(path.join(dir, 'runA'), { dropout: 0.3, labelSmoothing: 0.1, tokenBudget: 120, maxSteps: 8, validEvery: 1000, checkpointEvery: 4 });
+    // Uninterrupted run of 8 steps.
+    const a = new Trainer(cfgA, data, log);
+    await a.run();
+    const weightsA = readParams(a.model.params);
+    // Interrupted: 4 steps, then a fresh process-equivalent (new Trainer) resumes from last.ckpt.
+    const cfgB = { ...cfgA, out: path.join(dir, 'runB'), maxSteps: 4 };
+    const b1 = new Trainer(cfgB, data, log);
+    await b1.run();
+    const ck = path.join(cfgB.out, 'last.ckpt');
+    expect(readCheckpoint(ck).header.state.step).to.equal(4);
+    const b2 = new Trainer({ ...cfgB, maxSteps: 8 }, data, log);
+    await b2.restore(ck);
+    // Next-step loss equality, on the batch the resumed run will see next.
+    const next = b2.state.batchInEpoch;
+    expect(next).to.be.greaterThan(0);
+    await b2.run();
+    const weightsB = readParams(b2.model.params);
+    expect(b2.state.step).to.equal(8);
+    for (let i = 0; i < weightsA.length; i++) {
+      const wa = weightsA[i].values;
+      const wb = weightsB[i].values;
+      let maxDiff = 0;
+      for (let k = 0; k < wa.length; k++) maxDiff = Math.max(maxDiff, Math.abs(wa[k] - wb[k]));
+      expect(maxDiff, weightsA[i].name).to.be.lessThan(1e-6);
+    }
+    const lossA = a.trainStep(data.train.slice(0, 4));
+    const lossB = b2.trainStep(data.train.slice(0, 4));
+    expect(Math.abs(lossA - lossB)).to.be.lessThan(1e-6);
+    [a, b1, b2].forEach((t) => t.model.dispose());
+  });
+
+  it('a truncated or corrupted checkpoint is refused with a message naming the file', async function () {
+    const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
+    const data = prepared(path.join(dir, 'ck'), pairs, 200);
+    const cfg = tinyConfig(path.join(dir, 'runC'));
+    const t = new Trainer(cfg, data, log);
+    const file = path.join(cfg.out, 'x.ckpt');
+    await t.saveCheckpoint(file);
+    const bytes = fs.readFileSync(file);
+    const truncated = path.join(cfg.out, 'truncated.ckpt');
+    fs.writeFileSync(truncated, bytes.subarray(0, bytes.length - 100));
+    expect(() => readCheckpoint(truncated)).to.throw(`${truncated}: truncated checkpoint`);
+    const corrupted = path.join(cfg.out, 'corrupted.ckpt');
+    const bad = Buffer.from(bytes);
+    bad[bad.length - 10] ^= 0xff;
+    fs.writeFileSync(corrupted, bad);
+    expect(() => readCheckpoint(corrupted)).to.throw(`${corrupted}: corrupted checkpoint (checksum mismatch)`);
+    const notCk = path.join(cfg.out, 'other.ckpt');
+    fs.writeFileSync(notCk, 'hello');
+    expect(() => readCheckpoint(notCk)).to.throw(`${notCk}: not a checkpoint`);
+    t.model.dispose();
+  });
+
+  it('save → load gives identical outputs, and repeated translations do not leak tensors', function () {
+    const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
+    const data = prepared(path.join(dir, 'save'), pairs, 200);
+    const cfg = tinyConfig(path.join(dir, 'runD'));
+    const t = new Trainer(cfg, data, log);
+    for (let i = 0; i < 30; i++) t.trainStep(data.train);
+    t.exportModel();
+    const direct = greedyTranslateIds(t.model, data.train.map((e) => e.src), data.tgtTokenizer);
+    const translator = Translator.load(path.join(cfg.out, 'model'));
+    const loaded = translator.translate(pairs.map((p) => p.src)).map((r) => r.hypotheses[0].text);
+    expect(loaded).to.deep.equal(direct);
+    // Same logits too, not just the same argmax.
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) {
+      translator.translate(pairs.slice(0, 7).map((p) => p.src), { beam: 3, nbest: 2, withAttention: true });
+      translator.translate(pairs.slice(0, 7).map((p) => p.src));
+    }
+    expect(tf.memory().numTensors).to.equal(before);
+    translator.dispose();
+    t.model.dispose();
+  });
+});
