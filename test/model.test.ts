@@ -112,9 +112,8 @@ describe('Seq2Seq model', () => {
 
   before(async () => {
     await initBackend('wasm');
-    await ensureWasmBackend();
     previousBackend = tf.getBackend();
-    expect(await tf.setBackend('wasm')).to.equal(true);
+    await ensureWasmBackend();
   });
 
   after(async () => {

@@ -35,6 +35,7 @@ function tinyConfig(out: string, over: Partial<TrainConfig> = {}): TrainConfig {
     tokenBudget: 400,
     learningRate: 1e-2,
     seed: 3,
+    workers: 1,
     ...over,
   });
 }
@@ -58,7 +59,7 @@ describe('training', function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('a tiny model overfits 50 real pairs until it reproduces them exactly', function () {
+  it('a tiny model overfits 50 real pairs until it reproduces them exactly', async function () {
     requireFile(this, tatoebaSpa);
     // 50 distinct short pairs from the middle of the file (lines are sorted by length).
     const all = readTsv(tatoebaSpa);
@@ -70,7 +71,7 @@ describe('training', function () {
     let exact = 0;
     let steps = 0;
     for (; steps < 600 && exact < pairs.length; steps++) {
-      trainer.trainStep(data.train);
+      await trainer.trainStep(data.train);
       if (steps % 50 === 49) {
         const hyps = greedyTranslateIds(trainer.model, data.train.map((e) => e.src), data.tgtTokenizer);
         exact = hyps.filter((h, i) => h === pairs[i].tgt).length;
@@ -83,7 +84,7 @@ describe('training', function () {
   it('stop → resume gives the same next-step loss and the same weights as an uninterrupted run', async function () {
     const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
     const data = prepared(path.join(dir, 'resume'), pairs, 200);
-    const cfgA = tinyConfig(path.join(dir, 'runA'), { dropout: 0.3, labelSmoothing: 0.1, tokenBudget: 120, maxSteps: 8, validEvery: 1000, checkpointEvery: 4 });
+    const cfgA = tinyConfig(path.join(dir, 'runA'), { dropout: 0.3, labelSmoothing: 0.1, tokenBudget: 120, maxSteps: 8, validEvery: 1000, checkpointEvery: 4, workers: 2 });
     // Uninterrupted run of 8 steps.
     const a = new Trainer(cfgA, data, log);
     await a.run();
@@ -109,10 +110,34 @@ describe('training', function () {
       for (let k = 0; k < wa.length; k++) maxDiff = Math.max(maxDiff, Math.abs(wa[k] - wb[k]));
       expect(maxDiff, weightsA[i].name).to.be.lessThan(1e-6);
     }
-    const lossA = a.trainStep(data.train.slice(0, 4));
-    const lossB = b2.trainStep(data.train.slice(0, 4));
+    const lossA = await a.trainStep(data.train.slice(0, 4), [0, 1, 2, 3]);
+    const lossB = await b2.trainStep(data.train.slice(0, 4), [0, 1, 2, 3]);
     expect(Math.abs(lossA - lossB)).to.be.lessThan(1e-6);
+    await a.stopEngine();
+    await b2.stopEngine();
     [a, b1, b2].forEach((t) => t.model.dispose());
+  });
+
+  it('a data-parallel step (2 worker threads) equals a single-thread step on the whole batch', async function () {
+    const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
+    const data = prepared(path.join(dir, 'par'), pairs, 200);
+    const single = new Trainer(tinyConfig(path.join(dir, 'runP1'), { workers: 1 }), data, log);
+    const parallel = new Trainer(tinyConfig(path.join(dir, 'runP2'), { workers: 2 }), data, log);
+    const ids = data.train.map((_, i) => i);
+    const l1 = await single.trainStep(data.train, ids);
+    const l2 = await parallel.trainStep(data.train, ids);
+    expect(l2).to.be.closeTo(l1, 1e-5);
+    await parallel.startEngine().then((e) => e.syncTo(parallel.model));
+    const w1 = readParams(single.model.params);
+    const w2 = readParams(parallel.model.params);
+    for (let i = 0; i < w1.length; i++) {
+      let maxDiff = 0;
+      for (let k = 0; k < w1[i].values.length; k++) maxDiff = Math.max(maxDiff, Math.abs(w1[i].values[k] - w2[i].values[k]));
+      expect(maxDiff, w1[i].name).to.be.lessThan(1e-5);
+    }
+    await parallel.stopEngine();
+    single.model.dispose();
+    parallel.model.dispose();
   });
 
   it('a truncated or corrupted checkpoint is refused with a message naming the file', async function () {
@@ -137,12 +162,13 @@ describe('training', function () {
     t.model.dispose();
   });
 
-  it('save → load gives identical outputs, and repeated translations do not leak tensors', function () {
+  it('save → load gives identical outputs, and repeated translations do not leak tensors', async function () {
     const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
     const data = prepared(path.join(dir, 'save'), pairs, 200);
     const cfg = tinyConfig(path.join(dir, 'runD'));
     const t = new Trainer(cfg, data, log);
-    for (let i = 0; i < 30; i++) t.trainStep(data.train);
+    for (let i = 0; i < 30; i++) await t.trainStep(data.train);
+    await t.stopEngine();
     t.exportModel();
     const direct = greedyTranslateIds(t.model, data.train.map((e) => e.src), data.tgtTokenizer);
     const translator = Translator.load(path.join(cfg.out, 'model'));

@@ -126,13 +126,16 @@ export class Seq2Seq {
     return { logits, attention: tf.stack(weights, 1) as tf.Tensor3D };
   }
 
-  /** Mean (per target token) label-smoothed cross-entropy of a batch. */
-  loss(batch: TensorBatch, training: boolean, seeds: SeedSource, labelSmoothing: number): tf.Scalar {
+  /**
+   * Label-smoothed cross-entropy of a batch, summed over target tokens and divided by `normalizer`
+   * (default: the batch's own token count, i.e. the mean per token).
+   */
+  loss(batch: TensorBatch, training: boolean, seeds: SeedSource, labelSmoothing: number, normalizer?: number): tf.Scalar {
     const { logits } = this.forceDecode(batch, training, seeds);
     const targets = tf.reshape(batch.tgtOut, [-1]) as tf.Tensor1D;
     const mask = tf.reshape(batch.tgtMask, [-1]) as tf.Tensor1D;
     const total = smoothedCrossEntropy(logits, targets, mask, labelSmoothing);
-    return tf.div(total, tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+    return tf.div(total, normalizer ?? tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
   }
 
   /** Embedding of the previous tokens and its GRU input projection, for search. */

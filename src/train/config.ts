@@ -44,6 +44,8 @@ export const TrainConfigSchema = z
     maxEpochs: z.number().int().min(1).default(100),
     maxMinutes: z.number().positive().optional(),
     seed: z.number().int().default(1),
+    /** Data-parallel worker threads; 0 = automatic (one per core on wasm/cpu, else 1). */
+    workers: z.number().int().min(0).max(16).default(0),
     saveDtype: z.enum(['float32', 'float16']).default('float32'),
   })
   .strict();

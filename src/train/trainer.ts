@@ -13,6 +13,9 @@ import { type Example, makeBatches, toTensorBatch, disposeBatch, targetTokens } 
 import { Seq2Seq } from '../model/seq2seq.js';
 import { ModelConfigSchema, type ModelConfig } from '../model/config.js';
 import { assignWeights, encodeWeights, readParams } from '../model/weights-io.js';
+import { LocalEngine, type NamedArray, type TrainingEngine } from './engine.js';
+import { ParallelEngine, defaultWorkers } from './parallel.js';
+import { currentBackend } from '../backend/select.js';
 import { saveModelDir } from '../model/model-dir.js';
 import type { TrainConfig } from './config.js';
 import { type TrainState, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -42,8 +45,7 @@ export function modelConfigFor(cfg: TrainConfig, srcVocab: number, tgtVocab: num
 
 export class Trainer {
   readonly model: Seq2Seq;
-  private readonly optimizer: tf.AdamOptimizer;
-  private readonly vars: tf.Variable[];
+  private engine?: TrainingEngine;
   private rng: Rng;
   state: TrainState;
   private stopRequested = false;
@@ -55,8 +57,6 @@ export class Trainer {
     private readonly log: Logger,
   ) {
     this.model = new Seq2Seq(modelConfigFor(cfg, data.srcTokenizer.vocabSize, data.tgtTokenizer.vocabSize), cfg.seed);
-    this.vars = this.model.params.entries().map(([, v]) => v);
-    this.optimizer = tf.train.adam(cfg.learningRate);
     this.rng = new Rng(cfg.seed * 7919 + 1);
     this.state = {
       step: 0,
@@ -91,25 +91,37 @@ export class Trainer {
     return makeBatches(this.data.train, { tokenBudget: this.cfg.tokenBudget, maxSentences: this.cfg.maxSentences }, new Rng(this.cfg.seed * 1_000_003 + epoch));
   }
 
-  /** One optimisation step on `examples`; returns the mean token loss. */
-  trainStep(examples: Example[]): number {
-    const batch = toTensorBatch(examples);
-    const seeds = () => this.rng.int(2 ** 31 - 1);
-    const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => this.model.loss(batch, true, seeds, this.cfg.labelSmoothing), this.vars);
-      const names = Object.keys(grads);
-      const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
-      const scale = tf.minimum(1, tf.div(this.cfg.clipNorm, tf.add(norm, 1e-6)));
-      const clipped: { name: string; tensor: tf.Tensor }[] = names.map((name) => ({ name, tensor: tf.mul(grads[name], scale) }));
-      const finite = tf.all(tf.isFinite(value)).dataSync()[0] === 1 && tf.all(tf.isFinite(norm)).dataSync()[0] === 1;
-      if (finite) this.optimizer.applyGradients(clipped);
-      return finite ? value : tf.scalar(NaN);
-    });
-    const value = loss.dataSync()[0];
-    loss.dispose();
-    disposeBatch(batch);
+  /** Start the engine: data-parallel worker threads, or this thread when one worker is asked for. */
+  async startEngine(): Promise<TrainingEngine> {
+    if (this.engine) return this.engine;
+    const backend = currentBackend()?.name ?? 'cpu';
+    const workers = this.cfg.workers > 0 ? this.cfg.workers : defaultWorkers(backend);
+    const settings = { labelSmoothing: this.cfg.labelSmoothing, clipNorm: this.cfg.clipNorm, learningRate: this.state.learningRate };
+    if (workers <= 1) {
+      this.engine = new LocalEngine(this.model, settings);
+    } else {
+      this.engine = await ParallelEngine.start({ workers, backend, model: this.model, seed: this.cfg.seed, settings, examples: this.data.train });
+      // Replicas start from the Trainer's weights (the same seed gives the same init; this also covers restores).
+      await this.engine.loadState(this.model, []);
+    }
+    this.log.info(`training engine: ${workers <= 1 ? 'this thread' : `${workers} data-parallel worker threads`} on ${backend}`);
+    return this.engine;
+  }
+
+  async stopEngine(): Promise<void> {
+    await this.engine?.dispose();
+    this.engine = undefined;
+  }
+
+  /** One optimisation step on `examples` (or training examples by index); returns the mean token loss. */
+  async trainStep(examples: Example[], indices?: number[]): Promise<number> {
+    const engine = await this.startEngine();
+    const stepSeed = this.rng.int(2 ** 31 - 1);
     this.state.rngState = this.rng.state;
-    return value;
+    if (engine instanceof ParallelEngine) {
+      return engine.step(indices ? this.data.train : examples, stepSeed, indices);
+    }
+    return engine.step(examples, stepSeed);
   }
 
   async run(): Promise<TrainResult> {
@@ -131,9 +143,10 @@ export class Trainer {
       const batches = this.epochBatches(this.state.epoch);
       bar?.start(batches.length, this.state.batchInEpoch, { epoch: this.state.epoch + 1, step: this.state.step, loss: '-', tps: '-' });
       while (this.state.batchInEpoch < batches.length) {
-        const examples = batches[this.state.batchInEpoch].map((i) => this.data.train[i]);
+        const indices = batches[this.state.batchInEpoch];
+        const examples = indices.map((i) => this.data.train[i]);
         const n = targetTokens(examples);
-        const loss = this.trainStep(examples);
+        const loss = await this.trainStep(examples, indices);
         this.state.batchInEpoch++;
         if (!Number.isFinite(loss)) {
           log.warn({ step: this.state.step + 1 }, 'non-finite loss or gradient: batch skipped, parameters unchanged');
@@ -192,6 +205,7 @@ export class Trainer {
       // Make sure the exported model is the best one seen, including a final validation.
       await this.validateAndSchedule(true);
     }
+    await this.stopEngine();
     log.info(`stopped: ${stoppedBecause}; best validation BLEU ${this.state.bestBleu.toFixed(2)} at step ${this.state.bestStep}; model in ${this.paths.modelDir}`);
     this.appendMetrics({ event: 'stop', step: this.state.step, reason: stoppedBecause, bestBleu: this.state.bestBleu, bestStep: this.state.bestStep, elapsedSeconds: this.state.elapsedSeconds });
     return { state: this.state, stoppedBecause, modelDir: this.paths.modelDir };
@@ -200,6 +214,7 @@ export class Trainer {
   /** Validate, keep the best, decay the learning rate on plateau; returns a reason to stop, if any. */
   private async validateAndSchedule(final = false): Promise<string | undefined> {
     const t0 = Date.now();
+    await this.engine?.syncTo(this.model);
     const r = validate(this.model, this.data.valid, this.data.splits.valid, this.data.tgtTokenizer, { tokenBudget: this.cfg.tokenBudget, bleuSentences: this.cfg.bleuSentences });
     const s = this.state;
     s.lastValidStep = s.step;
@@ -235,7 +250,7 @@ export class Trainer {
   }
 
   private setLearningRate(lr: number): void {
-    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+    this.engine?.setLearningRate(lr);
   }
 
   exportModel(): void {
@@ -258,36 +273,30 @@ export class Trainer {
   }
 
   async saveCheckpoint(file: string): Promise<void> {
+    const engine = await this.startEngine();
+    await engine.syncTo(this.model);
     const weights = encodeWeights(readParams(this.model.params), 'float32');
-    const named = await this.optimizer.getWeights();
-    const opt = encodeWeights(
-      named.map((w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(w.tensor.dataSync() as Float32Array) })),
-      'float32',
-    );
+    const opt = encodeWeights(await engine.optimizerState(), 'float32');
     writeCheckpoint(
       file,
       { config: this.cfg, state: { ...this.state }, srcTokenizerFile: this.data.srcTokenizerFile, tgtTokenizerFile: this.data.tgtTokenizerFile, weights: weights.manifest, optimizer: opt.manifest },
       weights.bytes,
       opt.bytes,
     );
-    // getWeights returns the iteration counter as a new tensor; moments are the optimizer's own.
-    const iter = named.find((w) => w.name === 'iter');
-    iter?.tensor.dispose();
   }
 
   /** Restore weights, optimizer and position from a checkpoint file. */
   async restore(file: string): Promise<void> {
     const ck = readCheckpoint(file);
     assignWeights(this.model.params, ck.header.weights, ck.weightBytes, file);
-    const m = ck.header.optimizer;
-    const tensors = m.tensors.map((t) => {
+    const optimizer: NamedArray[] = ck.header.optimizer.tensors.map((t) => {
       const n = t.shape.reduce((a, b) => a * b, 1);
       const values = new Float32Array(new Uint8Array(ck.optimizerBytes.subarray(t.offset, t.offset + n * 4)).buffer);
-      return { name: t.name, tensor: tf.tensor(values, t.shape, 'float32') };
+      return { name: t.name, shape: t.shape, values };
     });
-    await this.optimizer.setWeights(tensors);
-    tf.dispose(tensors.map((t) => t.tensor));
     this.state = { ...ck.header.state };
+    const engine = await this.startEngine();
+    await engine.loadState(this.model, optimizer);
     this.rng = Rng.fromState(this.state.rngState);
     this.setLearningRate(this.state.learningRate);
     this.log.info(`resumed from ${file}: step ${this.state.step}, epoch ${this.state.epoch + 1}, batch ${this.state.batchInEpoch}`);

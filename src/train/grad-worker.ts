@@ -1,0 +1,94 @@
+/** A data-parallel training worker: see parallel.ts for the protocol and why it keeps replicas identical. */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../backend/select.js';
+import { Seq2Seq } from '../model/seq2seq.js';
+import { readParams } from '../model/weights-io.js';
+import { clipScale, lossAndGrads, readOptimizer, seedSequence, setLr, writeOptimizer } from './engine.js';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './parallel.js';
+
+const init = (workerData as { init: WorkerInit }).init;
+const port = parentPort!;
+const reply = (r: WorkerReply) => port.postMessage(r);
+
+await initBackend(init.backend);
+const model = new Seq2Seq(init.modelConfig, init.seed);
+const entries = model.params.entries();
+const vars = entries.map(([, v]) => v);
+const offsets: number[] = [];
+let P = 0;
+for (const [, v] of entries) {
+  offsets.push(P);
+  P += v.size;
+}
+const optimizer = tf.train.adam(init.settings.learningRate);
+const slots = Array.from({ length: init.slots }, (_, i) => new Float32Array(init.grads, i * P * 4, P));
+const mine = slots[init.index];
+
+function computeGrads(indices: number[], normalizer: number, stepSeed: number): number {
+  const examples = indices.map((i) => init.examples[i]);
+  if (examples.length === 0) {
+    mine.fill(0);
+    return 0;
+  }
+  return tf.tidy(() => {
+    const { loss, grads } = lossAndGrads(model, vars, examples, normalizer, init.settings.labelSmoothing, seedSequence(stepSeed, init.index));
+    entries.forEach(([, v], k) => mine.set(grads[v.name].dataSync() as Float32Array, offsets[k]));
+    return loss.dataSync()[0];
+  });
+}
+
+function applySummed(learningRate: number): number {
+  // Every worker sums the slots in the same order, so all replicas apply bit-identical updates.
+  const sum = new Float32Array(P);
+  for (const s of slots) for (let i = 0; i < P; i++) sum[i] += s[i];
+  let sq = 0;
+  for (let i = 0; i < P; i++) sq += sum[i] * sum[i];
+  const norm = Math.sqrt(sq);
+  if (!Number.isFinite(norm)) return norm;
+  const scale = clipScale(norm, init.settings.clipNorm);
+  setLr(optimizer, learningRate);
+  tf.tidy(() => {
+    optimizer.applyGradients(
+      entries.map(([, v], k) => ({ name: v.name, tensor: tf.mul(tf.tensor(sum.subarray(offsets[k], offsets[k] + v.size), v.shape, 'float32'), scale) })),
+    );
+  });
+  return norm;
+}
+
+port.on('message', (msg: WorkerRequest) => {
+  void (async () => {
+    try {
+      switch (msg.type) {
+        case 'grads':
+          reply({ type: 'grads-done', loss: computeGrads(msg.indices, msg.normalizer, msg.stepSeed) });
+          break;
+        case 'apply':
+          reply({ type: 'applied', norm: msg.skip ? NaN : applySummed(msg.learningRate) });
+          break;
+        case 'get-weights':
+          reply({ type: 'weights', weights: readParams(model.params) });
+          break;
+        case 'get-optimizer':
+          reply({ type: 'optimizer', optimizer: await readOptimizer(optimizer) });
+          break;
+        case 'set-state': {
+          const byName = new Map(model.params.entries());
+          for (const w of msg.weights) {
+            const t = tf.tensor(w.values, w.shape, 'float32');
+            byName.get(w.name)!.assign(t);
+            t.dispose();
+          }
+          if (msg.optimizer.length > 0) await writeOptimizer(optimizer, msg.optimizer);
+          reply({ type: 'state-set' });
+          break;
+        }
+        case 'exit':
+          process.exit(0);
+      }
+    } catch (err) {
+      reply({ type: 'error', message: (err as Error).stack ?? String(err) });
+    }
+  })();
+});
+reply({ type: 'ready' });

@@ -1,0 +1,163 @@
+/**
+ * Data-parallel training on worker threads (the main thread only schedules).
+ *
+ * Why: the wasm backend runs single-threaded in Node (its thread pool needs cross-origin isolation that
+ * Node does not provide), so one training process uses one core. Each worker holds an identical model
+ * replica and its own Adam optimizer. Per step:
+ *   1. each worker computes the gradients of its share of the batch, with the loss divided by the token
+ *      count of the WHOLE batch, and writes them into its slot of a SharedArrayBuffer;
+ *   2. each worker sums all slots in the same order, clips by the global norm and applies the update.
+ * Both replicas apply bit-identical updates, so they stay identical without exchanging weights, and
+ * the result is the gradient of the full batch (up to float summation order).
+ */
+import os from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { Example } from '../data/batching.js';
+import { targetTokens } from '../data/batching.js';
+import type { ModelConfig } from '../model/config.js';
+import type { Seq2Seq } from '../model/seq2seq.js';
+import { readParams } from '../model/weights-io.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { startTsWorker } from '../util/ts-worker.js';
+import type { NamedArray, StepSettings, TrainingEngine } from './engine.js';
+
+export type WorkerRequest =
+  | { type: 'grads'; indices: number[]; normalizer: number; stepSeed: number }
+  | { type: 'apply'; skip: boolean; learningRate: number }
+  | { type: 'get-weights' }
+  | { type: 'get-optimizer' }
+  | { type: 'set-state'; weights: NamedArray[]; optimizer: NamedArray[] }
+  | { type: 'exit' };
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'grads-done'; loss: number }
+  | { type: 'applied'; norm: number }
+  | { type: 'weights'; weights: NamedArray[] }
+  | { type: 'optimizer'; optimizer: NamedArray[] }
+  | { type: 'state-set' }
+  | { type: 'error'; message: string };
+
+export interface WorkerInit {
+  index: number;
+  backend: string;
+  modelConfig: ModelConfig;
+  seed: number;
+  settings: StepSettings;
+  examples: Example[];
+  grads: SharedArrayBuffer;
+  slots: number;
+}
+
+/** Workers to use by default: one per core on single-threaded backends, else 1. */
+export function defaultWorkers(backend: string): number {
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  return backend === 'wasm' || backend === 'cpu' ? Math.max(1, Math.min(cores, 4)) : 1;
+}
+
+class WorkerHandle {
+  private waiting: ((r: WorkerReply) => void)[] = [];
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (r: WorkerReply) => {
+      const next = this.waiting.shift();
+      if (next) next(r);
+    });
+    worker.on('error', (err) => {
+      for (const w of this.waiting.splice(0)) w({ type: 'error', message: err.message });
+    });
+  }
+
+  request(msg: WorkerRequest): Promise<WorkerReply> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push((r) => (r.type === 'error' ? reject(new Error(`training worker: ${r.message}`)) : resolve(r)));
+      this.worker.postMessage(msg);
+    });
+  }
+
+  next(): Promise<WorkerReply> {
+    return new Promise((resolve, reject) => this.waiting.push((r) => (r.type === 'error' ? reject(new Error(`training worker: ${r.message}`)) : resolve(r))));
+  }
+}
+
+export class ParallelEngine implements TrainingEngine {
+  private constructor(
+    private readonly workers: WorkerHandle[],
+    private learningRate: number,
+  ) {}
+
+  static async start(opts: { workers: number; backend: string; model: Seq2Seq; seed: number; settings: StepSettings; examples: Example[] }): Promise<ParallelEngine> {
+    const P = opts.model.parameterCount();
+    const grads = new SharedArrayBuffer(P * 4 * opts.workers);
+    const handles = Array.from({ length: opts.workers }, (_, index) => {
+      const init: WorkerInit = { index, backend: opts.backend, modelConfig: opts.model.config, seed: opts.seed, settings: opts.settings, examples: opts.examples, grads, slots: opts.workers };
+      return new WorkerHandle(startTsWorker(new URL('./grad-worker.ts', import.meta.url), { init }));
+    });
+    await Promise.all(handles.map((h) => h.next()));
+    return new ParallelEngine(handles, opts.settings.learningRate);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  async step(examples: Example[], stepSeed: number, indices?: number[]): Promise<number> {
+    const ids = indices ?? examples.map((_, i) => i);
+    const normalizer = targetTokens(examples);
+    // Contiguous shares with about equal target tokens (examples in a bucketed batch have similar lengths).
+    const shares = splitByTokens(ids, examples, this.workers.length);
+    const parts = await Promise.all(
+      this.workers.map((w, i) => w.request({ type: 'grads', indices: shares[i], normalizer, stepSeed: stepSeed * 8 + i })),
+    );
+    const loss = parts.reduce((s, r) => s + (r.type === 'grads-done' ? r.loss : NaN), 0);
+    const replies = await Promise.all(this.workers.map((w) => w.request({ type: 'apply', skip: !Number.isFinite(loss), learningRate: this.learningRate })));
+    const norm = replies[0].type === 'applied' ? replies[0].norm : NaN;
+    return Number.isFinite(loss) && Number.isFinite(norm) ? loss : NaN;
+  }
+
+  setLearningRate(lr: number): void {
+    this.learningRate = lr;
+  }
+
+  async syncTo(model: Seq2Seq): Promise<void> {
+    const r = await this.workers[0].request({ type: 'get-weights' });
+    if (r.type !== 'weights') throw new Error('training worker did not send weights');
+    const byName = new Map(model.params.entries());
+    for (const w of r.weights) {
+      const v = byName.get(w.name);
+      if (!v) throw new Error(`training worker sent unknown parameter ${w.name}`);
+      const t = tf.tensor(w.values, w.shape, 'float32');
+      v.assign(t);
+      t.dispose();
+    }
+  }
+
+  async optimizerState(): Promise<NamedArray[]> {
+    const r = await this.workers[0].request({ type: 'get-optimizer' });
+    if (r.type !== 'optimizer') throw new Error('training worker did not send optimizer state');
+    return r.optimizer;
+  }
+
+  async loadState(model: Seq2Seq, optimizer: NamedArray[]): Promise<void> {
+    const weights = readParams(model.params);
+    await Promise.all(this.workers.map((w) => w.request({ type: 'set-state', weights, optimizer })));
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/** Split `ids` into `n` contiguous runs of about equal target-token counts. */
+export function splitByTokens(ids: number[], examples: Example[], n: number): number[][] {
+  const weights = ids.map((i) => examples[i].tgt.length + 1);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const out: number[][] = Array.from({ length: n }, () => []);
+  let acc = 0;
+  ids.forEach((id, k) => {
+    const part = Math.min(n - 1, Math.floor((acc + weights[k] / 2) / (total / n)));
+    out[part].push(id);
+    acc += weights[k];
+  });
+  return out;
+}
