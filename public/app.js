@@ -2,6 +2,7 @@
 // the form posts normally, the word/subword toggle is radio buttons + CSS, rows highlight with CSS.
 // This adds column highlighting and a readout for the heatmap, arrow-key navigation between cells,
 // a remembered word/subword choice, a character counter and a busy state on submit.
+/* global document, window */
 (function () {
   'use strict';
 
@@ -95,7 +96,7 @@
         if (radio.checked) window.localStorage.setItem(KEY, radio.value);
       });
     });
-  } catch (err) {
+  } catch {
     // Storage disabled: the toggle still works, it is just not remembered.
   }
 

@@ -43,12 +43,28 @@ function tinyConfig(out: string, over: Partial<TrainConfig> = {}): TrainConfig {
 function prepared(dir: string, pairs: SentencePair[], vocab = 300): PreparedData {
   const srcTokenizerFile = path.join(dir, 'eng.tokenizer.json');
   const tgtTokenizerFile = path.join(dir, 'spa.tokenizer.json');
-  trainTokenizerFile(pairs.map((p) => p.src), srcTokenizerFile, { vocabSize: vocab });
-  trainTokenizerFile(pairs.map((p) => p.tgt), tgtTokenizerFile, { vocabSize: vocab });
+  trainTokenizerFile(
+    pairs.map((p) => p.src),
+    srcTokenizerFile,
+    { vocabSize: vocab },
+  );
+  trainTokenizerFile(
+    pairs.map((p) => p.tgt),
+    tgtTokenizerFile,
+    { vocabSize: vocab },
+  );
   const srcTokenizer = SubwordTokenizer.load(srcTokenizerFile);
   const tgtTokenizer = SubwordTokenizer.load(tgtTokenizerFile);
   const train = encodePairs(pairs, srcTokenizer, tgtTokenizer);
-  return { splits: { train: pairs, valid: pairs, test: [] }, train, valid: train, srcTokenizer, tgtTokenizer, srcTokenizerFile, tgtTokenizerFile };
+  return {
+    splits: { train: pairs, valid: pairs, test: [] },
+    train,
+    valid: train,
+    srcTokenizer,
+    tgtTokenizer,
+    srcTokenizerFile,
+    tgtTokenizerFile,
+  };
 }
 
 describe('training', function () {
@@ -64,7 +80,10 @@ describe('training', function () {
     // 50 distinct short pairs from the middle of the file (lines are sorted by length).
     const all = readTsv(tatoebaSpa);
     const seen = new Set<string>();
-    const pairs = all.slice(20000).filter((p) => !seen.has(p.src) && seen.add(p.src)).slice(0, 50);
+    const pairs = all
+      .slice(20000)
+      .filter((p) => !seen.has(p.src) && seen.add(p.src))
+      .slice(0, 50);
     const data = prepared(path.join(dir, 'overfit'), pairs);
     fs.mkdirSync(path.join(dir, 'overfit'), { recursive: true });
     const trainer = new Trainer(tinyConfig(path.join(dir, 'overfit')), data, log);
@@ -73,7 +92,11 @@ describe('training', function () {
     for (; steps < 600 && exact < pairs.length; steps++) {
       await trainer.trainStep(data.train);
       if (steps % 50 === 49) {
-        const hyps = greedyTranslateIds(trainer.model, data.train.map((e) => e.src), data.tgtTokenizer);
+        const hyps = greedyTranslateIds(
+          trainer.model,
+          data.train.map((e) => e.src),
+          data.tgtTokenizer,
+        );
         exact = hyps.filter((h, i) => h === pairs[i].tgt).length;
       }
     }
@@ -84,7 +107,15 @@ describe('training', function () {
   it('stop → resume gives the same next-step loss and the same weights as an uninterrupted run', async function () {
     const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
     const data = prepared(path.join(dir, 'resume'), pairs, 200);
-    const cfgA = tinyConfig(path.join(dir, 'runA'), { dropout: 0.3, labelSmoothing: 0.1, tokenBudget: 120, maxSteps: 8, validEvery: 1000, checkpointEvery: 4, workers: 2 });
+    const cfgA = tinyConfig(path.join(dir, 'runA'), {
+      dropout: 0.3,
+      labelSmoothing: 0.1,
+      tokenBudget: 120,
+      maxSteps: 8,
+      validEvery: 1000,
+      checkpointEvery: 4,
+      workers: 2,
+    });
     // Uninterrupted run of 8 steps.
     const a = new Trainer(cfgA, data, log);
     await a.run();
@@ -132,7 +163,8 @@ describe('training', function () {
     const w2 = readParams(parallel.model.params);
     for (let i = 0; i < w1.length; i++) {
       let maxDiff = 0;
-      for (let k = 0; k < w1[i].values.length; k++) maxDiff = Math.max(maxDiff, Math.abs(w1[i].values[k] - w2[i].values[k]));
+      for (let k = 0; k < w1[i].values.length; k++)
+        maxDiff = Math.max(maxDiff, Math.abs(w1[i].values[k] - w2[i].values[k]));
       expect(maxDiff, w1[i].name).to.be.lessThan(1e-5);
     }
     await parallel.stopEngine();
@@ -155,7 +187,9 @@ describe('training', function () {
     const bad = Buffer.from(bytes);
     bad[bad.length - 10] ^= 0xff;
     fs.writeFileSync(corrupted, bad);
-    expect(() => readCheckpoint(corrupted)).to.throw(`${corrupted}: corrupted checkpoint (checksum mismatch)`);
+    expect(() => readCheckpoint(corrupted)).to.throw(
+      `${corrupted}: corrupted checkpoint (checksum mismatch)`,
+    );
     const notCk = path.join(cfg.out, 'other.ckpt');
     fs.writeFileSync(notCk, 'hello');
     expect(() => readCheckpoint(notCk)).to.throw(`${notCk}: not a checkpoint`);
@@ -170,14 +204,21 @@ describe('training', function () {
     for (let i = 0; i < 30; i++) await t.trainStep(data.train);
     await t.stopEngine();
     t.exportModel();
-    const direct = greedyTranslateIds(t.model, data.train.map((e) => e.src), data.tgtTokenizer);
+    const direct = greedyTranslateIds(
+      t.model,
+      data.train.map((e) => e.src),
+      data.tgtTokenizer,
+    );
     const translator = Translator.load(path.join(cfg.out, 'model'));
     const loaded = translator.translate(pairs.map((p) => p.src)).map((r) => r.hypotheses[0].text);
     expect(loaded).to.deep.equal(direct);
     // Same logits too, not just the same argmax.
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) {
-      translator.translate(pairs.slice(0, 7).map((p) => p.src), { beam: 3, nbest: 2, withAttention: true });
+      translator.translate(
+        pairs.slice(0, 7).map((p) => p.src),
+        { beam: 3, nbest: 2, withAttention: true },
+      );
       translator.translate(pairs.slice(0, 7).map((p) => p.src));
     }
     expect(tf.memory().numTensors).to.equal(before);

@@ -37,7 +37,11 @@ let chosen: BackendChoice | undefined;
 
 /** Accepts the names users are likely to type: node, tfjs-node, gpu, … */
 export function parseBackendName(value: string): BackendName {
-  const v = value.trim().toLowerCase().replace(/^@tensorflow\//, '').replace(/^tfjs-/, '');
+  const v = value
+    .trim()
+    .toLowerCase()
+    .replace(/^@tensorflow\//, '')
+    .replace(/^tfjs-/, '');
   const aliases: Record<string, BackendName> = {
     'node-gpu': 'tensorflow-gpu',
     gpu: 'tensorflow-gpu',
@@ -82,7 +86,9 @@ export async function initBackend(requested?: string, log: Logger = () => {}): P
     try {
       await tryLoad(name);
     } catch (err) {
-      throw new Error(`Backend "${name}" was requested but failed to load: ${(err as Error).message}`);
+      throw new Error(`Backend "${name}" was requested but failed to load: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     chosen = { name, skipped: [] };
     log(`backend: ${name} (requested)`);
@@ -100,7 +106,9 @@ export async function initBackend(requested?: string, log: Logger = () => {}): P
       skipped.push({ name, reason: firstLine((err as Error).message) });
     }
   }
-  throw new Error(`No TensorFlow.js backend loaded: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+  throw new Error(
+    `No TensorFlow.js backend loaded: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`,
+  );
 }
 
 /**

@@ -218,6 +218,10 @@ export function installWasmKernelFixes(): void {
   replaceKernel('Unpack', () => fastUnpack);
   replaceKernel('Sum', fastSumOf);
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
-    tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum });
+    tf.registerKernel({
+      kernelName: 'UnsortedSegmentSum',
+      backendName: 'wasm',
+      kernelFunc: unsortedSegmentSum,
+    });
   }
 }

@@ -30,9 +30,17 @@ const program = new Command()
   .option('--port <n>', 'TCP port (env PORT)', port, process.env.PORT ? port(process.env.PORT) : 3000)
   .option('--host <addr>', 'address to listen on (env HOST)', process.env.HOST ?? '0.0.0.0')
   .option('--workers <n>', 'translation worker threads, each with a copy of the model', positiveInt, 1)
-  .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)')
+  .option(
+    '--backend <name>',
+    'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
+  )
   .option('--max-chars <n>', 'characters per text', positiveInt, DEFAULT_LIMITS.maxChars)
-  .option('--rate-limit <n>', 'translation requests per minute per client (0 = off)', Number, DEFAULT_LIMITS.rateLimit.max)
+  .option(
+    '--rate-limit <n>',
+    'translation requests per minute per client (0 = off)',
+    Number,
+    DEFAULT_LIMITS.rateLimit.max,
+  )
   .option('--trust-proxy', 'trust X-Forwarded-For (when behind a reverse proxy)')
   .showHelpAfterError();
 

@@ -20,7 +20,10 @@ const program = new Command()
   .name('train')
   .description('Train a BiLSTM–attention–GRU translation model on a parallel corpus.')
   .option('--config <file>', 'JSON file with any of the options below (flags win)')
-  .option('--corpus <spec>', 'a TSV file (source<TAB>target[<TAB>attribution]), "train.en,train.es" (Moses pair), or synthetic:dates')
+  .option(
+    '--corpus <spec>',
+    'a TSV file (source<TAB>target[<TAB>attribution]), "train.en,train.es" (Moses pair), or synthetic:dates',
+  )
   .option('--reverse', 'swap the TSV columns (translate column 2 into column 1)')
   .option('--src-lang <code>', 'source language code, for file names and the model card')
   .option('--tgt-lang <code>', 'target language code')
@@ -55,8 +58,16 @@ const program = new Command()
   .option('--max-minutes <n>', 'stop after this much training time', num)
   .option('--workers <n>', 'data-parallel worker threads (0 = one per core on wasm/cpu)', num)
   .option('--seed <n>', 'random seed (data split, init, batches, dropout)', num)
-  .addOption(new Option('--save-dtype <dtype>', 'weights precision of the exported model').choices(['float32', 'float16']))
-  .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)')
+  .addOption(
+    new Option('--save-dtype <dtype>', 'weights precision of the exported model').choices([
+      'float32',
+      'float16',
+    ]),
+  )
+  .option(
+    '--backend <name>',
+    'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
+  )
   .option('--resume', 'continue from <out>/last.ckpt')
   .showHelpAfterError();
 
@@ -64,9 +75,14 @@ async function main(): Promise<void> {
   program.parse();
   const opts = program.opts<Record<string, unknown>>();
   const log = createLogger('train');
-  const fromFile = opts.config ? (JSON.parse(fs.readFileSync(String(opts.config), 'utf8')) as Record<string, unknown>) : {};
+  const fromFile = opts.config
+    ? (JSON.parse(fs.readFileSync(String(opts.config), 'utf8')) as Record<string, unknown>)
+    : {};
   const { config: _c, backend, resume, ...flags } = opts;
-  const merged = { ...fromFile, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
+  const merged = {
+    ...fromFile,
+    ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
+  };
   if (resume && merged.out && fs.existsSync(path.join(String(merged.out), 'last.ckpt')) && !merged.corpus) {
     Object.assign(merged, readCheckpoint(path.join(String(merged.out), 'last.ckpt')).header.config, merged);
   }
@@ -80,13 +96,21 @@ async function main(): Promise<void> {
   void choice;
   const last = path.join(cfg.out, 'last.ckpt');
   const ck = resume && fs.existsSync(last) ? readCheckpoint(last) : undefined;
-  const data = prepareData(cfg, log, ck ? { src: ck.header.srcTokenizerFile, tgt: ck.header.tgtTokenizerFile } : undefined);
+  const data = prepareData(
+    cfg,
+    log,
+    ck ? { src: ck.header.srcTokenizerFile, tgt: ck.header.tgtTokenizerFile } : undefined,
+  );
   const trainer = new Trainer(cfg, data, log);
-  log.info(`model: ${trainer.model.parameterCount().toLocaleString('en')} parameters ${JSON.stringify(trainer.model.config)}`);
+  log.info(
+    `model: ${trainer.model.parameterCount().toLocaleString('en')} parameters ${JSON.stringify(trainer.model.config)}`,
+  );
   if (ck) await trainer.restore(last);
   else if (resume) log.warn(`--resume: no checkpoint at ${last}, starting from scratch`);
   process.on('SIGINT', () => {
-    log.warn('Ctrl-C: saving a checkpoint after this step, then exiting (press again to abort without saving)');
+    log.warn(
+      'Ctrl-C: saving a checkpoint after this step, then exiting (press again to abort without saving)',
+    );
     trainer.requestStop();
     process.once('SIGINT', () => process.exit(130));
   });

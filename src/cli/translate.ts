@@ -25,12 +25,23 @@ const program = new Command()
   .option('--attention', 'after each translation, print the attention matrix as text')
   .option('--alignments', 'print word alignments (Pharaoh i-j) after a tab on each line')
   .option('--batch <n>', 'sentences translated together', int, 64)
-  .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)')
+  .option(
+    '--backend <name>',
+    'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
+  )
   .showHelpAfterError();
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{ model: string; beam: number; lengthPenalty: number; attention?: boolean; alignments?: boolean; batch: number; backend?: string }>();
+  const o = program.opts<{
+    model: string;
+    beam: number;
+    lengthPenalty: number;
+    attention?: boolean;
+    alignments?: boolean;
+    batch: number;
+    backend?: string;
+  }>();
   const log = createLogger('translate', process.env.NMT_LOG_LEVEL ?? 'warn');
   await initBackend(o.backend, (m) => log.info(m));
   const translator = Translator.load(o.model);
@@ -39,7 +50,11 @@ async function main(): Promise<void> {
   let pending: string[] = [];
   const flush = async () => {
     if (pending.length === 0) return;
-    const results = translator.translate(pending, { beam: o.beam, lengthPenalty: o.lengthPenalty, withAttention });
+    const results = translator.translate(pending, {
+      beam: o.beam,
+      lengthPenalty: o.lengthPenalty,
+      withAttention,
+    });
     let out = '';
     for (const r of results) {
       const best = r.hypotheses[0];

@@ -33,7 +33,10 @@ export function makeBatches(examples: Example[], opts: BatchOptions, rng: Rng): 
   const batches: number[][] = [];
   for (let p = 0; p < order.length; p += poolSize) {
     const pool = order.slice(p, p + poolSize);
-    pool.sort((a, b) => examples[a].src.length - examples[b].src.length || examples[a].tgt.length - examples[b].tgt.length);
+    pool.sort(
+      (a, b) =>
+        examples[a].src.length - examples[b].src.length || examples[a].tgt.length - examples[b].tgt.length,
+    );
     let cur: number[] = [];
     let maxSrc = 0;
     let maxTgt = 0;
@@ -42,7 +45,10 @@ export function makeBatches(examples: Example[], opts: BatchOptions, rng: Rng): 
       const t = examples[i].tgt.length + 1;
       const ms = Math.max(maxSrc, s);
       const mt = Math.max(maxTgt, t);
-      if (cur.length > 0 && ((cur.length + 1) * Math.max(ms, mt) > opts.tokenBudget || cur.length >= maxSentences)) {
+      if (
+        cur.length > 0 &&
+        ((cur.length + 1) * Math.max(ms, mt) > opts.tokenBudget || cur.length >= maxSentences)
+      ) {
         batches.push(cur);
         cur = [];
         maxSrc = 0;

@@ -26,7 +26,12 @@ export class BahdanauAttention {
   readonly bW: tf.Tensor1D; // [A]
   readonly v: tf.Tensor2D; // [A, 1]
 
-  constructor(params: Params, encoderSize: number, decoderSize: number, readonly size: number) {
+  constructor(
+    params: Params,
+    encoderSize: number,
+    decoderSize: number,
+    readonly size: number,
+  ) {
     this.U = params.matrix('attention.U', encoderSize, size) as tf.Tensor2D;
     this.W = params.matrix('attention.W', decoderSize, size) as tf.Tensor2D;
     this.bW = params.bias('attention.b', size) as tf.Tensor1D;

@@ -107,7 +107,13 @@ export class AttentionGruDecoder {
   }
 
   /** Deep output and vocabulary logits for any number of steps: inputs [N, ·] → logits [N, V]. */
-  logits(states: tf.Tensor2D, contexts: tf.Tensor2D, yEmb: tf.Tensor2D, training: boolean, seed: number): tf.Tensor2D {
+  logits(
+    states: tf.Tensor2D,
+    contexts: tf.Tensor2D,
+    yEmb: tf.Tensor2D,
+    training: boolean,
+    seed: number,
+  ): tf.Tensor2D {
     const o = tf.tanh(linear(tf.concat([states, contexts, yEmb], 1), this.wo, this.bo)) as tf.Tensor2D;
     return linear(dropout(o, this.dropoutRate, training, seed), this.wOut, this.bOut) as tf.Tensor2D;
   }

@@ -22,7 +22,13 @@ const ManifestSchema = z.object({
   dtype: z.enum(['float32', 'float16']),
   byteLength: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  tensors: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().nonnegative()), offset: z.number().int().nonnegative() })),
+  tensors: z.array(
+    z.object({
+      name: z.string(),
+      shape: z.array(z.number().int().nonnegative()),
+      offset: z.number().int().nonnegative(),
+    }),
+  ),
 });
 
 export const ModelDirConfigSchema = z.object({
@@ -82,7 +88,7 @@ export function readModelConfig(dir: string): ModelDirConfig {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read model config ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read model config ${file}: ${(err as Error).message}`, { cause: err });
   }
   const parsed = ModelDirConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -99,10 +105,14 @@ export function loadModelDir(dir: string): LoadedModel {
   const tgtTokenizer = SubwordTokenizer.load(path.resolve(dir, config.tokenizers.tgt));
   const cfgFile = path.join(dir, 'config.json');
   if (srcTokenizer.vocabSize !== config.model.srcVocabSize) {
-    throw new Error(`${srcTokenizer.file} has ${srcTokenizer.vocabSize} tokens but ${cfgFile} says srcVocabSize ${config.model.srcVocabSize}`);
+    throw new Error(
+      `${srcTokenizer.file} has ${srcTokenizer.vocabSize} tokens but ${cfgFile} says srcVocabSize ${config.model.srcVocabSize}`,
+    );
   }
   if (tgtTokenizer.vocabSize !== config.model.tgtVocabSize) {
-    throw new Error(`${tgtTokenizer.file} has ${tgtTokenizer.vocabSize} tokens but ${cfgFile} says tgtVocabSize ${config.model.tgtVocabSize}`);
+    throw new Error(
+      `${tgtTokenizer.file} has ${tgtTokenizer.vocabSize} tokens but ${cfgFile} says tgtVocabSize ${config.model.tgtVocabSize}`,
+    );
   }
   const model = new Seq2Seq(config.model);
   const weightsFile = path.join(dir, config.weights.file);

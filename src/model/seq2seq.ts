@@ -36,7 +36,14 @@ export interface StepOutput {
 }
 
 export function disposeEncoded(enc: EncodedSource): void {
-  tf.dispose([enc.memory.states, enc.memory.keys, enc.memory.maskBias, enc.initialState, enc.recurrent.w, enc.recurrent.b]);
+  tf.dispose([
+    enc.memory.states,
+    enc.memory.keys,
+    enc.memory.maskBias,
+    enc.initialState,
+    enc.recurrent.w,
+    enc.recurrent.b,
+  ]);
 }
 
 /** A source of dropout seeds; training passes one drawn from the trainer's Rng for exact resume. */
@@ -59,7 +66,13 @@ export class Seq2Seq {
     const encSize = 2 * c.encoderHiddenSize;
     this.srcEmbedding = this.params.embedding('embedding.src', c.srcVocabSize, c.embeddingSize);
     this.tgtEmbedding = this.params.embedding('embedding.tgt', c.tgtVocabSize, c.embeddingSize);
-    this.encoder = new BiLstmEncoder(this.params, c.embeddingSize, c.encoderHiddenSize, c.encoderLayers, c.dropout);
+    this.encoder = new BiLstmEncoder(
+      this.params,
+      c.embeddingSize,
+      c.encoderHiddenSize,
+      c.encoderLayers,
+      c.dropout,
+    );
     this.attention = new BahdanauAttention(this.params, encSize, c.decoderHiddenSize, c.attentionSize);
     this.decoder = new AttentionGruDecoder(
       this.params,
@@ -74,8 +87,18 @@ export class Seq2Seq {
   }
 
   /** Encode a batch: h_j, U h_j, the padding mask and s_0. */
-  encode(srcIds: tf.Tensor2D, srcMask: tf.Tensor2D, training = false, seeds: SeedSource = () => 0): EncodedSource {
-    const x = dropout(tf.gather(this.srcEmbedding, srcIds) as tf.Tensor3D, this.config.dropout, training, seeds());
+  encode(
+    srcIds: tf.Tensor2D,
+    srcMask: tf.Tensor2D,
+    training = false,
+    seeds: SeedSource = () => 0,
+  ): EncodedSource {
+    const x = dropout(
+      tf.gather(this.srcEmbedding, srcIds) as tf.Tensor3D,
+      this.config.dropout,
+      training,
+      seeds(),
+    );
     const { states, final } = this.encoder.forward(x, srcMask, training, seeds);
     const h = dropout(states, this.config.dropout, training, seeds());
     return {
@@ -87,7 +110,9 @@ export class Seq2Seq {
 
   /** `encode` for search: intermediate tensors are freed, the returned ones are kept (dispose with disposeEncoded). */
   encodeForSearch(srcIds: tf.Tensor2D, srcMask: tf.Tensor2D): EncodedSource {
-    return tf.tidy(() => this.encode(srcIds, srcMask) as unknown as tf.TensorContainer) as unknown as EncodedSource;
+    return tf.tidy(
+      () => this.encode(srcIds, srcMask) as unknown as tf.TensorContainer,
+    ) as unknown as EncodedSource;
   }
 
   /**
@@ -101,7 +126,12 @@ export class Seq2Seq {
   ): { logits: tf.Tensor2D; attention: tf.Tensor3D } {
     const [B, T] = batch.tgtIn.shape;
     const enc = this.encode(batch.srcIds, batch.srcMask, training, seeds);
-    const yEmb = dropout(tf.gather(this.tgtEmbedding, batch.tgtIn) as tf.Tensor3D, this.config.dropout, training, seeds());
+    const yEmb = dropout(
+      tf.gather(this.tgtEmbedding, batch.tgtIn) as tf.Tensor3D,
+      this.config.dropout,
+      training,
+      seeds(),
+    );
     const yProj = tf.unstack(tf.transpose(this.decoder.projectEmbeddings(yEmb), [1, 0, 2])) as tf.Tensor2D[];
     let s = enc.initialState;
     const states: tf.Tensor2D[] = [];
@@ -130,7 +160,13 @@ export class Seq2Seq {
    * Label-smoothed cross-entropy of a batch, summed over target tokens and divided by `normalizer`
    * (default: the batch's own token count, i.e. the mean per token).
    */
-  loss(batch: TensorBatch, training: boolean, seeds: SeedSource, labelSmoothing: number, normalizer?: number): tf.Scalar {
+  loss(
+    batch: TensorBatch,
+    training: boolean,
+    seeds: SeedSource,
+    labelSmoothing: number,
+    normalizer?: number,
+  ): tf.Scalar {
     const { logits } = this.forceDecode(batch, training, seeds);
     const targets = tf.reshape(batch.tgtOut, [-1]) as tf.Tensor1D;
     const mask = tf.reshape(batch.tgtMask, [-1]) as tf.Tensor1D;

@@ -48,16 +48,26 @@ export function encodeWeights(
 
 /** Current values of all parameters. */
 export function readParams(params: Params): { name: string; shape: number[]; values: Float32Array }[] {
-  return params.entries().map(([name, v]) => ({ name, shape: v.shape, values: v.dataSync() as Float32Array }));
+  return params
+    .entries()
+    .map(([name, v]) => ({ name, shape: v.shape, values: v.dataSync() as Float32Array }));
 }
 
 /** Decode `bytes` (read from `file`) and assign to `params`, checking names, shapes and checksum. */
-export function assignWeights(params: Params, manifest: WeightsManifest, bytes: Uint8Array, file: string): void {
+export function assignWeights(
+  params: Params,
+  manifest: WeightsManifest,
+  bytes: Uint8Array,
+  file: string,
+): void {
   if (bytes.byteLength !== manifest.byteLength) {
-    throw new Error(`${file}: expected ${manifest.byteLength} bytes, found ${bytes.byteLength} (truncated or wrong file)`);
+    throw new Error(
+      `${file}: expected ${manifest.byteLength} bytes, found ${bytes.byteLength} (truncated or wrong file)`,
+    );
   }
   const sha = crypto.createHash('sha256').update(bytes).digest('hex');
-  if (sha !== manifest.sha256) throw new Error(`${file}: checksum mismatch (file is corrupted or does not match its manifest)`);
+  if (sha !== manifest.sha256)
+    throw new Error(`${file}: checksum mismatch (file is corrupted or does not match its manifest)`);
   const expected = new Map(params.entries());
   const seen = new Set<string>();
   const size = BYTES[manifest.dtype];
@@ -66,27 +76,36 @@ export function assignWeights(params: Params, manifest: WeightsManifest, bytes: 
     const v = expected.get(t.name);
     if (!v) throw new Error(`${file}: tensor "${t.name}" is not a parameter of this model configuration`);
     if (v.shape.join('x') !== t.shape.join('x')) {
-      throw new Error(`${file}: tensor "${t.name}" has shape [${t.shape}] but the configuration needs [${v.shape}]`);
+      throw new Error(
+        `${file}: tensor "${t.name}" has shape [${t.shape}] but the configuration needs [${v.shape}]`,
+      );
     }
     const n = v.size;
-    if (t.offset + n * size > bytes.byteLength) throw new Error(`${file}: tensor "${t.name}" runs past the end of the file`);
+    if (t.offset + n * size > bytes.byteLength)
+      throw new Error(`${file}: tensor "${t.name}" runs past the end of the file`);
     // Copy out to an aligned buffer: offsets of float16 data are only 2-byte aligned.
     // (new Uint8Array(view) copies; Buffer#slice would share the pooled ArrayBuffer.)
     const raw = new Uint8Array(bytes.subarray(t.offset, t.offset + n * size));
-    const values = manifest.dtype === 'float32' ? new Float32Array(raw.buffer) : Float32Array.from(new Float16Array(raw.buffer));
+    const values =
+      manifest.dtype === 'float32'
+        ? new Float32Array(raw.buffer)
+        : Float32Array.from(new Float16Array(raw.buffer));
     const value = tf.tensor(values, v.shape, 'float32');
     v.assign(value);
     value.dispose();
     seen.add(t.name);
   }
   const missing = [...expected.keys()].filter((n) => !seen.has(n));
-  if (missing.length > 0) throw new Error(`${file}: missing tensors ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+  if (missing.length > 0)
+    throw new Error(
+      `${file}: missing tensors ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+    );
 }
 
 export function readBytes(file: string): Uint8Array {
   try {
     return fs.readFileSync(file);
   } catch (err) {
-    throw new Error(`cannot read weights ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read weights ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -68,7 +68,11 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
   tf.dispose([ids, mask]);
 
   // alive[b][k]; beams beyond the first start dead (score −∞) so the first step has no duplicates.
-  let alive: (Alive | null)[][] = src.map(() => Array.from({ length: K }, (_, k) => (k === 0 ? { tokens: [], logProb: 0, attention: opts.withAttention ? [] : undefined } : null)));
+  let alive: (Alive | null)[][] = src.map(() =>
+    Array.from({ length: K }, (_, k) =>
+      k === 0 ? { tokens: [], logProb: 0, attention: opts.withAttention ? [] : undefined } : null,
+    ),
+  );
   const finished: Hypothesis[][] = src.map(() => []);
   const done = new Array<boolean>(B).fill(false);
   let state = enc.initialState;
@@ -76,18 +80,30 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
 
   const finish = (b: number, h: Alive, withEos: boolean) => {
     const length = h.tokens.length + (withEos ? 1 : 0);
-    finished[b].push({ tokens: h.tokens, logProb: h.logProb, score: h.logProb / lengthPenalty(length, alpha), attention: h.attention });
+    finished[b].push({
+      tokens: h.tokens,
+      logProb: h.logProb,
+      score: h.logProb / lengthPenalty(length, alpha),
+      attention: h.attention,
+    });
   };
 
   try {
     for (let t = 0; t < maxT && done.includes(false); t++) {
       const beamScores = new Float32Array(B * K);
-      for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) beamScores[b * K + k] = alive[b][k] && !done[b] ? alive[b][k]!.logProb : -Infinity;
+      for (let b = 0; b < B; b++)
+        for (let k = 0; k < K; k++)
+          beamScores[b * K + k] = alive[b][k] && !done[b] ? alive[b][k]!.logProb : -Infinity;
       const step = tf.tidy(() => {
         const out = model.decodeStep(prev, state, enc);
         const total = tf.add(out.logProbs, tf.reshape(tf.tensor1d(beamScores), [B * K, 1]));
         const { values, indices } = tf.topk(tf.reshape(total, [B, K * V]), 2 * K);
-        return { state: out.state, values, indices, attention: opts.withAttention ? out.attention : undefined };
+        return {
+          state: out.state,
+          values,
+          indices,
+          attention: opts.withAttention ? out.attention : undefined,
+        };
       });
       const values = step.values.dataSync() as Float32Array;
       const indices = step.indices.dataSync() as Int32Array;
@@ -108,7 +124,10 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
           const parent = alive[b][k];
           if (!parent) continue;
           const row = b * K + k;
-          const attention = parent.attention && att ? [...parent.attention, Array.from(att.subarray(row * S, row * S + src[b].length))] : undefined;
+          const attention =
+            parent.attention && att
+              ? [...parent.attention, Array.from(att.subarray(row * S, row * S + src[b].length))]
+              : undefined;
           if (token === EOS_ID) {
             finish(b, { tokens: parent.tokens, logProb: score, attention }, true);
             if (c === 0 && finished[b].length >= nbest) break; // best candidate ended: this sentence is done

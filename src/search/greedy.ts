@@ -37,7 +37,12 @@ export function greedySearch(model: Seq2Seq, src: number[][], opts: SearchOption
   const S = ids.shape[1];
   const limits = src.map((s) => maxOutputLength(s.length, opts));
   const maxT = Math.max(...limits);
-  const hyps: Hypothesis[] = src.map(() => ({ tokens: [], logProb: 0, score: 0, attention: opts.withAttention ? [] : undefined }));
+  const hyps: Hypothesis[] = src.map(() => ({
+    tokens: [],
+    logProb: 0,
+    score: 0,
+    attention: opts.withAttention ? [] : undefined,
+  }));
   const done = new Array<boolean>(B).fill(false);
   const enc = model.encodeForSearch(ids, mask);
   let state = enc.initialState;
@@ -48,7 +53,12 @@ export function greedySearch(model: Seq2Seq, src: number[][], opts: SearchOption
         const out = model.decodeStep(prev as tf.Tensor1D, state, enc);
         const best = tf.argMax(out.logProbs, 1) as tf.Tensor1D;
         const bestLogProb = tf.max(out.logProbs, 1);
-        return { state: out.state, best, bestLogProb, attention: opts.withAttention ? out.attention : undefined };
+        return {
+          state: out.state,
+          best,
+          bestLogProb,
+          attention: opts.withAttention ? out.attention : undefined,
+        };
       });
       const best = next.best.dataSync() as Int32Array;
       const lp = next.bestLogProb.dataSync() as Float32Array;

@@ -112,7 +112,8 @@ export function readMetrics(file: string): TrainingMetrics | undefined {
   }
   const m: TrainingMetrics = { trainLoss: [], validLoss: [], bleu: [], chrf: [] };
   const push = (list: MetricPoint[], step: unknown, value: unknown) => {
-    if (typeof step === 'number' && typeof value === 'number' && Number.isFinite(value)) list.push({ step, value });
+    if (typeof step === 'number' && typeof value === 'number' && Number.isFinite(value))
+      list.push({ step, value });
   };
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
@@ -153,11 +154,16 @@ function errorBody(e: HttpError) {
 /** Body-parser and other middleware errors → HttpError; anything unknown is a 500 with a generic message. */
 function toHttpError(err: unknown, limits: Limits): HttpError {
   if (err instanceof HttpError) return err;
-  if (err instanceof ServiceClosedError) return new HttpError(503, 'unavailable', 'The server is shutting down.');
+  if (err instanceof ServiceClosedError)
+    return new HttpError(503, 'unavailable', 'The server is shutting down.');
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
   switch (e.type) {
     case 'entity.too.large':
-      return new HttpError(413, 'payload_too_large', `The request body exceeds the ${limits.bodyLimit} limit.`);
+      return new HttpError(
+        413,
+        'payload_too_large',
+        `The request body exceeds the ${limits.bodyLimit} limit.`,
+      );
     case 'entity.parse.failed':
       return new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
     case 'encoding.unsupported':
@@ -197,12 +203,21 @@ function isInt(v: unknown): v is number {
 /** Validate a /api/translate body; errors name the field and, for limits, the limit. */
 export function parseApiRequest(body: unknown, limits: Limits): ApiRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError(400, 'invalid_body', 'The request body must be a JSON object such as {"text": "Hello"}.');
+    throw new HttpError(
+      400,
+      'invalid_body',
+      'The request body must be a JSON object such as {"text": "Hello"}.',
+    );
   }
   const b = body as Record<string, unknown>;
   for (const k of Object.keys(b)) {
     if (!API_FIELDS.has(k)) {
-      throw new HttpError(400, 'unknown_field', `Unknown field "${k}"; expected ${[...API_FIELDS].join(', ')}.`, k);
+      throw new HttpError(
+        400,
+        'unknown_field',
+        `Unknown field "${k}"; expected ${[...API_FIELDS].join(', ')}.`,
+        k,
+      );
     }
   }
   let texts: string[];
@@ -230,7 +245,12 @@ export function parseApiRequest(body: unknown, limits: Limits): ApiRequest {
     texts = b.texts as string[];
     single = false;
   } else {
-    throw new HttpError(400, 'missing_field', 'Missing field "text" (a string) or "texts" (an array of strings).', 'text');
+    throw new HttpError(
+      400,
+      'missing_field',
+      'Missing field "text" (a string) or "texts" (an array of strings).',
+      'text',
+    );
   }
   let total = 0;
   texts.forEach((t, i) => {
@@ -295,7 +315,13 @@ function level(w: number): number {
   return Math.max(0, Math.min(10, Math.round(w * 10)));
 }
 
-function heatmap(id: string, caption: string, cols: string[], rows: string[], m: readonly (readonly number[])[]) {
+function heatmap(
+  id: string,
+  caption: string,
+  cols: string[],
+  rows: string[],
+  m: readonly (readonly number[])[],
+) {
   return {
     id,
     caption,
@@ -304,7 +330,11 @@ function heatmap(id: string, caption: string, cols: string[], rows: string[], m:
     cells: rows.map((r, i) =>
       cols.map((c, j) => {
         const w = m[i]?.[j] ?? 0;
-        return { level: level(w), text: w.toFixed(2).replace(/^0\./, '.'), label: `${r} ← ${c}: ${w.toFixed(2)}` };
+        return {
+          level: level(w),
+          text: w.toFixed(2).replace(/^0\./, '.'),
+          label: `${r} ← ${c}: ${w.toFixed(2)}`,
+        };
       }),
     ),
   } satisfies Heatmap;
@@ -329,7 +359,11 @@ function pageResult(t: Translation, beam: number, ms: number): PageResult {
     translation: best?.text ?? '',
     ms,
     beam,
-    nbest: t.hypotheses.map((h) => ({ text: h.text, score: h.score.toFixed(3), logProb: h.logProb.toFixed(3) })),
+    nbest: t.hypotheses.map((h) => ({
+      text: h.text,
+      score: h.score.toFixed(3),
+      logProb: h.logProb.toFixed(3),
+    })),
     pharaoh: '',
     links: [],
   };
@@ -402,7 +436,10 @@ function ticks(min: number, max: number, target: number): number[] {
   if (max <= min) max = min + 1;
   const step = niceStep(max - min, target);
   const out: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  // From the last tick at or below min to the first at or above max, so every point is inside the plot.
+  const first = Math.floor(min / step + 1e-9);
+  const last = Math.ceil(max / step - 1e-9);
+  for (let k = first; k <= last; k++) out.push(Number((k * step).toPrecision(12)));
   return out;
 }
 
@@ -437,7 +474,7 @@ export function lineChart(
   const xs = ticks(0, Math.max(...all.map((p) => p.step)), 6);
   const yMinRaw = Math.min(...all.map((p) => p.value));
   const yMaxRaw = Math.max(...all.map((p) => p.value));
-  const ys = ticks(Math.min(0, yMinRaw), yMaxRaw + (yMaxRaw - Math.min(0, yMinRaw)) * 0.05, 5);
+  const ys = ticks(Math.min(0, yMinRaw), yMaxRaw, 5);
   const [x0, x1] = [xs[0], xs[xs.length - 1]];
   const [y0, y1] = [ys[0], ys[ys.length - 1]];
   const sx = (v: number) => round(plot.x + ((v - x0) / (x1 - x0 || 1)) * plot.w, 1);
@@ -460,7 +497,11 @@ export function lineChart(
           cls: s.cls,
           d: pts.map((p, i) => `${i ? 'L' : 'M'}${sx(p.step)},${sy(p.value)}`).join(''),
           dots: s.dots
-            ? pts.map((p) => ({ cx: sx(p.step), cy: sy(p.value), label: `${s.name} at step ${p.step}: ${p.value.toFixed(2)}` }))
+            ? pts.map((p) => ({
+                cx: sx(p.step),
+                cy: sy(p.value),
+                label: `${s.name} at step ${p.step}: ${p.value.toFixed(2)}`,
+              }))
             : [],
         };
       }),
@@ -563,7 +604,12 @@ export function createApp(opts: AppOptions): express.Express {
     app.use((req, res, next) => {
       const t0 = performance.now();
       res.on('finish', () => {
-        log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: round(performance.now() - t0, 1) });
+        log.debug({
+          method: req.method,
+          url: req.originalUrl,
+          status: res.statusCode,
+          ms: round(performance.now() - t0, 1),
+        });
       });
       next();
     });
@@ -628,7 +674,13 @@ export function createApp(opts: AppOptions): express.Express {
     '/',
     (req, _res, next) => {
       if (!req.is('application/x-www-form-urlencoded')) {
-        next(new HttpError(415, 'unsupported_media_type', 'The form must be sent as application/x-www-form-urlencoded.'));
+        next(
+          new HttpError(
+            415,
+            'unsupported_media_type',
+            'The form must be sent as application/x-www-form-urlencoded.',
+          ),
+        );
       } else next();
     },
     express.urlencoded({ extended: false, limit: limits.bodyLimit, parameterLimit: 20 }),
@@ -638,7 +690,10 @@ export function createApp(opts: AppOptions): express.Express {
       const b = (req.body ?? {}) as Record<string, unknown>;
       const beamRaw = b.beam === undefined ? '5' : String(b.beam);
       if (!/^\d+$/.test(beamRaw) || Number(beamRaw) < 1 || Number(beamRaw) > limits.maxBeam) {
-        return renderIndex(res, 400, { form, error: `Beam size must be a whole number from 1 to ${limits.maxBeam}.` });
+        return renderIndex(res, 400, {
+          form,
+          error: `Beam size must be a whole number from 1 to ${limits.maxBeam}.`,
+        });
       }
       const n = [...form.text.trim()].length;
       if (n === 0) return renderIndex(res, 400, { form, error: 'Enter some text to translate.' });
@@ -674,7 +729,9 @@ export function createApp(opts: AppOptions): express.Express {
       model: { srcLang: modelInfo.srcLang, tgtLang: modelInfo.tgtLang, parameters: modelInfo.parameters },
       backend: modelInfo.backend,
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
-      ...(s ? { tensors: s.tensors, workers: s.workers, queued: s.queued, batches: s.batches, texts: s.texts } : {}),
+      ...(s
+        ? { tensors: s.tensors, workers: s.workers, queued: s.queued, batches: s.batches, texts: s.texts }
+        : {}),
       rssBytes: process.memoryUsage.rss(),
     });
   });
@@ -691,7 +748,11 @@ export function createApp(opts: AppOptions): express.Express {
     async (req, res) => {
       const r = parseApiRequest(req.body, limits);
       const t0 = performance.now();
-      const out = await pool.translate(r.texts, { beam: r.beam, nbest: r.nbest ?? 1, withAttention: r.alignments });
+      const out = await pool.translate(r.texts, {
+        beam: r.beam,
+        nbest: r.nbest ?? 1,
+        withAttention: r.alignments,
+      });
       const ms = round(performance.now() - t0, 1);
       res.json({
         translations: out.map((t) => {
@@ -700,7 +761,9 @@ export function createApp(opts: AppOptions): express.Express {
             source: t.source,
             translation: best?.text ?? '',
             score: best ? round(best.score) : 0,
-            ...(r.nbest !== undefined ? { nbest: t.hypotheses.map((h) => ({ text: h.text, score: round(h.score) })) } : {}),
+            ...(r.nbest !== undefined
+              ? { nbest: t.hypotheses.map((h) => ({ text: h.text, score: round(h.score) })) }
+              : {}),
             ...(r.alignments && best ? { alignment: apiAlignment(t, best) } : {}),
           };
         }),

@@ -10,7 +10,10 @@
  *
  * `InProcessService` translates on the calling thread with a Translator: simpler, for tests and tools.
  */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ModelDirConfig } from '../model/model-dir.js';
 import type { Translation, TranslateOptions } from '../translate/translator.js';
@@ -58,8 +61,7 @@ export interface WorkerData {
 }
 
 export type ToWorker =
-  | { type: 'translate'; id: number; texts: string[]; opts: TranslateOptions }
-  | { type: 'close' };
+  { type: 'translate'; id: number; texts: string[]; opts: TranslateOptions } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready'; backend: string; parameters: number; config: ModelDirConfig; tensors: number }
@@ -112,23 +114,67 @@ function workerUrl(): URL {
 }
 
 /**
- * Start a worker thread running worker.ts/js. Node 20 does not apply the parent's `--import tsx` module
- * hooks inside worker threads, so a TypeScript worker is started through a tiny JavaScript bootstrap that
- * registers tsx in the worker (tsx/esm/api) and then imports worker.ts.
+ * file: URL of tsx's ESM API (`tsx/esm/api`, import condition). Found through tsx's package.json rather
+ * than import.meta.resolve, because this module may itself run compiled to CommonJS by tsx (under mocha),
+ * where import.meta.resolve does not exist; and tsx's CommonJS build of that API cannot register hooks.
+ */
+function tsxEsmApi(): string {
+  const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as {
+    exports: Record<string, { import?: { default?: string } } | string>;
+  };
+  const entry = pkg.exports['./esm/api'];
+  const rel = typeof entry === 'string' ? entry : entry?.import?.default;
+  if (!rel) throw new Error(`cannot find tsx/esm/api in ${pkgFile}`);
+  return pathToFileURL(path.join(path.dirname(pkgFile), rel)).href;
+}
+
+/**
+ * Module stubs for worker threads. transformers.js (used only for its tokenizers here) imports two native
+ * addons at load time, `onnxruntime-node` and `sharp`, that are not safe in worker threads: a second
+ * thread that loads onnxruntime-node fails with "Module did not self-register", and unloading it when a
+ * worker exits can abort the process. Workers never run ONNX models or process images, so they get stubs.
+ */
+const WORKER_STUBS: Record<string, string> = {
+  'onnxruntime-node': 'export default { env: {} };',
+  sharp:
+    'export default function sharp() { throw new Error("image processing is not available in translation workers"); }',
+};
+
+const STUB_HOOKS = `
+const STUBS = ${JSON.stringify(WORKER_STUBS)};
+export async function resolve(specifier, context, next) {
+  if (Object.prototype.hasOwnProperty.call(STUBS, specifier)) {
+    return { url: 'data:text/javascript,' + encodeURIComponent(STUBS[specifier]), shortCircuit: true };
+  }
+  return next(specifier, context);
+}`;
+
+/**
+ * Start a worker thread running worker.ts/js through a small JavaScript bootstrap that first registers
+ * the stub hooks above and, for worker.ts, tsx: Node 20 does not apply the parent's `--import tsx`
+ * module hooks inside worker threads.
  */
 function newWorker(workerData: WorkerData): Worker {
   const url = workerUrl();
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const hooks = 'data:text/javascript,' + encodeURIComponent(STUB_HOOKS);
   const bootstrap =
-    `import(${JSON.stringify(tsxApi)})` +
-    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })` +
+    `require('node:module').register(${JSON.stringify(hooks)});` +
+    (url.pathname.endsWith('.ts')
+      ? `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`
+      : `import(${JSON.stringify(url.href)})`) +
     `.catch((err) => { throw err; });`;
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
 function optionsKey(o: TranslateOptions): string {
-  return JSON.stringify([o.beam ?? 1, o.nbest ?? 1, o.lengthPenalty ?? null, o.maxLenRatio ?? null, !!o.withAttention]);
+  return JSON.stringify([
+    o.beam ?? 1,
+    o.nbest ?? 1,
+    o.lengthPenalty ?? null,
+    o.maxLenRatio ?? null,
+    !!o.withAttention,
+  ]);
 }
 
 export class WorkerPool implements TranslationService {
@@ -158,7 +204,9 @@ export class WorkerPool implements TranslationService {
     const started = await Promise.allSettled(Array.from({ length: n }, () => spawn(opts)));
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) {
-      await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.worker.terminate() : undefined)));
+      await Promise.all(
+        started.map((s) => (s.status === 'fulfilled' ? s.value.worker.terminate() : undefined)),
+      );
       throw (failed as PromiseRejectedResult).reason;
     }
     const ok = started.map((s) => (s as PromiseFulfilledResult<Spawned>).value);
@@ -267,7 +315,8 @@ export class WorkerPool implements TranslationService {
     this.slots.splice(i, 1);
     slot.worker.removeAllListeners();
     void slot.worker.terminate();
-    if (slot.busy) for (const w of slot.busy.group.waiters) w.reject(new Error(`translation worker failed: ${message}`));
+    if (slot.busy)
+      for (const w of slot.busy.group.waiters) w.reject(new Error(`translation worker failed: ${message}`));
     slot.busy = undefined;
     this.opts.onWorkerError?.(message);
     if (this.closing) {
@@ -346,7 +395,8 @@ function spawn(opts: WorkerPoolOptions): Promise<Spawned> {
       }
     };
     const onError = (err: Error) => fail(err.message);
-    const onExit = (code: number) => fail(`translation worker exited with code ${code} before loading the model`);
+    const onExit = (code: number) =>
+      fail(`translation worker exited with code ${code} before loading the model`);
     const cleanup = () => {
       worker.off('message', onMessage);
       worker.off('error', onError);
@@ -398,7 +448,13 @@ export class InProcessService implements TranslationService {
   }
 
   stats(): ServiceStats {
-    return { tensors: this.liveTensors(), workers: 0, queued: 0, batches: this.batches, texts: this.textCount };
+    return {
+      tensors: this.liveTensors(),
+      workers: 0,
+      queued: 0,
+      batches: this.batches,
+      texts: this.textCount,
+    };
   }
 
   async close(): Promise<void> {

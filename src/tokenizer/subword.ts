@@ -19,13 +19,16 @@ export class SubwordTokenizer {
     try {
       json = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new Error(`cannot read tokenizer ${file}: ${(err as Error).message}`);
+      throw new Error(`cannot read tokenizer ${file}: ${(err as Error).message}`, { cause: err });
     }
     let tok: PreTrainedTokenizer;
     try {
       tok = new PreTrainedTokenizer(json, { clean_up_tokenization_spaces: false });
     } catch (err) {
-      throw new Error(`${file} is not a tokenizer.json that transformers.js can load: ${(err as Error).message}`);
+      throw new Error(
+        `${file} is not a tokenizer.json that transformers.js can load: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const vocabSize = (tok as unknown as { model: { vocab: unknown[] } }).model.vocab.length;
     const t = new SubwordTokenizer(tok, file, vocabSize);
@@ -37,7 +40,8 @@ export class SubwordTokenizer {
     ];
     for (const [token, id] of expected) {
       const got = t.tokenToId(token);
-      if (got !== id) throw new Error(`${file}: special token ${token} must have id ${id}, found ${got ?? 'none'}`);
+      if (got !== id)
+        throw new Error(`${file}: special token ${token} must have id ${id}, found ${got ?? 'none'}`);
     }
     return t;
   }
@@ -60,7 +64,8 @@ export class SubwordTokenizer {
   }
 
   tokenToId(token: string): number | undefined {
-    const map = (this.tok as unknown as { model: { tokens_to_ids: Map<string, number> } }).model.tokens_to_ids;
+    const map = (this.tok as unknown as { model: { tokens_to_ids: Map<string, number> } }).model
+      .tokens_to_ids;
     return map.get(token);
   }
 }

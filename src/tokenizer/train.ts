@@ -40,7 +40,9 @@ export function trainBpeTokenizer(sentences: readonly string[], opts: TrainToken
     fs.writeFileSync(corpus, sentences.join('\n') + '\n');
     const tok = new tokenizers.Tokenizer(tokenizers.BPE.init({}, [], { unkToken: '<unk>' }));
     // Strip: the trainer reads lines with their newline, which would otherwise enter the alphabet.
-    tok.setNormalizer(tokenizers.sequenceNormalizer([tokenizers.nfcNormalizer(), tokenizers.stripNormalizer(true, true)]));
+    tok.setNormalizer(
+      tokenizers.sequenceNormalizer([tokenizers.nfcNormalizer(), tokenizers.stripNormalizer(true, true)]),
+    );
     tok.setPreTokenizer(tokenizers.metaspacePreTokenizer());
     tok.setDecoder(tokenizers.metaspaceDecoder());
     tok.train([corpus]);
@@ -54,7 +56,9 @@ export function trainBpeTokenizer(sentences: readonly string[], opts: TrainToken
 }
 
 function truncatedTokenizerJson(trained: TrainedBpeJson, vocabSize: number): object {
-  const merges = trained.model.merges.map((m) => (typeof m === 'string' ? (m.split(' ') as [string, string]) : m));
+  const merges = trained.model.merges.map((m) =>
+    typeof m === 'string' ? (m.split(' ') as [string, string]) : m,
+  );
   const byId = Object.entries(trained.model.vocab).sort((a, b) => a[1] - b[1]);
   // The trainer numbers the alphabet first, then one token per merge.
   const alphabet = byId.slice(0, byId.length - merges.length).map(([t]) => t);
@@ -69,7 +73,13 @@ function truncatedTokenizerJson(trained: TrainedBpeJson, vocabSize: number): obj
   for (const t of [...SPECIAL_TOKENS, ...alphabet, ...kept.map(([a, b]) => a + b)]) {
     if (!(t in vocab)) vocab[t] = Object.keys(vocab).length;
   }
-  const metaspace = { type: 'Metaspace', replacement: '▁', add_prefix_space: true, prepend_scheme: 'always', split: true };
+  const metaspace = {
+    type: 'Metaspace',
+    replacement: '▁',
+    add_prefix_space: true,
+    prepend_scheme: 'always',
+    split: true,
+  };
   return {
     version: '1.0',
     truncation: null,
@@ -102,7 +112,11 @@ function truncatedTokenizerJson(trained: TrainedBpeJson, vocabSize: number): obj
 }
 
 /** Train and write to `file` atomically. */
-export function trainTokenizerFile(sentences: readonly string[], file: string, opts: TrainTokenizerOptions): void {
+export function trainTokenizerFile(
+  sentences: readonly string[],
+  file: string,
+  opts: TrainTokenizerOptions,
+): void {
   const json = trainBpeTokenizer(sentences, opts);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomic(file, JSON.stringify(json) + '\n');

@@ -48,7 +48,12 @@ export interface Checkpoint {
   optimizerBytes: Uint8Array;
 }
 
-export function writeCheckpoint(file: string, header: Omit<CheckpointHeader, 'format' | 'payloadSha256'>, weights: Uint8Array, optimizer: Uint8Array): void {
+export function writeCheckpoint(
+  file: string,
+  header: Omit<CheckpointHeader, 'format' | 'payloadSha256'>,
+  weights: Uint8Array,
+  optimizer: Uint8Array,
+): void {
   const payload = Buffer.concat([weights, optimizer]);
   const full: CheckpointHeader = {
     ...header,
@@ -66,7 +71,7 @@ export function readCheckpoint(file: string): Checkpoint {
   try {
     buf = fs.readFileSync(file);
   } catch (err) {
-    throw new Error(`cannot read checkpoint ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read checkpoint ${file}: ${(err as Error).message}`, { cause: err });
   }
   if (buf.length < 12 || buf.subarray(0, 8).toString('ascii') !== MAGIC) {
     throw new Error(`${file}: not a checkpoint of this program (bad magic; truncated or another file)`);
@@ -76,8 +81,8 @@ export function readCheckpoint(file: string): Checkpoint {
   let header: CheckpointHeader;
   try {
     header = JSON.parse(buf.subarray(12, 12 + len).toString('utf8')) as CheckpointHeader;
-  } catch {
-    throw new Error(`${file}: corrupted checkpoint header`);
+  } catch (err) {
+    throw new Error(`${file}: corrupted checkpoint header`, { cause: err });
   }
   const payload = buf.subarray(12 + len);
   const expected = header.weights.byteLength + header.optimizer.byteLength;

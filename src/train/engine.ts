@@ -46,7 +46,11 @@ export function clipScale(norm: number, clipNorm: number): number {
 
 export async function readOptimizer(opt: tf.Optimizer): Promise<NamedArray[]> {
   const named = await opt.getWeights();
-  const out = named.map((w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(w.tensor.dataSync() as Float32Array) }));
+  const out = named.map((w) => ({
+    name: w.name,
+    shape: w.tensor.shape,
+    values: Float32Array.from(w.tensor.dataSync() as Float32Array),
+  }));
   named.find((w) => w.name === 'iter')?.tensor.dispose(); // a fresh scalar; the moments are the optimizer's own
   return out;
 }
@@ -75,7 +79,10 @@ export function lossAndGrads(
 ): { loss: tf.Scalar; grads: tf.NamedTensorMap } {
   const batch = toTensorBatch(examples);
   try {
-    const { value, grads } = tf.variableGrads(() => model.loss(batch, true, seeds, labelSmoothing, normalizer), vars);
+    const { value, grads } = tf.variableGrads(
+      () => model.loss(batch, true, seeds, labelSmoothing, normalizer),
+      vars,
+    );
     return { loss: value, grads };
   } finally {
     disposeBatch(batch);
@@ -97,7 +104,14 @@ export class LocalEngine implements TrainingEngine {
   async step(examples: Example[], stepSeed: number): Promise<number> {
     const n = targetTokens(examples);
     const loss = tf.tidy(() => {
-      const { loss, grads } = lossAndGrads(this.model, this.vars, examples, n, this.settings.labelSmoothing, seedSequence(stepSeed, 0));
+      const { loss, grads } = lossAndGrads(
+        this.model,
+        this.vars,
+        examples,
+        n,
+        this.settings.labelSmoothing,
+        seedSequence(stepSeed, 0),
+      );
       const names = Object.keys(grads);
       const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k]))))).dataSync()[0];
       const lossValue = loss.dataSync()[0];

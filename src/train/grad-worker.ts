@@ -32,7 +32,14 @@ function computeGrads(indices: number[], normalizer: number, stepSeed: number): 
     return 0;
   }
   return tf.tidy(() => {
-    const { loss, grads } = lossAndGrads(model, vars, examples, normalizer, init.settings.labelSmoothing, seedSequence(stepSeed, init.index));
+    const { loss, grads } = lossAndGrads(
+      model,
+      vars,
+      examples,
+      normalizer,
+      init.settings.labelSmoothing,
+      seedSequence(stepSeed, init.index),
+    );
     entries.forEach(([, v], k) => mine.set(grads[v.name].dataSync() as Float32Array, offsets[k]));
     return loss.dataSync()[0];
   });
@@ -50,7 +57,10 @@ function applySummed(learningRate: number): number {
   setLr(optimizer, learningRate);
   tf.tidy(() => {
     optimizer.applyGradients(
-      entries.map(([, v], k) => ({ name: v.name, tensor: tf.mul(tf.tensor(sum.subarray(offsets[k], offsets[k] + v.size), v.shape, 'float32'), scale) })),
+      entries.map(([, v], k) => ({
+        name: v.name,
+        tensor: tf.mul(tf.tensor(sum.subarray(offsets[k], offsets[k] + v.size), v.shape, 'float32'), scale),
+      })),
     );
   });
   return norm;

@@ -70,13 +70,19 @@ class WorkerHandle {
 
   request(msg: WorkerRequest): Promise<WorkerReply> {
     return new Promise((resolve, reject) => {
-      this.waiting.push((r) => (r.type === 'error' ? reject(new Error(`training worker: ${r.message}`)) : resolve(r)));
+      this.waiting.push((r) =>
+        r.type === 'error' ? reject(new Error(`training worker: ${r.message}`)) : resolve(r),
+      );
       this.worker.postMessage(msg);
     });
   }
 
   next(): Promise<WorkerReply> {
-    return new Promise((resolve, reject) => this.waiting.push((r) => (r.type === 'error' ? reject(new Error(`training worker: ${r.message}`)) : resolve(r))));
+    return new Promise((resolve, reject) =>
+      this.waiting.push((r) =>
+        r.type === 'error' ? reject(new Error(`training worker: ${r.message}`)) : resolve(r),
+      ),
+    );
   }
 }
 
@@ -86,11 +92,27 @@ export class ParallelEngine implements TrainingEngine {
     private learningRate: number,
   ) {}
 
-  static async start(opts: { workers: number; backend: string; model: Seq2Seq; seed: number; settings: StepSettings; examples: Example[] }): Promise<ParallelEngine> {
+  static async start(opts: {
+    workers: number;
+    backend: string;
+    model: Seq2Seq;
+    seed: number;
+    settings: StepSettings;
+    examples: Example[];
+  }): Promise<ParallelEngine> {
     const P = opts.model.parameterCount();
     const grads = new SharedArrayBuffer(P * 4 * opts.workers);
     const handles = Array.from({ length: opts.workers }, (_, index) => {
-      const init: WorkerInit = { index, backend: opts.backend, modelConfig: opts.model.config, seed: opts.seed, settings: opts.settings, examples: opts.examples, grads, slots: opts.workers };
+      const init: WorkerInit = {
+        index,
+        backend: opts.backend,
+        modelConfig: opts.model.config,
+        seed: opts.seed,
+        settings: opts.settings,
+        examples: opts.examples,
+        grads,
+        slots: opts.workers,
+      };
       return new WorkerHandle(startTsWorker(new URL('./grad-worker.ts', import.meta.url), { init }));
     });
     await Promise.all(handles.map((h) => h.next()));
@@ -101,16 +123,27 @@ export class ParallelEngine implements TrainingEngine {
     return this.workers.length;
   }
 
+  /**
+   * @param examples the training set the workers were started with
+   * @param indices the batch, as indices into `examples` (workers hold their own copy of the set)
+   */
   async step(examples: Example[], stepSeed: number, indices?: number[]): Promise<number> {
-    const ids = indices ?? examples.map((_, i) => i);
-    const normalizer = targetTokens(examples);
+    if (!indices) throw new Error('ParallelEngine.step needs the batch as indices into the training set');
+    const ids = indices;
+    const normalizer = targetTokens(ids.map((i) => examples[i]));
     // Contiguous shares with about equal target tokens (examples in a bucketed batch have similar lengths).
     const shares = splitByTokens(ids, examples, this.workers.length);
     const parts = await Promise.all(
-      this.workers.map((w, i) => w.request({ type: 'grads', indices: shares[i], normalizer, stepSeed: stepSeed * 8 + i })),
+      this.workers.map((w, i) =>
+        w.request({ type: 'grads', indices: shares[i], normalizer, stepSeed: stepSeed * 8 + i }),
+      ),
     );
     const loss = parts.reduce((s, r) => s + (r.type === 'grads-done' ? r.loss : NaN), 0);
-    const replies = await Promise.all(this.workers.map((w) => w.request({ type: 'apply', skip: !Number.isFinite(loss), learningRate: this.learningRate })));
+    const replies = await Promise.all(
+      this.workers.map((w) =>
+        w.request({ type: 'apply', skip: !Number.isFinite(loss), learningRate: this.learningRate }),
+      ),
+    );
     const norm = replies[0].type === 'applied' ? replies[0].norm : NaN;
     return Number.isFinite(loss) && Number.isFinite(norm) ? loss : NaN;
   }

@@ -25,10 +25,19 @@ export interface PreparedData {
 }
 
 /** The deterministic splits of a corpus for a config (also used by `evaluate --split test`). */
-export function corpusSplits(cfg: Pick<TrainConfig, 'corpus' | 'reverse' | 'maxChars' | 'maxRatio' | 'seed' | 'validSize' | 'testSize'>, log?: Logger): CorpusSplits {
+export function corpusSplits(
+  cfg: Pick<TrainConfig, 'corpus' | 'reverse' | 'maxChars' | 'maxRatio' | 'seed' | 'validSize' | 'testSize'>,
+  log?: Logger,
+): CorpusSplits {
   const pairs = loadCorpus(cfg.corpus, { reverse: cfg.reverse });
-  const { kept, dropped } = filterPairs(pairs, { maxChars: cfg.maxChars, maxRatio: cfg.maxRatio, dedupe: true });
-  log?.info(`corpus ${cfg.corpus}: ${pairs.length} pairs, kept ${kept.length} (dropped ${dropped.tooLong} too long, ${dropped.badRatio} bad length ratio, ${dropped.duplicate} duplicates)`);
+  const { kept, dropped } = filterPairs(pairs, {
+    maxChars: cfg.maxChars,
+    maxRatio: cfg.maxRatio,
+    dedupe: true,
+  });
+  log?.info(
+    `corpus ${cfg.corpus}: ${pairs.length} pairs, kept ${kept.length} (dropped ${dropped.tooLong} too long, ${dropped.badRatio} bad length ratio, ${dropped.duplicate} duplicates)`,
+  );
   return splitCorpus(kept, { seed: cfg.seed, validSize: cfg.validSize, testSize: cfg.testSize });
 }
 
@@ -36,21 +45,34 @@ export function encodePairs(pairs: SentencePair[], src: SubwordTokenizer, tgt: S
   return pairs.map((p) => ({ src: src.encode(p.src), tgt: tgt.encode(p.tgt) }));
 }
 
-export function prepareData(cfg: TrainConfig, log: Logger, existingTokenizers?: { src: string; tgt: string }): PreparedData {
+export function prepareData(
+  cfg: TrainConfig,
+  log: Logger,
+  existingTokenizers?: { src: string; tgt: string },
+): PreparedData {
   const splits = corpusSplits(cfg, log);
-  log.info(`split: ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test pairs (seed ${cfg.seed})`);
+  log.info(
+    `split: ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test pairs (seed ${cfg.seed})`,
+  );
   const vocabDir = cfg.vocabDir ?? path.join(cfg.out, 'vocab');
-  const srcTokenizerFile = existingTokenizers?.src ?? cfg.srcTokenizer ?? path.join(vocabDir, `${cfg.srcLang}.tokenizer.json`);
-  const tgtTokenizerFile = existingTokenizers?.tgt ?? cfg.tgtTokenizer ?? path.join(vocabDir, `${cfg.tgtLang}.tokenizer.json`);
+  const srcTokenizerFile =
+    existingTokenizers?.src ?? cfg.srcTokenizer ?? path.join(vocabDir, `${cfg.srcLang}.tokenizer.json`);
+  const tgtTokenizerFile =
+    existingTokenizers?.tgt ?? cfg.tgtTokenizer ?? path.join(vocabDir, `${cfg.tgtLang}.tokenizer.json`);
   if (!existingTokenizers && !cfg.srcTokenizer) {
-    trainTokenizerFile(dedupe(splits.train.map((p) => p.src)), srcTokenizerFile, { vocabSize: cfg.srcVocabSize });
+    trainTokenizerFile(dedupe(splits.train.map((p) => p.src)), srcTokenizerFile, {
+      vocabSize: cfg.srcVocabSize,
+    });
     log.info(`trained source BPE tokenizer (${cfg.srcVocabSize} tokens) → ${srcTokenizerFile}`);
   }
   if (!existingTokenizers && !cfg.tgtTokenizer) {
-    trainTokenizerFile(dedupe(splits.train.map((p) => p.tgt)), tgtTokenizerFile, { vocabSize: cfg.tgtVocabSize });
+    trainTokenizerFile(dedupe(splits.train.map((p) => p.tgt)), tgtTokenizerFile, {
+      vocabSize: cfg.tgtVocabSize,
+    });
     log.info(`trained target BPE tokenizer (${cfg.tgtVocabSize} tokens) → ${tgtTokenizerFile}`);
   }
-  for (const f of [srcTokenizerFile, tgtTokenizerFile]) if (!fs.existsSync(f)) throw new Error(`tokenizer file not found: ${f}`);
+  for (const f of [srcTokenizerFile, tgtTokenizerFile])
+    if (!fs.existsSync(f)) throw new Error(`tokenizer file not found: ${f}`);
   const srcTokenizer = SubwordTokenizer.load(srcTokenizerFile);
   const tgtTokenizer = SubwordTokenizer.load(tgtTokenizerFile);
   const t0 = Date.now();
@@ -58,7 +80,9 @@ export function prepareData(cfg: TrainConfig, log: Logger, existingTokenizers?: 
   const valid = encodePairs(splits.valid, srcTokenizer, tgtTokenizer);
   const srcTok = train.reduce((n, e) => n + e.src.length, 0);
   const tgtTok = train.reduce((n, e) => n + e.tgt.length, 0);
-  log.info(`encoded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${srcTok} source and ${tgtTok} target subword tokens in the training split`);
+  log.info(
+    `encoded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${srcTok} source and ${tgtTok} target subword tokens in the training split`,
+  );
   return { splits, train, valid, srcTokenizer, tgtTokenizer, srcTokenizerFile, tgtTokenizerFile };
 }
 

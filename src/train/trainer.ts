@@ -6,10 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import cliProgress from 'cli-progress';
 import { Rng } from '../data/rng.js';
-import { type Example, makeBatches, toTensorBatch, disposeBatch, targetTokens } from '../data/batching.js';
+import { type Example, makeBatches, targetTokens } from '../data/batching.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { ModelConfigSchema, type ModelConfig } from '../model/config.js';
 import { assignWeights, encodeWeights, readParams } from '../model/weights-io.js';
@@ -56,7 +55,10 @@ export class Trainer {
     readonly data: PreparedData,
     private readonly log: Logger,
   ) {
-    this.model = new Seq2Seq(modelConfigFor(cfg, data.srcTokenizer.vocabSize, data.tgtTokenizer.vocabSize), cfg.seed);
+    this.model = new Seq2Seq(
+      modelConfigFor(cfg, data.srcTokenizer.vocabSize, data.tgtTokenizer.vocabSize),
+      cfg.seed,
+    );
     this.rng = new Rng(cfg.seed * 7919 + 1);
     this.state = {
       step: 0,
@@ -88,7 +90,11 @@ export class Trainer {
 
   /** Batches of an epoch: a pure function of (seed, epoch), so resuming needs only the index. */
   private epochBatches(epoch: number): number[][] {
-    return makeBatches(this.data.train, { tokenBudget: this.cfg.tokenBudget, maxSentences: this.cfg.maxSentences }, new Rng(this.cfg.seed * 1_000_003 + epoch));
+    return makeBatches(
+      this.data.train,
+      { tokenBudget: this.cfg.tokenBudget, maxSentences: this.cfg.maxSentences },
+      new Rng(this.cfg.seed * 1_000_003 + epoch),
+    );
   }
 
   /** Start the engine: data-parallel worker threads, or this thread when one worker is asked for. */
@@ -96,15 +102,28 @@ export class Trainer {
     if (this.engine) return this.engine;
     const backend = currentBackend()?.name ?? 'cpu';
     const workers = this.cfg.workers > 0 ? this.cfg.workers : defaultWorkers(backend);
-    const settings = { labelSmoothing: this.cfg.labelSmoothing, clipNorm: this.cfg.clipNorm, learningRate: this.state.learningRate };
+    const settings = {
+      labelSmoothing: this.cfg.labelSmoothing,
+      clipNorm: this.cfg.clipNorm,
+      learningRate: this.state.learningRate,
+    };
     if (workers <= 1) {
       this.engine = new LocalEngine(this.model, settings);
     } else {
-      this.engine = await ParallelEngine.start({ workers, backend, model: this.model, seed: this.cfg.seed, settings, examples: this.data.train });
+      this.engine = await ParallelEngine.start({
+        workers,
+        backend,
+        model: this.model,
+        seed: this.cfg.seed,
+        settings,
+        examples: this.data.train,
+      });
       // Replicas start from the Trainer's weights (the same seed gives the same init; this also covers restores).
       await this.engine.loadState(this.model, []);
     }
-    this.log.info(`training engine: ${workers <= 1 ? 'this thread' : `${workers} data-parallel worker threads`} on ${backend}`);
+    this.log.info(
+      `training engine: ${workers <= 1 ? 'this thread' : `${workers} data-parallel worker threads`} on ${backend}`,
+    );
     return this.engine;
   }
 
@@ -118,9 +137,7 @@ export class Trainer {
     const engine = await this.startEngine();
     const stepSeed = this.rng.int(2 ** 31 - 1);
     this.state.rngState = this.rng.state;
-    if (engine instanceof ParallelEngine) {
-      return engine.step(indices ? this.data.train : examples, stepSeed, indices);
-    }
+    if (engine instanceof ParallelEngine) return engine.step(this.data.train, stepSeed, indices);
     return engine.step(examples, stepSeed);
   }
 
@@ -131,7 +148,12 @@ export class Trainer {
     const tty = process.stderr.isTTY;
     const bar = tty
       ? new cliProgress.SingleBar(
-          { format: 'epoch {epoch} |{bar}| {value}/{total} batches | step {step} | loss {loss} | {tps} tgt tok/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50 },
+          {
+            format:
+              'epoch {epoch} |{bar}| {value}/{total} batches | step {step} | loss {loss} | {tps} tgt tok/s | ETA {eta_formatted}',
+            stream: process.stderr,
+            etaBuffer: 50,
+          },
           cliProgress.Presets.shades_classic,
         )
       : undefined;
@@ -141,7 +163,12 @@ export class Trainer {
     let windowTokens = 0;
     outer: for (; this.state.epoch < cfg.maxEpochs; this.state.epoch++, this.state.batchInEpoch = 0) {
       const batches = this.epochBatches(this.state.epoch);
-      bar?.start(batches.length, this.state.batchInEpoch, { epoch: this.state.epoch + 1, step: this.state.step, loss: '-', tps: '-' });
+      bar?.start(batches.length, this.state.batchInEpoch, {
+        epoch: this.state.epoch + 1,
+        step: this.state.step,
+        loss: '-',
+        tps: '-',
+      });
       while (this.state.batchInEpoch < batches.length) {
         const indices = batches[this.state.batchInEpoch];
         const examples = indices.map((i) => this.data.train[i]);
@@ -149,8 +176,15 @@ export class Trainer {
         const loss = await this.trainStep(examples, indices);
         this.state.batchInEpoch++;
         if (!Number.isFinite(loss)) {
-          log.warn({ step: this.state.step + 1 }, 'non-finite loss or gradient: batch skipped, parameters unchanged');
-          this.appendMetrics({ event: 'skipped-batch', step: this.state.step + 1, reason: 'non-finite loss' });
+          log.warn(
+            { step: this.state.step + 1 },
+            'non-finite loss or gradient: batch skipped, parameters unchanged',
+          );
+          this.appendMetrics({
+            event: 'skipped-batch',
+            step: this.state.step + 1,
+            reason: 'non-finite loss',
+          });
           continue;
         }
         this.state.step++;
@@ -160,10 +194,25 @@ export class Trainer {
         windowTokens += n;
         this.state.elapsedSeconds = (Date.now() - start) / 1000;
         const tps = windowTokens / Math.max(1e-3, (Date.now() - windowStart) / 1000);
-        bar?.update(this.state.batchInEpoch, { step: this.state.step, loss: (recentLoss / recentTokens).toFixed(3), tps: tps.toFixed(0) });
+        bar?.update(this.state.batchInEpoch, {
+          step: this.state.step,
+          loss: (recentLoss / recentTokens).toFixed(3),
+          tps: tps.toFixed(0),
+        });
         if (this.state.step % 50 === 0) {
-          if (!tty) log.info(`epoch ${this.state.epoch + 1} batch ${this.state.batchInEpoch}/${batches.length} step ${this.state.step} loss ${(recentLoss / recentTokens).toFixed(3)} ${tps.toFixed(0)} tgt tok/s`);
-          this.appendMetrics({ event: 'train', step: this.state.step, epoch: this.state.epoch + 1, loss: recentLoss / recentTokens, targetTokensPerSec: tps, learningRate: this.state.learningRate, elapsedSeconds: this.state.elapsedSeconds });
+          if (!tty)
+            log.info(
+              `epoch ${this.state.epoch + 1} batch ${this.state.batchInEpoch}/${batches.length} step ${this.state.step} loss ${(recentLoss / recentTokens).toFixed(3)} ${tps.toFixed(0)} tgt tok/s`,
+            );
+          this.appendMetrics({
+            event: 'train',
+            step: this.state.step,
+            epoch: this.state.epoch + 1,
+            loss: recentLoss / recentTokens,
+            targetTokensPerSec: tps,
+            learningRate: this.state.learningRate,
+            elapsedSeconds: this.state.elapsedSeconds,
+          });
           recentLoss = 0;
           recentTokens = 0;
           windowStart = Date.now();
@@ -176,7 +225,12 @@ export class Trainer {
             stoppedBecause = stop;
             break outer;
           }
-          bar?.start(batches.length, this.state.batchInEpoch, { epoch: this.state.epoch + 1, step: this.state.step, loss: '-', tps: '-' });
+          bar?.start(batches.length, this.state.batchInEpoch, {
+            epoch: this.state.epoch + 1,
+            step: this.state.step,
+            loss: '-',
+            tps: '-',
+          });
           windowStart = Date.now();
           windowTokens = 0;
         } else if (this.state.step % cfg.checkpointEvery === 0) {
@@ -206,8 +260,17 @@ export class Trainer {
       await this.validateAndSchedule(true);
     }
     await this.stopEngine();
-    log.info(`stopped: ${stoppedBecause}; best validation BLEU ${this.state.bestBleu.toFixed(2)} at step ${this.state.bestStep}; model in ${this.paths.modelDir}`);
-    this.appendMetrics({ event: 'stop', step: this.state.step, reason: stoppedBecause, bestBleu: this.state.bestBleu, bestStep: this.state.bestStep, elapsedSeconds: this.state.elapsedSeconds });
+    log.info(
+      `stopped: ${stoppedBecause}; best validation BLEU ${this.state.bestBleu.toFixed(2)} at step ${this.state.bestStep}; model in ${this.paths.modelDir}`,
+    );
+    this.appendMetrics({
+      event: 'stop',
+      step: this.state.step,
+      reason: stoppedBecause,
+      bestBleu: this.state.bestBleu,
+      bestStep: this.state.bestStep,
+      elapsedSeconds: this.state.elapsedSeconds,
+    });
     return { state: this.state, stoppedBecause, modelDir: this.paths.modelDir };
   }
 
@@ -215,7 +278,10 @@ export class Trainer {
   private async validateAndSchedule(final = false): Promise<string | undefined> {
     const t0 = Date.now();
     await this.engine?.syncTo(this.model);
-    const r = validate(this.model, this.data.valid, this.data.splits.valid, this.data.tgtTokenizer, { tokenBudget: this.cfg.tokenBudget, bleuSentences: this.cfg.bleuSentences });
+    const r = validate(this.model, this.data.valid, this.data.splits.valid, this.data.tgtTokenizer, {
+      tokenBudget: this.cfg.tokenBudget,
+      bleuSentences: this.cfg.bleuSentences,
+    });
     const s = this.state;
     s.lastValidStep = s.step;
     const improved = r.bleu > s.bestBleu;
@@ -228,7 +294,12 @@ export class Trainer {
       s.evalsWithoutImprovement++;
       s.evalsSinceDecay++;
     }
-    if (!final && !improved && s.evalsSinceDecay >= this.cfg.lrPatience && s.learningRate > this.cfg.minLearningRate) {
+    if (
+      !final &&
+      !improved &&
+      s.evalsSinceDecay >= this.cfg.lrPatience &&
+      s.learningRate > this.cfg.minLearningRate
+    ) {
       s.learningRate = Math.max(this.cfg.minLearningRate, s.learningRate * this.cfg.lrDecay);
       s.evalsSinceDecay = 0;
       this.setLearningRate(s.learningRate);
@@ -238,14 +309,25 @@ export class Trainer {
       `validation at step ${s.step}: loss ${r.loss.toFixed(3)}, greedy BLEU ${r.bleu.toFixed(2)}, chrF ${r.chrf.toFixed(2)}${improved ? ' (best)' : ''} [${((Date.now() - t0) / 1000).toFixed(0)} s]`,
     );
     for (const smp of r.samples) this.log.info(`  ${smp.src} → ${smp.hyp}  (ref: ${smp.ref})`);
-    this.appendMetrics({ event: 'valid', step: s.step, epoch: s.epoch + 1, validLoss: r.loss, bleu: r.bleu, chrf: r.chrf, learningRate: s.learningRate, elapsedSeconds: s.elapsedSeconds, best: improved });
+    this.appendMetrics({
+      event: 'valid',
+      step: s.step,
+      epoch: s.epoch + 1,
+      validLoss: r.loss,
+      bleu: r.bleu,
+      chrf: r.chrf,
+      learningRate: s.learningRate,
+      elapsedSeconds: s.elapsedSeconds,
+      best: improved,
+    });
     if (improved) {
       await this.saveCheckpoint(this.paths.best);
       this.exportModel();
     }
     await this.saveCheckpoint(this.paths.last);
     if (final) return undefined;
-    if (s.evalsWithoutImprovement >= this.cfg.earlyStopPatience) return `early stopping (${s.evalsWithoutImprovement} validations without improvement)`;
+    if (s.evalsWithoutImprovement >= this.cfg.earlyStopPatience)
+      return `early stopping (${s.evalsWithoutImprovement} validations without improvement)`;
     return undefined;
   }
 
@@ -263,7 +345,13 @@ export class Trainer {
       info: {
         corpus: this.cfg.corpus,
         reverse: this.cfg.reverse,
-        split: { seed: this.cfg.seed, validSize: this.cfg.validSize, testSize: this.cfg.testSize, maxChars: this.cfg.maxChars, maxRatio: this.cfg.maxRatio },
+        split: {
+          seed: this.cfg.seed,
+          validSize: this.cfg.validSize,
+          testSize: this.cfg.testSize,
+          maxChars: this.cfg.maxChars,
+          maxRatio: this.cfg.maxRatio,
+        },
         step: this.state.step,
         validBleu: this.state.bestBleu,
         elapsedSeconds: this.state.elapsedSeconds,
@@ -279,7 +367,14 @@ export class Trainer {
     const opt = encodeWeights(await engine.optimizerState(), 'float32');
     writeCheckpoint(
       file,
-      { config: this.cfg, state: { ...this.state }, srcTokenizerFile: this.data.srcTokenizerFile, tgtTokenizerFile: this.data.tgtTokenizerFile, weights: weights.manifest, optimizer: opt.manifest },
+      {
+        config: this.cfg,
+        state: { ...this.state },
+        srcTokenizerFile: this.data.srcTokenizerFile,
+        tgtTokenizerFile: this.data.tgtTokenizerFile,
+        weights: weights.manifest,
+        optimizer: opt.manifest,
+      },
       weights.bytes,
       opt.bytes,
     );
@@ -291,7 +386,9 @@ export class Trainer {
     assignWeights(this.model.params, ck.header.weights, ck.weightBytes, file);
     const optimizer: NamedArray[] = ck.header.optimizer.tensors.map((t) => {
       const n = t.shape.reduce((a, b) => a * b, 1);
-      const values = new Float32Array(new Uint8Array(ck.optimizerBytes.subarray(t.offset, t.offset + n * 4)).buffer);
+      const values = new Float32Array(
+        new Uint8Array(ck.optimizerBytes.subarray(t.offset, t.offset + n * 4)).buffer,
+      );
       return { name: t.name, shape: t.shape, values };
     });
     this.state = { ...ck.header.state };
@@ -299,11 +396,16 @@ export class Trainer {
     await engine.loadState(this.model, optimizer);
     this.rng = Rng.fromState(this.state.rngState);
     this.setLearningRate(this.state.learningRate);
-    this.log.info(`resumed from ${file}: step ${this.state.step}, epoch ${this.state.epoch + 1}, batch ${this.state.batchInEpoch}`);
+    this.log.info(
+      `resumed from ${file}: step ${this.state.step}, epoch ${this.state.epoch + 1}, batch ${this.state.batchInEpoch}`,
+    );
   }
 
   appendMetrics(record: Record<string, unknown>): void {
-    fs.appendFileSync(this.paths.metrics, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+    fs.appendFileSync(
+      this.paths.metrics,
+      JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n',
+    );
   }
 }
 

@@ -27,12 +27,20 @@ export function validationLoss(model: Seq2Seq, examples: Example[], tokenBudget:
 }
 
 /** Translate source id sequences greedily in length-sorted batches; returns detokenized strings. */
-export function greedyTranslateIds(model: Seq2Seq, srcIds: number[][], tgt: SubwordTokenizer, batchSize = 64): string[] {
+export function greedyTranslateIds(
+  model: Seq2Seq,
+  srcIds: number[][],
+  tgt: SubwordTokenizer,
+  batchSize = 64,
+): string[] {
   const order = [...srcIds.keys()].sort((a, b) => srcIds[a].length - srcIds[b].length);
   const out = new Array<string>(srcIds.length);
   for (let i = 0; i < order.length; i += batchSize) {
     const chunk = order.slice(i, i + batchSize);
-    const hyps = greedySearch(model, chunk.map((k) => [...srcIds[k], EOS_ID]));
+    const hyps = greedySearch(
+      model,
+      chunk.map((k) => [...srcIds[k], EOS_ID]),
+    );
     chunk.forEach((k, j) => (out[k] = tgt.decode(hyps[j].tokens)));
   }
   return out;
@@ -54,12 +62,18 @@ export function validate(
 ): ValidationResult {
   const loss = validationLoss(model, valid, opts.tokenBudget);
   const n = Math.min(opts.bleuSentences, valid.length);
-  const hyps = greedyTranslateIds(model, valid.slice(0, n).map((e) => e.src), tgtTokenizer);
+  const hyps = greedyTranslateIds(
+    model,
+    valid.slice(0, n).map((e) => e.src),
+    tgtTokenizer,
+  );
   const refs = validPairs.slice(0, n).map((p) => p.tgt);
   return {
     loss,
     bleu: corpusBleu(hyps, refs).score,
     chrf: corpusChrf(hyps, refs).score,
-    samples: [0, 1, 2].filter((i) => i < n).map((i) => ({ src: validPairs[i].src, ref: refs[i], hyp: hyps[i] })),
+    samples: [0, 1, 2]
+      .filter((i) => i < n)
+      .map((i) => ({ src: validPairs[i].src, ref: refs[i], hyp: hyps[i] })),
   };
 }

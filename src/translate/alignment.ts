@@ -52,7 +52,11 @@ export interface WordAlignment {
   links: [number, number][];
 }
 
-export function wordAlignment(sourceTokens: readonly string[], targetTokens: readonly string[], attention: readonly (readonly number[])[]): WordAlignment {
+export function wordAlignment(
+  sourceTokens: readonly string[],
+  targetTokens: readonly string[],
+  attention: readonly (readonly number[])[],
+): WordAlignment {
   const src = segmentWords(sourceTokens);
   const tgt = segmentWords(targetTokens);
   const matrix = tgt.words.map(() => new Array<number>(src.words.length).fill(0));

@@ -8,6 +8,10 @@ export function formatAttention(t: Translation, h: TranslationHypothesis): strin
   const labelWidth = Math.max(...rowsLabels.map((s) => s.length), 4);
   const colWidth = Math.max(4, ...t.sourceTokens.map((s) => s.length)) + 1;
   const header = ' '.repeat(labelWidth) + t.sourceTokens.map((s) => s.padStart(colWidth)).join('');
-  const lines = h.attention.map((row, i) => rowsLabels[i].padEnd(labelWidth) + row.map((w) => String(Math.round(w * 100)).padStart(colWidth)).join(''));
+  const lines = h.attention.map(
+    (row, i) =>
+      rowsLabels[i].padEnd(labelWidth) +
+      row.map((w) => String(Math.round(w * 100)).padStart(colWidth)).join(''),
+  );
   return [header, ...lines].join('\n');
 }

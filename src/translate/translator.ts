@@ -71,12 +71,19 @@ export class Translator {
       const searchOpts = { maxLenRatio: opts.maxLenRatio, withAttention: opts.withAttention };
       const hyps: Hypothesis[][] =
         beam > 1
-          ? beamSearch(model, src, { ...searchOpts, beamSize: beam, nbest, lengthPenalty: opts.lengthPenalty ?? 0.6 })
+          ? beamSearch(model, src, {
+              ...searchOpts,
+              beamSize: beam,
+              nbest,
+              lengthPenalty: opts.lengthPenalty ?? 0.6,
+            })
           : greedySearch(model, src, searchOpts).map((h) => [h]);
       chunk.forEach((k, j) => {
         results[k] = {
           source: sources[k],
-          sourceTokens: opts.withAttention ? [...srcTokenizer.tokens(ids[k].slice(0, -1)), '</s>'] : undefined,
+          sourceTokens: opts.withAttention
+            ? [...srcTokenizer.tokens(ids[k].slice(0, -1)), '</s>']
+            : undefined,
           hypotheses: hyps[j].slice(0, nbest).map((h) => ({
             text: tgtTokenizer.decode(h.tokens),
             score: h.score,

@@ -20,7 +20,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   } catch (err) {
     if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
-    throw new Error(`could not write ${file}: ${(err as Error).message}`);
+    throw new Error(`could not write ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -10,6 +10,11 @@ export type { Logger };
 
 export function createLogger(name: string, level = process.env.NMT_LOG_LEVEL ?? 'info'): Logger {
   if (process.env.NMT_LOG_JSON === '1') return pino({ name, level }, pino.destination(2));
-  const stream = pretty({ destination: 2, colorize: process.stderr.isTTY, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' });
+  const stream = pretty({
+    destination: 2,
+    colorize: process.stderr.isTTY,
+    translateTime: 'HH:MM:ss',
+    ignore: 'pid,hostname',
+  });
   return pino({ name, level }, stream);
 }

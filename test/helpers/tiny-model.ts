@@ -49,7 +49,11 @@ export async function makeTinyModel(dir: string): Promise<string> {
       tgtLang: 'spa',
       srcTokenizerFile,
       tgtTokenizerFile,
-      info: { corpus: path.relative(ROOT, SAMPLE_CORPUS), untrained: true, parameters: model.parameterCount() },
+      info: {
+        corpus: path.relative(ROOT, SAMPLE_CORPUS),
+        untrained: true,
+        parameters: model.parameterCount(),
+      },
     });
   } finally {
     model.dispose();

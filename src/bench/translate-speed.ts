@@ -1,0 +1,38 @@
+/** Translation latency and throughput for a model, with outputs of a fixed length (as the PyTorch reference). */
+import { EOS_ID } from '../model/config.js';
+import type { Seq2Seq } from '../model/seq2seq.js';
+import { greedySearch } from '../search/greedy.js';
+import { beamSearch } from '../search/beam.js';
+import { Rng } from '../data/rng.js';
+import { type Timing, timeRuns } from './measure.js';
+
+export interface TranslateSpeed {
+  greedy: Timing;
+  beam5: Timing;
+  batchSentencesPerSec: number;
+  outputTokens: number;
+}
+
+/** Random source sentences of `length` subwords (the last one </s>). */
+export function randomSources(n: number, length: number, vocab: number, seed = 11): number[][] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => [...Array.from({ length: length - 1 }, () => 4 + rng.int(vocab - 4)), EOS_ID]);
+}
+
+/**
+ * @param model an untrained model is fine: decoding is capped at `outputTokens` steps (maxLenRatio 0),
+ *   which is what the PyTorch reference does (20 steps, no end-of-sentence check).
+ */
+export function measureTranslateSpeed(model: Seq2Seq, opts: { runs: number; outputTokens?: number; batchSentences?: number }): TranslateSpeed {
+  const outputTokens = opts.outputTokens ?? 20;
+  const search = { maxLenRatio: 0, maxLenExtra: outputTokens };
+  const [one] = randomSources(1, 15, model.config.srcVocabSize);
+  const greedy = timeRuns(() => greedySearch(model, [one], search), opts.runs);
+  const beam5 = timeRuns(() => beamSearch(model, [one], { ...search, beamSize: 5 }), opts.runs);
+  const n = opts.batchSentences ?? 256;
+  const batch = randomSources(n, 15, model.config.srcVocabSize, 12);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 64) greedySearch(model, batch.slice(i, i + 64), search);
+  const batchSentencesPerSec = n / ((performance.now() - t0) / 1000);
+  return { greedy, beam5, batchSentencesPerSec, outputTokens };
+}

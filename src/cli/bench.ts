@@ -1,0 +1,183 @@
+/**
+ * npm run bench [-- --json] [--configs default,large] [--backends wasm,cpu] [--steps 10] [--no-torch]
+ *
+ * Training throughput (target tokens/s of full steps on real eng-spa batches, or synthetic batches of the
+ * same shapes when ../shared is absent), translation latency (greedy and beam 5, one 15-subword
+ * sentence, 20 output steps) and batch throughput (256 sentences), memory; and the same architecture in
+ * PyTorch (../shared/bench/torch_reference.py, Debian python3-torch) with matching dimensions, run in the
+ * same process tree so the ratio compares like with like. Writes the full results to bench-results.json.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { Command } from 'commander';
+import { initBackend, parseBackendName } from '../backend/select.js';
+import { readTsv } from '../data/readers.js';
+import { Rng } from '../data/rng.js';
+import type { Example } from '../data/batching.js';
+import { trainTokenizerFile } from '../tokenizer/train.js';
+import { SubwordTokenizer } from '../tokenizer/subword.js';
+import { Seq2Seq } from '../model/seq2seq.js';
+import { ModelConfigSchema } from '../model/config.js';
+import { defaultWorkers } from '../train/parallel.js';
+import { measureTrainSpeed, type TrainSpeed } from '../bench/train-speed.js';
+import { measureTranslateSpeed, type TranslateSpeed } from '../bench/translate-speed.js';
+import { memoryFigures, runTorchReference, type MemoryFigures, type TorchFigures } from '../bench/measure.js';
+import { createLogger } from '../util/log.js';
+
+const CONFIGS = {
+  default: { embeddingSize: 128, hiddenSize: 256, attentionSize: 256, outputSize: 256 },
+  large: { embeddingSize: 256, hiddenSize: 512, attentionSize: 512, outputSize: 512 },
+} as const;
+type ConfigName = keyof typeof CONFIGS;
+const VOCAB = 8000;
+const here = path.dirname(new URL(import.meta.url).pathname);
+const shared = path.resolve(here, '..', '..', '..', 'shared');
+
+interface Row {
+  config: ConfigName;
+  backend: string;
+  parameters: number;
+  train: TrainSpeed[];
+  translate: TranslateSpeed;
+  memory: MemoryFigures;
+  torch?: TorchFigures | { unavailable: string };
+}
+
+const program = new Command()
+  .name('bench')
+  .option('--json', 'print one JSON object (and nothing else) on stdout')
+  .option('--configs <list>', 'default,large', 'default,large')
+  .option('--backends <list>', 'backends to measure (default: the one selected automatically, plus cpu for translation only)')
+  .option('--steps <n>', 'timed training steps per measurement', (v) => Number(v), 10)
+  .option('--runs <n>', 'timed translations per latency figure', (v) => Number(v), 20)
+  .option('--no-torch', 'skip the PyTorch reference')
+  .option('--out <file>', 'where to write the full results', 'bench-results.json');
+
+async function loadExamples(log: ReturnType<typeof createLogger>): Promise<{ examples: Example[]; src: SubwordTokenizer; tgt: SubwordTokenizer; source: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-bench-tok-'));
+  const corpus = path.join(shared, 'corpora', 'tatoeba', 'eng-spa.tsv');
+  let pairs: { src: string; tgt: string }[];
+  let source: string;
+  if (fs.existsSync(corpus)) {
+    pairs = new Rng(1).shuffle(readTsv(corpus)).slice(0, 30000);
+    source = `${corpus} (30,000 shuffled pairs)`;
+  } else {
+    // Synthetic sentences of Tatoeba-like lengths, so batches have the same shapes.
+    const rng = new Rng(2);
+    const word = () => Array.from({ length: 2 + rng.int(6) }, () => String.fromCharCode(97 + rng.int(26))).join('');
+    pairs = Array.from({ length: 30000 }, () => {
+      const n = 3 + rng.int(9);
+      return { src: Array.from({ length: n }, word).join(' '), tgt: Array.from({ length: n + rng.int(3) }, word).join(' ') };
+    });
+    source = 'synthetic sentences (../shared not found)';
+  }
+  trainTokenizerFile(pairs.map((p) => p.src), path.join(dir, 'src.json'), { vocabSize: VOCAB });
+  trainTokenizerFile(pairs.map((p) => p.tgt), path.join(dir, 'tgt.json'), { vocabSize: VOCAB });
+  const src = SubwordTokenizer.load(path.join(dir, 'src.json'));
+  const tgt = SubwordTokenizer.load(path.join(dir, 'tgt.json'));
+  log.info(`bench data: ${source}`);
+  return { examples: pairs.map((p) => ({ src: src.encode(p.src), tgt: tgt.encode(p.tgt) })), src, tgt, source };
+}
+
+async function main(): Promise<void> {
+  program.parse();
+  const o = program.opts<{ json?: boolean; configs: string; backends?: string; steps: number; runs: number; torch: boolean; out: string }>();
+  const log = createLogger('bench', o.json ? 'warn' : 'info');
+  const auto = await initBackend(undefined, (m) => log.info(m));
+  const backends = o.backends ? o.backends.split(',').map(parseBackendName) : [auto.name, ...(auto.name === 'cpu' ? [] : ['cpu' as const])];
+  const configs = o.configs.split(',') as ConfigName[];
+  const data = await loadExamples(log);
+  const rows: Row[] = [];
+  for (const config of configs) {
+    if (!CONFIGS[config]) throw new Error(`unknown config "${config}": expected default or large`);
+    const dims = CONFIGS[config];
+    let torch: Row['torch'];
+    if (o.torch) {
+      log.info(`${config}: PyTorch reference…`);
+      torch = runTorchReference(path.join(shared, 'bench', 'torch_reference.py'), { emb: dims.embeddingSize, hid: dims.hiddenSize, vocab: VOCAB, batch: 64, len: 20, steps: config === 'large' ? 5 : 10 });
+    }
+    for (const backend of backends) {
+      await tf.setBackend(backend === 'tensorflow-gpu' ? 'tensorflow' : backend);
+      // The pure-JS cpu backend is ~50× slower: one step and a few translations tell enough.
+      const slow = backend === 'cpu';
+      log.info(`${config} on ${backend}: training…`);
+      const train: TrainSpeed[] = [];
+      const workerCounts = slow ? [1] : [...new Set([1, defaultWorkers(backend)])];
+      for (const workers of workerCounts) {
+        train.push(await measureTrainSpeed({ examples: data.examples, srcTokenizer: data.src, tgtTokenizer: data.tgt, dims, tokenBudget: 1500, workers, steps: slow ? 1 : o.steps, warmup: slow ? 0 : 2 }));
+      }
+      log.info(`${config} on ${backend}: translation…`);
+      const model = new Seq2Seq(
+        ModelConfigSchema.parse({
+          srcVocabSize: VOCAB,
+          tgtVocabSize: VOCAB,
+          embeddingSize: dims.embeddingSize,
+          encoderHiddenSize: dims.hiddenSize,
+          decoderHiddenSize: dims.hiddenSize,
+          attentionSize: dims.attentionSize,
+          outputSize: dims.outputSize,
+          dropout: 0,
+        }),
+        1,
+      );
+      const translate = measureTranslateSpeed(model, { runs: slow ? 2 : o.runs, batchSentences: slow ? 16 : 256 });
+      rows.push({ config, backend, parameters: model.parameterCount(), train, translate, memory: memoryFigures(), torch });
+      model.dispose();
+    }
+  }
+  const best = rows.find((r) => r.config === 'default' && r.backend === auto.name) ?? rows[0];
+  const bestTrain = best.train.reduce((a, b) => (b.targetTokensPerSec > a.targetTokensPerSec ? b : a));
+  const torch = best.torch && 'trainTokensPerSec' in best.torch ? best.torch : undefined;
+  const summary = {
+    backend: best.backend,
+    config: best.config,
+    parameters: best.parameters,
+    workers: bestTrain.workers,
+    trainTokensPerSec: bestTrain.targetTokensPerSec,
+    torchTrainTokensPerSec: torch?.trainTokensPerSec ?? null,
+    greedyMs: best.translate.greedy.medianMs,
+    greedyP95Ms: best.translate.greedy.p95Ms,
+    beam5Ms: best.translate.beam5.medianMs,
+    beam5P95Ms: best.translate.beam5.p95Ms,
+    torchGreedyMs: torch?.greedyMs ?? null,
+    batchSentencesPerSec: best.translate.batchSentencesPerSec,
+    torchBatchSentencesPerSec: torch?.batchSentencesPerSec ?? null,
+    peakRssMB: Math.max(...rows.map((r) => r.memory.peakRssMB)),
+    data: data.source,
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+    rows,
+  };
+  fs.writeFileSync(o.out, JSON.stringify(summary, null, 2) + '\n');
+  if (o.json) {
+    process.stdout.write(JSON.stringify(summary) + '\n');
+    return;
+  }
+  process.stdout.write(formatTable(rows) + `\nfull results: ${o.out}\n`);
+}
+
+function ratio(a: number | undefined, b: number | undefined, invert = false): string {
+  if (!a || !b) return '';
+  return ` (${(invert ? b / a : a / b).toFixed(2)}× torch)`;
+}
+
+function formatTable(rows: Row[]): string {
+  const lines = ['| config | backend | params | workers | train tgt tok/s | greedy ms (p95) | beam-5 ms (p95) | batch sent/s | peak RSS MB |', '|---|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const t = r.torch && 'trainTokensPerSec' in r.torch ? r.torch : undefined;
+    for (const tr of r.train) {
+      lines.push(
+        `| ${r.config} | ${r.backend} | ${(r.parameters / 1e6).toFixed(1)}M | ${tr.workers} | ${tr.targetTokensPerSec.toFixed(0)}${ratio(tr.targetTokensPerSec, t?.trainTokensPerSec)} | ${r.translate.greedy.medianMs.toFixed(1)} (${r.translate.greedy.p95Ms.toFixed(1)})${ratio(r.translate.greedy.medianMs, t?.greedyMs, true)} | ${r.translate.beam5.medianMs.toFixed(1)} (${r.translate.beam5.p95Ms.toFixed(1)}) | ${r.translate.batchSentencesPerSec.toFixed(0)}${ratio(r.translate.batchSentencesPerSec, t?.batchSentencesPerSec)} | ${r.memory.peakRssMB.toFixed(0)} |`,
+      );
+    }
+    if (t) lines.push(`| ${r.config} | pytorch (1 thread) | ${(t.params / 1e6).toFixed(1)}M | 1 | ${t.trainTokensPerSec.toFixed(0)} | ${t.greedyMs.toFixed(1)} | | ${t.batchSentencesPerSec.toFixed(0)} (batch 32) | |`);
+    else if (r.torch && 'unavailable' in r.torch) lines.push(`| ${r.config} | pytorch | unavailable: ${r.torch.unavailable} |||||||`);
+  }
+  return [...new Set(lines)].join('\n');
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,533 @@
+/**
+ * The web page and JSON API (src/server/app.ts) through supertest, on a tiny untrained model: every route,
+ * every error case, escaping of user text, security headers, limits; and the worker pool (src/server/pool.ts):
+ * workers start under tsx, batch concurrent requests, and report load errors.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import request from 'supertest';
+import type { Express } from 'express';
+import { createApp, DEFAULT_LIMITS, lineChart, loadModelInfo, type ModelInfo } from '../src/server/app.js';
+import {
+  InProcessService,
+  WorkerPool,
+  ServiceClosedError,
+  type TranslationService,
+} from '../src/server/pool.js';
+import { makeTinyModel } from './helpers/tiny-model.js';
+
+const XSS = '<script>alert(1)</script>';
+
+/** Every error body is exactly { error: { code, message, field? } }: no stack, no internals. */
+function expectError(res: request.Response, status: number, code: string, field?: string): void {
+  expect(res.status, JSON.stringify(res.body)).to.equal(status);
+  expect(res.type).to.equal('application/json');
+  expect(Object.keys(res.body)).to.deep.equal(['error']);
+  expect(res.body.error.code).to.equal(code);
+  expect(res.body.error.message)
+    .to.be.a('string')
+    .and.not.match(/\bat .*\(|\.ts:\d+|node_modules/);
+  if (field) {
+    expect(res.body.error.field).to.equal(field);
+    expect(res.body.error.message).to.include(field.replace(/\[\d+\]$/, ''));
+  }
+}
+
+describe('server', function () {
+  let dir: string;
+  let service: InProcessService;
+  let modelInfo: ModelInfo;
+  let app: Express;
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-server-test-'));
+    await makeTinyModel(dir);
+    // A training log and test scores, as a shipped model directory would have.
+    const lines = [];
+    for (let step = 50; step <= 500; step += 50)
+      lines.push({ event: 'train', step, loss: 6 / Math.sqrt(step / 50) });
+    for (let step = 100; step <= 500; step += 100) {
+      lines.push({
+        event: 'valid',
+        step,
+        validLoss: 5 / Math.sqrt(step / 100),
+        bleu: step / 25,
+        chrf: step / 12,
+      });
+    }
+    fs.writeFileSync(
+      path.join(dir, 'metrics.jsonl'),
+      lines.map((l) => JSON.stringify(l)).join('\n') + '\nnot json\n',
+    );
+    const cfgFile = path.join(dir, 'config.json');
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
+    cfg.info = { ...cfg.info, testBleu: 12.345, testChrf: 34.567, step: 500, validBleu: 20 };
+    fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
+
+    service = await InProcessService.load(dir);
+    modelInfo = loadModelInfo(service.info);
+    app = createApp({ pool: service, modelInfo, limits: { rateLimit: { windowMs: 60_000, max: 10_000 } } });
+  });
+
+  after(async function () {
+    await service?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('GET /', function () {
+    it('renders the form: labelled textarea, beam select 1–10 defaulting to 5, submit', async function () {
+      const res = await request(app).get('/').expect(200);
+      expect(res.type).to.equal('text/html');
+      expect(res.text).to.match(/<label for="text">English text<\/label>/);
+      expect(res.text).to.match(/<textarea id="text" name="text"/);
+      expect(res.text).to.match(/<label for="beam">Beam size<\/label>/);
+      const options = [...res.text.matchAll(/<option value="(\d+)"( selected)?>/g)];
+      expect(options.map((m) => Number(m[1]))).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(options.filter((m) => m[2]).map((m) => m[1])).to.deep.equal(['5']);
+      expect(res.text).to.match(/<button class="btn" type="submit"/);
+      expect(res.text).not.to.include('id="result"');
+    });
+
+    it('has no inline script or style, so it satisfies its own CSP', async function () {
+      const res = await request(app).get('/').expect(200);
+      const scripts = [...res.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+      expect(scripts).to.have.length(1);
+      expect(scripts[0][1]).to.include('src="/app.js"');
+      expect(scripts[0][2].trim()).to.equal('');
+      expect(res.text).not.to.match(/<style|\sstyle=|\son[a-z]+=/i);
+      expect(res.text).not.to.match(/(src|href)="(https?:)?\/\/(?!tatoeba|creativecommons|www\.manythings)/);
+    });
+
+    it('sends helmet security headers with a strict Content-Security-Policy', async function () {
+      const res = await request(app).get('/').expect(200);
+      const csp = res.headers['content-security-policy'];
+      expect(csp).to.include("default-src 'self'");
+      expect(csp).to.include("script-src 'self'");
+      expect(csp).to.include("style-src 'self'");
+      expect(csp).to.include("object-src 'none'");
+      expect(csp).to.include("frame-ancestors 'none'");
+      expect(csp).not.to.include('unsafe-inline');
+      expect(res.headers['x-content-type-options']).to.equal('nosniff');
+      expect(res.headers['x-frame-options']).to.equal('SAMEORIGIN');
+      expect(res.headers['referrer-policy']).to.equal('no-referrer');
+      expect(res.headers['cross-origin-opener-policy']).to.equal('same-origin');
+      expect(res.headers).not.to.have.property('x-powered-by');
+    });
+
+    it('serves style.css and app.js', async function () {
+      const css = await request(app).get('/style.css').expect(200);
+      expect(css.type).to.equal('text/css');
+      expect(css.text).to.include('.heatmap');
+      const js = await request(app).get('/app.js').expect(200);
+      expect(js.type).to.match(/^(text|application)\/javascript$/);
+      expect(js.text).to.include('data-heatmap');
+    });
+  });
+
+  describe('POST / (form, no JavaScript)', function () {
+    it('renders translation, n-best list, time, word and subword heatmaps, legend and Pharaoh alignment', async function () {
+      const res = await request(app)
+        .post('/')
+        .type('form')
+        .send({ text: 'The cat sleeps.', beam: '3' })
+        .expect(200);
+      const html = res.text;
+      expect(html).to.match(/<p class="translation" id="translation" lang="spa">[^<]+<\/p>/);
+      expect(html).to.match(/<span id="time-taken">\d+ ms<\/span>/);
+      expect(html).to.match(/<option value="3" selected>/);
+      // n-best: one row per hypothesis, with scores
+      const nbest = html.slice(
+        html.indexOf('class="nbest-table"'),
+        html.indexOf('</table>', html.indexOf('nbest-table')),
+      );
+      const rows = [
+        ...nbest.matchAll(
+          /<tr><td>(\d+)<\/td><td lang="spa">[^<]*<\/td><td class="num">(-?\d+\.\d{3})<\/td>/g,
+        ),
+      ];
+      expect(rows.length).to.be.within(1, 3);
+      // word heatmap: source words as columns, target words as rows, one cell per pair
+      const words = html.slice(
+        html.indexOf('id="heatmap-words"'),
+        html.indexOf('</table>', html.indexOf('id="heatmap-words"')),
+      );
+      const cols = [
+        ...words.matchAll(/<th class="col-head" scope="col" data-c="\d+"><span>([^<]*)<\/span>/g),
+      ].map((m) => m[1]);
+      expect(cols).to.deep.equal(['The', 'cat', 'sleeps.']);
+      const nRows = [...words.matchAll(/<th class="row-head" scope="row"/g)].length;
+      expect(nRows).to.be.greaterThan(0);
+      const cells = [
+        ...words.matchAll(
+          /<td class="w(\d+)" tabindex="0" data-r="(\d+)" data-c="(\d+)" aria-label="([^"]+)"/g,
+        ),
+      ];
+      expect(cells).to.have.length(nRows * cols.length);
+      for (const c of cells) {
+        expect(Number(c[1])).to.be.within(0, 10);
+        expect(c[4]).to.match(/^.+ ← (The|cat|sleeps\.): \d\.\d\d$/);
+      }
+      expect(html).to.include('id="heatmap-subwords"');
+      expect(html).to.match(
+        /<input class="view-radio sr-only" type="radio" name="view" id="view-words" value="words" checked>/,
+      );
+      expect(html).to.match(/<label for="view-subwords">Subwords<\/label>/);
+      expect(html).to.include('class="legend"');
+      expect(html).to.match(/<code class="pharaoh" id="pharaoh">\d+-\d+( \d+-\d+)*<\/code>/);
+    });
+
+    it('escapes user text everywhere it is echoed', async function () {
+      const res = await request(app).post('/').type('form').send({ text: XSS, beam: '1' }).expect(200);
+      expect(res.text).not.to.include(XSS);
+      expect(res.text).not.to.include('<script>alert');
+      expect(res.text).to.include('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect([...res.text.matchAll(/<script/g)]).to.have.length(1);
+    });
+
+    it('re-renders the form with an error: empty text 400, too long 422, bad beam 400', async function () {
+      const empty = await request(app).post('/').type('form').send({ text: '   ', beam: '5' }).expect(400);
+      expect(empty.type).to.equal('text/html');
+      expect(empty.text).to.match(
+        /role="alert"[^>]*><strong>Error:<\/strong> Enter some text to translate\./,
+      );
+      const long = 'a'.repeat(501);
+      const tooLong = await request(app).post('/').type('form').send({ text: long, beam: '5' }).expect(422);
+      expect(tooLong.text).to.include('the limit is 500 characters');
+      expect(tooLong.text).to.include(`>${long}</textarea>`);
+      const beam = await request(app).post('/').type('form').send({ text: 'Hi', beam: '11' }).expect(400);
+      expect(beam.text).to.include('Beam size must be a whole number from 1 to 10');
+    });
+
+    it('answers a wrong content type with 415 and an oversized body with 413, as pages', async function () {
+      const json = await request(app).post('/').send({ text: 'Hi' }).expect(415);
+      expect(json.type).to.equal('text/html');
+      expect(json.text).to.include('application/x-www-form-urlencoded');
+      const big = await request(app)
+        .post('/')
+        .type('form')
+        .send({ text: 'x'.repeat(70 * 1024) })
+        .expect(413);
+      expect(big.type).to.equal('text/html');
+      expect(big.text).to.include('exceeds the 64kb limit');
+      expect(big.text).to.include('id="translate-form"');
+    });
+  });
+
+  describe('GET /model', function () {
+    it('shows languages, parameters, backend, corpus attribution and test scores', async function () {
+      const res = await request(app).get('/model').expect(200);
+      const html = res.text;
+      expect(html).to.include('English (<code>eng</code>) → Spanish (<code>spa</code>)');
+      expect(html).to.include(`<dd id="parameters">${modelInfo.parameters.toLocaleString('en')}</dd>`);
+      expect(modelInfo.parameters).to.be.greaterThan(1000);
+      expect(html).to.include(`<dd id="backend"><code>${service.info.backend}</code></dd>`);
+      expect(html).to.include('corpora/sample.eng-spa.tsv');
+      expect(html).to.include('href="https://tatoeba.org"');
+      expect(html).to.include('CC-BY 2.0 FR');
+      expect(html).to.include('https://www.manythings.org/anki/');
+      expect(html).to.include('<dd id="test-bleu">12.3</dd>');
+      expect(html).to.include('<dd id="test-chrf">34.6</dd>');
+    });
+
+    it('draws loss and validation BLEU curves as inline SVG from metrics.jsonl', async function () {
+      const html = (await request(app).get('/model').expect(200)).text;
+      expect(html).to.include('<figure class="chart" id="chart-loss">');
+      expect(html).to.include('<figure class="chart" id="chart-bleu">');
+      const paths = [...html.matchAll(/<path class="line (s\d)" d="(M[\d.,ML]+)"/g)];
+      expect(paths).to.have.length(4); // train loss, valid loss, BLEU, chrF
+      // 10 train points → 10 segments' worth of coordinates; 5 validation dots per valid series
+      expect(paths[0][2].match(/[ML]/g)).to.have.length(10);
+      expect([...html.matchAll(/<circle class="dot s1"/g)]).to.have.length(5);
+      expect(html).to.include('BLEU at step 500: 20.00');
+      expect(html).not.to.match(/<script(?! src="\/app\.js")/);
+    });
+
+    it('says so when there is no training log', async function () {
+      const bare = createApp({ pool: service, modelInfo: { ...modelInfo, metrics: undefined, info: {} } });
+      const html = (await request(bare).get('/model').expect(200)).text;
+      expect(html).to.include('No training log');
+      expect(html).not.to.include('test-bleu');
+    });
+
+    it('lineChart scales points into the plot area', function () {
+      const c = lineChart('t', 'T', 'y', [
+        {
+          name: 'a',
+          cls: 's1',
+          points: [
+            { step: 0, value: 0 },
+            { step: 100, value: 10 },
+          ],
+          dots: true,
+        },
+      ]);
+      expect(c).to.not.equal(undefined);
+      const [first, last] = c!.series[0].dots;
+      expect(first.cx).to.equal(c!.plot.x);
+      expect(first.cy).to.equal(c!.plot.y + c!.plot.h);
+      expect(last.cx).to.equal(c!.plot.x + c!.plot.w);
+      expect(last.cy).to.be.within(c!.plot.y, c!.plot.y + c!.plot.h);
+      expect(lineChart('e', 'E', 'y', [{ name: 'a', cls: 's1', points: [], dots: false }])).to.equal(
+        undefined,
+      );
+    });
+  });
+
+  describe('POST /api/translate', function () {
+    const post = (body: unknown) =>
+      request(app)
+        .post('/api/translate')
+        .send(body as object);
+
+    it('translates { text }', async function () {
+      const res = await post({ text: 'The cat sleeps.' }).expect(200);
+      expect(res.type).to.equal('application/json');
+      expect(res.body.backend).to.equal(service.info.backend);
+      expect(res.body.ms).to.be.a('number');
+      expect(res.body.translations).to.have.length(1);
+      const t = res.body.translations[0];
+      expect(t.source).to.equal('The cat sleeps.');
+      expect(t.translation).to.be.a('string').and.not.equal('');
+      expect(t.score).to.be.a('number');
+      expect(t).not.to.have.property('nbest');
+      expect(t).not.to.have.property('alignment');
+    });
+
+    it('translates { texts } in order, deterministically', async function () {
+      const texts = ['The soup is hot.', 'The cat sleeps.'];
+      const both = (await post({ texts }).expect(200)).body.translations;
+      expect(both.map((t: { source: string }) => t.source)).to.deep.equal(texts);
+      const one = (await post({ text: texts[1] }).expect(200)).body.translations[0];
+      expect(both[1].translation).to.equal(one.translation);
+    });
+
+    it('returns an n-best list with beam and nbest', async function () {
+      const t = (await post({ text: 'The soup is hot.', beam: 4, nbest: 3 }).expect(200)).body
+        .translations[0];
+      expect(t.nbest).to.be.an('array').with.length.within(1, 3);
+      expect(t.nbest[0]).to.deep.equal({ text: t.translation, score: t.score });
+      for (let i = 1; i < t.nbest.length; i++) expect(t.nbest[i].score).to.be.at.most(t.nbest[i - 1].score);
+    });
+
+    it('returns subword attention, word matrix and Pharaoh alignment with alignments: true', async function () {
+      const t = (await post({ text: 'The cat sleeps.', beam: 2, alignments: true }).expect(200)).body
+        .translations[0];
+      const a = t.alignment;
+      expect(a.sourceTokens[a.sourceTokens.length - 1]).to.equal('</s>');
+      // One attention row per target subword, plus </s> unless the search stopped at the length limit.
+      expect(a.targetTokens.length).to.be.at.least(1);
+      expect(a.attention).to.have.length(a.targetTokens.length);
+      for (const row of a.attention) {
+        expect(row).to.have.length(a.sourceTokens.length);
+        expect(row.reduce((x: number, y: number) => x + y, 0)).to.be.closeTo(1, 1e-3);
+      }
+      expect(a.sourceWords).to.deep.equal(['The', 'cat', 'sleeps.']);
+      expect(a.targetWords.join(' ')).to.equal(t.translation.trim().split(/\s+/).join(' '));
+      expect(a.wordMatrix).to.have.length(a.targetWords.length);
+      for (const row of a.wordMatrix) expect(row).to.have.length(3);
+      expect(a.pharaoh).to.match(/^\d+-\d+( \d+-\d+)*$/);
+    });
+
+    it('returns user text as a plain JSON string', async function () {
+      const res = await post({ text: XSS }).expect(200);
+      expect(res.type).to.equal('application/json');
+      expect(res.body.translations[0].source).to.equal(XSS);
+    });
+
+    it('400 for missing or invalid fields, naming the field', async function () {
+      expectError(await post({}), 400, 'missing_field', 'text');
+      expectError(await post({ text: 5 }), 400, 'invalid_field', 'text');
+      expectError(await post({ text: '  ' }), 400, 'invalid_field', 'text');
+      expectError(await post({ texts: 'a' }), 400, 'invalid_field', 'texts');
+      expectError(await post({ texts: [] }), 400, 'invalid_field', 'texts');
+      expectError(await post({ texts: ['a', 1] }), 400, 'invalid_field', 'texts[1]');
+      expectError(await post({ text: 'a', texts: ['b'] }), 400, 'invalid_field', 'texts');
+      expectError(await post({ text: 'a', beam: 0 }), 400, 'invalid_field', 'beam');
+      expectError(await post({ text: 'a', beam: 11 }), 400, 'invalid_field', 'beam');
+      expectError(await post({ text: 'a', beam: 2.5 }), 400, 'invalid_field', 'beam');
+      expectError(await post({ text: 'a', beam: '3' }), 400, 'invalid_field', 'beam');
+      expectError(await post({ text: 'a', nbest: 0 }), 400, 'invalid_field', 'nbest');
+      expectError(await post({ text: 'a', alignments: 'yes' }), 400, 'invalid_field', 'alignments');
+      expectError(await post({ text: 'a', beams: 3 }), 400, 'unknown_field', 'beams');
+      expectError(await post([1, 2]), 400, 'invalid_body');
+    });
+
+    it('400 when nbest exceeds beam', async function () {
+      const res = await post({ text: 'a', beam: 2, nbest: 3 });
+      expectError(res, 400, 'invalid_field', 'nbest');
+      expect(res.body.error.message).to.include('must not exceed "beam" (2)');
+      expectError(await post({ text: 'a', nbest: 2 }), 400, 'invalid_field', 'nbest'); // beam defaults to 1
+    });
+
+    it('422 for a text over the limit, too many texts, or too many characters in all, stating the limit', async function () {
+      const long = await post({ text: 'a'.repeat(501) });
+      expectError(long, 422, 'text_too_long', 'text');
+      expect(long.body.error.message).to.include('the limit is 500 characters');
+      const longItem = await post({ texts: ['ok', 'b'.repeat(600)] });
+      expectError(longItem, 422, 'text_too_long', 'texts[1]');
+      const many = await post({ texts: Array.from({ length: 65 }, () => 'a') });
+      expectError(many, 422, 'too_many_texts', 'texts');
+      expect(many.body.error.message).to.include('the limit is 64');
+      const total = await post({ texts: Array.from({ length: 17 }, () => 'c'.repeat(490)) });
+      expectError(total, 422, 'request_too_long', 'texts');
+      expect(total.body.error.message).to.include('the limit is 8000');
+    });
+
+    it('400 invalid_json for malformed JSON', async function () {
+      const res = await request(app)
+        .post('/api/translate')
+        .set('Content-Type', 'application/json')
+        .send('{"text": "a",');
+      expectError(res, 400, 'invalid_json');
+    });
+
+    it('415 for a wrong or missing content type', async function () {
+      expectError(
+        await request(app).post('/api/translate').type('text/plain').send('{"text":"a"}'),
+        415,
+        'unsupported_media_type',
+      );
+      expectError(
+        await request(app).post('/api/translate').type('form').send({ text: 'a' }),
+        415,
+        'unsupported_media_type',
+      );
+      expectError(await request(app).post('/api/translate'), 415, 'unsupported_media_type');
+    });
+
+    it('413 for a body over the size limit', async function () {
+      const res = await post({ text: 'a'.repeat(DEFAULT_LIMITS.maxChars), pad: 'x'.repeat(70 * 1024) });
+      expectError(res, 413, 'payload_too_large');
+      expect(res.body.error.message).to.include('64kb');
+    });
+
+    it('405 for GET', async function () {
+      const res = await request(app).get('/api/translate');
+      expectError(res, 405, 'method_not_allowed');
+      expect(res.headers.allow).to.equal('POST');
+    });
+  });
+
+  describe('errors and limits', function () {
+    it('404 JSON for an unknown API route, an HTML page for an unknown page', async function () {
+      expectError(await request(app).get('/api/nope'), 404, 'not_found');
+      expectError(await request(app).get('/nope').set('Accept', 'application/json'), 404, 'not_found');
+      const page = await request(app).get('/nope').set('Accept', 'text/html').expect(404);
+      expect(page.type).to.equal('text/html');
+      expect(page.text).to.include('Page not found');
+    });
+
+    it('429 after the rate limit, on the API and the form', async function () {
+      const limited = createApp({
+        pool: service,
+        modelInfo,
+        limits: { rateLimit: { windowMs: 60_000, max: 2 } },
+      });
+      await request(limited).post('/api/translate').send({ text: 'Hi' }).expect(200);
+      const second = await request(limited).post('/api/translate').send({ text: 'Hi' }).expect(200);
+      expect(second.headers.ratelimit).to.be.a('string');
+      const third = await request(limited).post('/api/translate').send({ text: 'Hi' });
+      expectError(third, 429, 'rate_limited');
+      expect(third.body.error.message).to.include('the limit is 2 translations per 60 s');
+      const form = await request(limited)
+        .post('/')
+        .type('form')
+        .send({ text: 'Hi <b>', beam: '5' })
+        .expect(429);
+      expect(form.type).to.equal('text/html');
+      expect(form.text).to.include('Too many requests');
+      expect(form.text).to.include('>Hi &lt;b&gt;</textarea>');
+      // Pages and health are not rate limited.
+      await request(limited).get('/').expect(200);
+      await request(limited).get('/api/health').expect(200);
+    });
+
+    it('500 without details when translation fails, 503 while shutting down', async function () {
+      const failing: TranslationService = {
+        info: service.info,
+        translate: () => Promise.reject(new Error('secret internals at /work/main/src/x.ts:1:1')),
+        close: () => Promise.resolve(),
+      };
+      const broken = createApp({ pool: failing, modelInfo });
+      const res = await request(broken).post('/api/translate').send({ text: 'Hi' });
+      expectError(res, 500, 'internal_error');
+      expect(res.text).not.to.include('secret');
+      const page = await request(broken).post('/').type('form').send({ text: 'Hi' }).expect(500);
+      expect(page.text).not.to.include('secret');
+      expect(page.text).to.include('Internal server error.');
+      const closing = createApp({
+        pool: { ...failing, translate: () => Promise.reject(new ServiceClosedError()) },
+        modelInfo,
+      });
+      expectError(await request(closing).post('/api/translate').send({ text: 'Hi' }), 503, 'unavailable');
+    });
+  });
+
+  describe('GET /api/health', function () {
+    it('reports status, model, backend, uptime and live tensors', async function () {
+      const res = await request(app).get('/api/health').expect(200);
+      expect(res.body.status).to.equal('ok');
+      expect(res.body.model).to.deep.equal({
+        srcLang: 'eng',
+        tgtLang: 'spa',
+        parameters: modelInfo.parameters,
+      });
+      expect(res.body.backend).to.equal(service.info.backend);
+      expect(res.body.uptimeSeconds).to.be.a('number').and.at.least(0);
+      expect(res.body.tensors).to.be.a('number').and.greaterThan(0);
+      expect(res.body.rssBytes).to.be.a('number').and.greaterThan(0);
+    });
+  });
+
+  describe('WorkerPool', function () {
+    let pool: WorkerPool | undefined;
+
+    after(async function () {
+      await pool?.close();
+    });
+
+    it('starts a worker thread under tsx and batches concurrent requests with the same options', async function () {
+      pool = await WorkerPool.start({ modelDir: dir, workers: 1, batchWindowMs: 30, maxBatch: 8 });
+      expect(pool.info.parameters).to.equal(modelInfo.parameters);
+      expect(pool.info.config.srcLang).to.equal('eng');
+      const texts = ['The cat sleeps.', 'The soup is hot.', 'The guests are hungry after the trip.'];
+      const results = await Promise.all(texts.map((t) => pool!.translate([t], { beam: 2 })));
+      expect(pool.stats()).to.include({ batches: 1, texts: 3, queued: 0, workers: 1 });
+      const direct = await service.translate(texts, { beam: 2 });
+      expect(results.map((r) => r[0].hypotheses[0].text)).to.deep.equal(
+        direct.map((r) => r.hypotheses[0].text),
+      );
+      // Different options are not mixed into one call.
+      await Promise.all([pool.translate(['Hi'], { beam: 1 }), pool.translate(['Hi'], { beam: 3 })]);
+      expect(pool.stats().batches).to.equal(3);
+      expect(pool.stats().tensors).to.be.greaterThan(0);
+    });
+
+    it('serves the app without tensors on the main thread', async function () {
+      const poolApp = createApp({ pool: pool!, modelInfo: loadModelInfo(pool!.info) });
+      const res = await request(poolApp)
+        .post('/api/translate')
+        .send({ texts: ['The cat sleeps.'], alignments: true });
+      expect(res.status).to.equal(200);
+      expect(res.body.translations[0].alignment.sourceWords).to.deep.equal(['The', 'cat', 'sleeps.']);
+      const health = await request(poolApp).get('/api/health').expect(200);
+      expect(health.body.tensors).to.equal(pool!.stats().tensors);
+    });
+
+    it('rejects new requests after close()', async function () {
+      await pool!.close();
+      let err: unknown;
+      await pool!.translate(['Hi']).catch((e) => (err = e));
+      expect(err).to.be.instanceOf(ServiceClosedError);
+      pool = undefined;
+    });
+
+    it("fails to start with the model loader's error for an invalid model directory", async function () {
+      let err: Error | undefined;
+      await WorkerPool.start({ modelDir: path.join(dir, 'missing') }).catch((e: Error) => (err = e));
+      expect(err?.message).to.match(/cannot read model config .*missing\/config\.json/);
+    });
+  });
+});
