@@ -516,6 +516,23 @@ describe('server', function () {
       expect(health.body.tensors).to.equal(pool!.stats().tensors);
     });
 
+    it('replaces a worker that dies', async function () {
+      const errors: string[] = [];
+      const p = await WorkerPool.start({ modelDir: dir, workers: 1, onWorkerError: (m) => errors.push(m) });
+      try {
+        const slots = (p as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+        await slots[0].worker.terminate();
+        expect(errors).to.have.length(1);
+        const deadline = Date.now() + 30_000;
+        while (p.stats().workers === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(p.stats().workers).to.equal(1);
+        const [t] = await p.translate(['The cat sleeps.']);
+        expect(t.hypotheses[0].text).to.be.a('string');
+      } finally {
+        await p.close();
+      }
+    });
+
     it('rejects new requests after close()', async function () {
       await pool!.close();
       let err: unknown;

@@ -24,7 +24,12 @@ import type { Translation, TranslationHypothesis } from '../translate/translator
 import type { ModelConfig } from '../model/config.js';
 import { ServiceClosedError, type ServiceInfo, type TranslationService } from './pool.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The project root: two levels up from src/server, three from a compiled dist/src/server. */
+const ROOT =
+  [path.resolve(HERE, '../..'), path.resolve(HERE, '../../..')].find((d) =>
+    fs.existsSync(path.join(d, 'views', 'index.ejs')),
+  ) ?? path.resolve(HERE, '../..');
 const VIEWS_DIR = path.join(ROOT, 'views');
 const PUBLIC_DIR = path.join(ROOT, 'public');
 

@@ -1,7 +1,8 @@
 /**
  * Train a BPE tokenizer and save it as a Hugging Face `tokenizer.json`.
  *
- * Training is done by Hugging Face's own `tokenizers` library (Rust, through its Node bindings). Those
+ * Training is done by Hugging Face's own `tokenizers` library (Rust, through its Node bindings; in a
+ * child process, see bpe-train-child.mjs). Those
  * bindings (0.23) expose `Tokenizer.train(files)` but not the trainer's options, so the vocabulary
  * size cannot be passed in; they train with the default target of 30,000 tokens. BPE is greedy, so the
  * first k merges of a long run are exactly the merges a run stopped at k would learn: we keep the
@@ -18,7 +19,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import tokenizers from 'tokenizers';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { SPECIAL_TOKENS } from '../model/config.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
@@ -38,16 +40,17 @@ export function trainBpeTokenizer(sentences: readonly string[], opts: TrainToken
   try {
     const corpus = path.join(dir, 'corpus.txt');
     fs.writeFileSync(corpus, sentences.join('\n') + '\n');
-    const tok = new tokenizers.Tokenizer(tokenizers.BPE.init({}, [], { unkToken: '<unk>' }));
-    // Strip: the trainer reads lines with their newline, which would otherwise enter the alphabet.
-    tok.setNormalizer(
-      tokenizers.sequenceNormalizer([tokenizers.nfcNormalizer(), tokenizers.stripNormalizer(true, true)]),
-    );
-    tok.setPreTokenizer(tokenizers.metaspacePreTokenizer());
-    tok.setDecoder(tokenizers.metaspaceDecoder());
-    tok.train([corpus]);
     const saved = path.join(dir, 'trained.json');
-    tok.save(saved);
+    const child = spawnSync(
+      process.execPath,
+      [fileURLToPath(new URL('./bpe-train-child.mjs', import.meta.url)), corpus, saved],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+      },
+    );
+    if (child.status !== 0)
+      throw new Error(`BPE training failed: ${(child.stderr || child.error?.message || '').trim()}`);
     const trained = JSON.parse(fs.readFileSync(saved, 'utf8')) as TrainedBpeJson;
     return truncatedTokenizerJson(trained, opts.vocabSize);
   } finally {

@@ -15,7 +15,7 @@
  */
 import type { Translation, TranslationHypothesis } from './translator.js';
 
-const SPECIAL = /^<\/?[a-z]+>$/;
+const SPECIAL = /^<(\/s|s|pad)>$/;
 
 export interface WordSegmentation {
   words: string[];
