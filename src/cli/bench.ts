@@ -25,6 +25,7 @@ import { measureTrainSpeed, type TrainSpeed } from '../bench/train-speed.js';
 import { measureTranslateSpeed, type TranslateSpeed } from '../bench/translate-speed.js';
 import { memoryFigures, runTorchReference, type MemoryFigures, type TorchFigures } from '../bench/measure.js';
 import { createLogger } from '../util/log.js';
+import { formatProfile, profileGreedy, profileTrainingStep } from '../bench/profile.js';
 
 const CONFIGS = {
   default: { embeddingSize: 128, hiddenSize: 256, attentionSize: 256, outputSize: 256 },
@@ -53,6 +54,7 @@ const program = new Command()
   .option('--steps <n>', 'timed training steps per measurement', (v) => Number(v), 10)
   .option('--runs <n>', 'timed translations per latency figure', (v) => Number(v), 20)
   .option('--no-torch', 'skip the PyTorch reference')
+  .option('--profile', 'also print an op-level profile of one training step and one greedy translation')
   .option('--out <file>', 'where to write the full results', 'bench-results.json');
 
 async function loadExamples(log: ReturnType<typeof createLogger>): Promise<{ examples: Example[]; src: SubwordTokenizer; tgt: SubwordTokenizer; source: string }> {
@@ -83,13 +85,14 @@ async function loadExamples(log: ReturnType<typeof createLogger>): Promise<{ exa
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{ json?: boolean; configs: string; backends?: string; steps: number; runs: number; torch: boolean; out: string }>();
+  const o = program.opts<{ json?: boolean; configs: string; backends?: string; steps: number; runs: number; torch: boolean; out: string; profile?: boolean }>();
   const log = createLogger('bench', o.json ? 'warn' : 'info');
   const auto = await initBackend(undefined, (m) => log.info(m));
   const backends = o.backends ? o.backends.split(',').map(parseBackendName) : [auto.name, ...(auto.name === 'cpu' ? [] : ['cpu' as const])];
   const configs = o.configs.split(',') as ConfigName[];
   const data = await loadExamples(log);
   const rows: Row[] = [];
+  const profiles: string[] = [];
   for (const config of configs) {
     if (!CONFIGS[config]) throw new Error(`unknown config "${config}": expected default or large`);
     const dims = CONFIGS[config];
@@ -124,6 +127,10 @@ async function main(): Promise<void> {
       );
       const translate = measureTranslateSpeed(model, { runs: slow ? 2 : o.runs, batchSentences: slow ? 16 : 256 });
       rows.push({ config, backend, parameters: model.parameterCount(), train, translate, memory: memoryFigures(), torch });
+      if (o.profile && !slow) {
+        profiles.push(formatProfile(`${config} on ${backend}, one training step (1 thread, token budget 1500)`, await profileTrainingStep(model, data.examples, 1500)));
+        profiles.push(formatProfile(`${config} on ${backend}, one greedy translation (15 → 20 subwords)`, await profileGreedy(model)));
+      }
       model.dispose();
     }
   }
@@ -155,6 +162,7 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(formatTable(rows) + `\nfull results: ${o.out}\n`);
+  if (profiles.length > 0) process.stdout.write('\n' + profiles.join('\n\n') + '\n');
 }
 
 function ratio(a: number | undefined, b: number | undefined, invert = false): string {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { initBackend } from '../backend/select.js';
+import '../data/synthetic.js';
 import { TrainConfigSchema, type TrainConfig } from '../train/config.js';
 import { Trainer, prepareData, readCheckpoint } from '../train/trainer.js';
 import { createLogger } from '../util/log.js';

@@ -79,6 +79,11 @@ function invalid(field: string, message: string): HttpError {
   return new HttpError(400, 'invalid_field', message, field);
 }
 
+/** 422: well-formed, but over one of the limits (the message states it). */
+function overLimit(code: string, field: string, message: string): HttpError {
+  return new HttpError(422, code, message, field);
+}
+
 function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
 }
@@ -115,11 +120,10 @@ export function parseApiRequest(body: unknown, limits: Limits): ApiRequest {
     if (!Array.isArray(b.texts)) throw invalid('texts', '"texts" must be an array of strings.');
     if (b.texts.length === 0) throw invalid('texts', '"texts" must not be empty.');
     if (b.texts.length > limits.maxTexts) {
-      throw new HttpError(
-        422,
+      throw overLimit(
         'too_many_texts',
-        `"texts" has ${b.texts.length} items; the limit is ${limits.maxTexts} per request.`,
         'texts',
+        `"texts" has ${b.texts.length} items; the limit is ${limits.maxTexts} per request.`,
       );
     }
     b.texts.forEach((t, i) => {
@@ -141,21 +145,19 @@ export function parseApiRequest(body: unknown, limits: Limits): ApiRequest {
     const n = charCount(t);
     if (n === 0) throw invalid(field, `"${field}" is empty.`);
     if (n > limits.maxChars) {
-      throw new HttpError(
-        422,
+      throw overLimit(
         'text_too_long',
-        `"${field}" is ${n} characters long; the limit is ${limits.maxChars} characters per text.`,
         field,
+        `"${field}" is ${n} characters long; the limit is ${limits.maxChars} characters per text.`,
       );
     }
     total += n;
   });
   if (total > limits.maxTotalChars) {
-    throw new HttpError(
-      422,
+    throw overLimit(
       'request_too_long',
-      `The texts hold ${total} characters in all; the limit is ${limits.maxTotalChars} per request.`,
       'texts',
+      `The texts hold ${total} characters in all; the limit is ${limits.maxTotalChars} per request.`,
     );
   }
   const beam = b.beam ?? 1;
@@ -191,11 +193,10 @@ export function parseFormRequest(body: unknown, limits: Limits): FormRequest {
   const n = charCount(text);
   if (n === 0) throw invalid('text', 'Enter some text to translate.');
   if (n > limits.maxChars) {
-    throw new HttpError(
-      422,
+    throw overLimit(
       'text_too_long',
-      `The text is ${n} characters long; the limit is ${limits.maxChars} characters.`,
       'text',
+      `The text is ${n} characters long; the limit is ${limits.maxChars} characters.`,
     );
   }
   return { text, beam: Number(beamRaw) };

@@ -63,6 +63,7 @@ export interface PageResult {
   links: { source: string; target: string }[];
 }
 
+/** The translate page's result: best translation, n-best list and, with attention, the two heatmaps. */
 export function pageResult(t: Translation, beam: number, ms: number): PageResult {
   const best = t.hypotheses[0];
   const result: PageResult = {
@@ -91,6 +92,7 @@ export function pageResult(t: Translation, beam: number, ms: number): PageResult
   return result;
 }
 
+/** The API's `alignment` object: subword attention, word matrix and Pharaoh links (4 decimals). */
 export function apiAlignment(t: Translation, h: TranslationHypothesis) {
   if (!t.sourceTokens || !h.tokens || !h.attention) return undefined;
   const wa = wordAlignment(t.sourceTokens, h.tokens, h.attention);

@@ -1,11 +1,12 @@
 /**
- * A translation worker thread (see pool.ts): initialises its own TensorFlow.js backend, loads the model
- * once, then answers `translate` messages one at a time with plain data. Every tensor lives here.
+ * A translation worker thread (see pool.ts; messages in protocol.ts): initialises its own TensorFlow.js
+ * backend, loads the model once, then answers `translate` messages one at a time with plain data. Every
+ * tensor lives here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { currentBackend, initBackend } from '../backend/select.js';
 import { Translator } from '../translate/translator.js';
-import type { FromWorker, ToWorker, WorkerData } from './pool.js';
+import type { FromWorker, ToWorker, WorkerData } from './protocol.js';
 
 if (!parentPort) throw new Error('src/server/worker.ts must run as a worker thread');
 const port = parentPort;

@@ -1,0 +1,272 @@
+/**
+ * Scores translations with sacrebleu-compatible BLEU and chrF, in one of two modes.
+ *
+ * Files only (no model, no TensorFlow.js):
+ *   npm run -s evaluate -- --hyp hyp.txt --ref ref.txt [--json] [--tokenize 13a|intl|none] [--lowercase]
+ *
+ * A model on a test set:
+ *   npm run -s evaluate -- --model DIR --test test.tsv            (any corpus spec: TSV, "a.en,a.es", synthetic:…)
+ *   npm run -s evaluate -- --model DIR --src test.en --ref test.es
+ *   npm run -s evaluate -- --model DIR --split test               (the model's own held-out split, recomputed
+ *                                                                  from config.json's info.corpus / info.split)
+ *   options: --beam K (default 5; 1 = greedy), --length-penalty α, --limit N, --out hyp.txt, --json
+ *
+ * Text mode prints sacrebleu's lines (signatures included) and the speed; --json prints exactly one JSON
+ * object on stdout and nothing else. Logs go to stderr. Errors are one line on stderr, exit code 1.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+
+import { loadCorpus } from '../data/corpus.js';
+// Registers the synthetic: corpus source, so --test synthetic:dates:… and --split on such models work.
+import '../data/synthetic.js';
+import { BLEU_TOKENIZER_NAMES, corpusBleu, corpusChrf, type BleuTokenizerName } from '../metrics/index.js';
+import { readSegments, scoreFiles } from './evaluate-files.js';
+
+class UsageError extends Error {}
+
+const positiveInt = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a positive integer, got '${v}'`);
+  return n;
+};
+const nonNegativeNumber = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} expects a number ≥ 0, got '${v}'`);
+  return n;
+};
+const intInRange = (flag: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} expects an integer in [${min}, ${max}], got '${v}'`);
+  }
+  return n;
+};
+
+interface EvaluateOptions {
+  hyp?: string;
+  ref?: string;
+  model?: string;
+  test?: string;
+  src?: string;
+  split?: 'test' | 'valid';
+  beam: number;
+  lengthPenalty: number;
+  limit?: number;
+  out?: string;
+  json?: boolean;
+  tokenize: BleuTokenizerName;
+  lowercase?: boolean;
+  chrfWordOrder: number;
+  width: number;
+  backend?: string;
+}
+
+function buildProgram(): Command {
+  return new Command('evaluate')
+    .description(
+      'Score a hypothesis file against references (--hyp/--ref), or translate a test set with a model and score it (--model).',
+    )
+    .option('--hyp <file>', 'hypothesis file, one segment per line (files-only mode)')
+    .option('--ref <file>', 'reference file, line-aligned with --hyp or --src')
+    .option('--model <dir>', 'model directory (config.json + weights.bin) to translate the test set with')
+    .option('--test <spec>', 'test set: a TSV pair file, "test.en,test.es" (Moses pair) or a synthetic: spec')
+    .option('--src <file>', 'source sentences, one per line (with --ref)')
+    .addOption(
+      new Option('--split <name>', "recompute the model's held-out split from config.json (info.corpus, info.split)").choices([
+        'test',
+        'valid',
+      ]),
+    )
+    .option('--beam <k>', 'beam size (1 = greedy)', positiveInt('--beam'), 5)
+    .option('--length-penalty <alpha>', 'GNMT length penalty α for beam search', nonNegativeNumber('--length-penalty'), 0.6)
+    .option('--limit <n>', 'score only the first N sentences of the test set', positiveInt('--limit'))
+    .option('--out <file>', 'write the hypotheses here, one per line')
+    .option('--json', 'print one JSON object instead of text lines')
+    .addOption(new Option('--tokenize <name>', 'BLEU tokenizer').choices(BLEU_TOKENIZER_NAMES).default('13a'))
+    .option('--lowercase', "lowercased BLEU (sacrebleu's -lc)")
+    .option('--chrf-word-order <n>', 'chrF word n-gram order; 2 gives chrF++', intInRange('--chrf-word-order', 0, 10), 0)
+    .option('--width <n>', "decimals of the printed scores (sacrebleu's -w)", intInRange('--width', 0, 20), 2)
+    .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)')
+    .showHelpAfterError();
+}
+
+/** Files only: the same numbers as `sacrebleu REF -i HYP -m bleu chrf`. */
+async function evaluateFiles(o: EvaluateOptions): Promise<string> {
+  const conflicting = (['model', 'test', 'src', 'split', 'out', 'limit'] as const).filter((k) => o[k] !== undefined);
+  if (conflicting.length > 0) {
+    throw new UsageError(`--hyp scores existing files and cannot be combined with --${conflicting[0]}`);
+  }
+  if (!o.ref) throw new UsageError('--hyp needs --ref (the reference file)');
+  const result = await scoreFiles(o.hyp as string, o.ref, {
+    tokenize: o.tokenize,
+    lowercase: o.lowercase ?? false,
+    chrfWordOrder: o.chrfWordOrder,
+    width: o.width,
+  });
+  if (o.json) return JSON.stringify(result, null, 2);
+  const { bleu, chrf } = result.details;
+  return [
+    bleu.format({ width: o.width, withSignature: true }),
+    chrf.format({ width: o.width, withSignature: true }),
+  ].join('\n');
+}
+
+/** What `--split` needs from config.json's `info`; missing split fields take the training defaults. */
+const SplitInfoSchema = z.object({
+  corpus: z.string().min(1),
+  reverse: z.boolean().default(false),
+  split: z
+    .object({
+      seed: z.number().int().default(1),
+      validSize: z.number().int().min(0).default(2000),
+      testSize: z.number().int().min(0).default(2000),
+      maxChars: z.number().int().min(1).default(200),
+      maxRatio: z.number().min(1).default(4),
+    })
+    .prefault({}),
+});
+
+interface TestSet {
+  description: string;
+  sources: string[];
+  references: string[];
+}
+
+async function readTestSet(o: EvaluateOptions, modelDir: string): Promise<TestSet> {
+  const given = (['test', 'src', 'split'] as const).filter((k) => o[k] !== undefined);
+  if (given.length === 0) throw new UsageError('--model needs a test set: --test FILE.tsv, --src F --ref F, or --split test');
+  if (given.length > 1) throw new UsageError(`choose one test set: --${given[0]} or --${given[1]}, not both`);
+  if (o.ref !== undefined && !o.src) throw new UsageError('--ref goes with --src (or with --hyp); --test and --split carry their references');
+  if (o.test) {
+    const pairs = loadCorpus(o.test);
+    return { description: o.test, sources: pairs.map((p) => p.src), references: pairs.map((p) => p.tgt) };
+  }
+  if (o.src) {
+    if (!o.ref) throw new UsageError('--src needs --ref (the reference translations, line-aligned)');
+    for (const f of [o.src, o.ref]) if (!fs.existsSync(f)) throw new Error(`file not found: ${f}`);
+    const [sources, references] = await Promise.all([readSegments(o.src), readSegments(o.ref)]);
+    if (sources.length !== references.length) {
+      throw new Error(
+        `line count mismatch: source file ${o.src} has ${sources.length} lines, ` +
+          `reference file ${o.ref} has ${references.length} lines`,
+      );
+    }
+    return { description: `${o.src},${o.ref}`, sources, references };
+  }
+  const { readModelConfig } = await import('../model/model-dir.js');
+  const { corpusSplits } = await import('../train/prepare.js');
+  const cfgFile = path.join(modelDir, 'config.json');
+  const parsed = SplitInfoSchema.safeParse(readModelConfig(modelDir).info);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${cfgFile}: --split needs info.corpus and info.split as written by training; ` +
+        `invalid field "info.${issue.path.join('.')}": ${issue.message}`,
+    );
+  }
+  const info = parsed.data;
+  const splits = corpusSplits({ corpus: info.corpus, reverse: info.reverse, ...info.split });
+  const pairs = o.split === 'valid' ? splits.valid : splits.test;
+  if (pairs.length === 0) {
+    throw new Error(`${cfgFile}: the ${o.split} split of ${info.corpus} is empty (${o.split}Size 0 at training time)`);
+  }
+  return {
+    description: `${o.split} split of ${info.corpus} (seed ${info.split.seed})`,
+    sources: pairs.map((p) => p.src),
+    references: pairs.map((p) => p.tgt),
+  };
+}
+
+/** Translate a test set with a model and score the translations. */
+async function evaluateModel(o: EvaluateOptions): Promise<string> {
+  const dir = o.model as string;
+  if (o.hyp !== undefined) throw new UsageError('--hyp scores existing files and cannot be combined with --model');
+  if (!fs.existsSync(dir)) throw new Error(`model directory not found: ${dir}`);
+  if (!fs.existsSync(path.join(dir, 'config.json'))) {
+    throw new Error(`not a model directory: ${path.join(dir, 'config.json')} not found`);
+  }
+  const set = await readTestSet(o, dir);
+  if (o.limit !== undefined) {
+    set.sources = set.sources.slice(0, o.limit);
+    set.references = set.references.slice(0, o.limit);
+  }
+  if (set.sources.length === 0) throw new Error(`the test set ${set.description} is empty`);
+
+  const { createLogger } = await import('../util/log.js');
+  const { initBackend } = await import('../backend/select.js');
+  const { Translator } = await import('../translate/translator.js');
+  const log = createLogger('evaluate', process.env.NMT_LOG_LEVEL ?? (o.json ? 'warn' : 'info'));
+  await initBackend(o.backend, (m) => log.info(m));
+  const translator = Translator.load(dir);
+  const hyps: string[] = [];
+  const chunk = 256;
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < set.sources.length; i += chunk) {
+      const results = translator.translate(set.sources.slice(i, i + chunk), { beam: o.beam, lengthPenalty: o.lengthPenalty });
+      for (const r of results) hyps.push(r.hypotheses[0]?.text ?? '');
+      if (set.sources.length > chunk) log.info(`translated ${hyps.length}/${set.sources.length}`);
+    }
+  } finally {
+    translator.dispose();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+
+  if (o.out) {
+    const { writeFileAtomic } = await import('../util/atomic.js');
+    fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+    writeFileAtomic(o.out, hyps.map((h) => h.replace(/[\r\n]+/g, ' ') + '\n').join(''));
+  }
+  const bleu = corpusBleu(hyps, set.references, { tokenize: o.tokenize, lowercase: o.lowercase ?? false });
+  const chrf = corpusChrf(hyps, set.references, { wordOrder: o.chrfWordOrder });
+  const speed = hyps.length / Math.max(seconds, 1e-9);
+  if (o.json) {
+    return JSON.stringify(
+      {
+        bleu: bleu.score,
+        chrf: chrf.score,
+        signature: { bleu: bleu.signature, chrf: chrf.signature },
+        beam: o.beam,
+        lengthPenalty: o.lengthPenalty,
+        sentences: hyps.length,
+        seconds,
+        sentencesPerSecond: speed,
+        model: dir,
+        testSet: set.description,
+        ...(o.out ? { out: o.out } : {}),
+      },
+      null,
+      2,
+    );
+  }
+  return [
+    bleu.format({ width: o.width, withSignature: true }),
+    chrf.format({ width: o.width, withSignature: true }),
+    `${hyps.length} sentences of ${set.description} in ${seconds.toFixed(2)} s ` +
+      `(${speed.toFixed(1)} sentences/s, ${o.beam === 1 ? 'greedy' : `beam ${o.beam}, length penalty ${o.lengthPenalty}`})` +
+      (o.out ? `; hypotheses in ${o.out}` : ''),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  program.parse();
+  const o = program.opts<EvaluateOptions>();
+  if (o.hyp !== undefined && o.model !== undefined) {
+    throw new UsageError('choose one mode: --hyp/--ref scores files, --model translates a test set');
+  }
+  let output: string;
+  if (o.hyp !== undefined) output = await evaluateFiles(o);
+  else if (o.model !== undefined) output = await evaluateModel(o);
+  else throw new UsageError('nothing to do: give --hyp H --ref R, or --model DIR with --test, --src/--ref or --split');
+  process.stdout.write(`${output}\n`);
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`evaluate: ${message.split('\n')[0]}\n`);
+  process.exit(1);
+});

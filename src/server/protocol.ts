@@ -1,0 +1,21 @@
+/**
+ * Messages between the main thread (pool.ts, spawn.ts) and a translation worker (worker.ts):
+ * structured-clone-able plain objects, no tensors.
+ */
+import type { ModelDirConfig } from '../model/model-dir.js';
+import type { Translation, TranslateOptions } from '../translate/translator.js';
+
+/** The worker's `workerData`. */
+export interface WorkerData {
+  modelDir: string;
+  backend?: string;
+}
+
+export type ToWorker =
+  { type: 'translate'; id: number; texts: string[]; opts: TranslateOptions } | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'ready'; backend: string; parameters: number; config: ModelDirConfig; tensors: number }
+  | { type: 'fatal'; message: string }
+  | { type: 'result'; id: number; translations: Translation[]; tensors: number }
+  | { type: 'error'; id: number; message: string; tensors: number };
