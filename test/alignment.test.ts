@@ -60,7 +60,10 @@ describe('segmentWords', () => {
   });
 
   it('<unk> is content (an unknown character), so it stays inside its word', () => {
-    expect(segmentWords(['▁caf', '<unk>', '▁x'])).to.deep.equal({ words: ['caf<unk>', 'x'], wordOf: [0, 0, 1] });
+    expect(segmentWords(['▁caf', '<unk>', '▁x'])).to.deep.equal({
+      words: ['caf<unk>', 'x'],
+      wordOf: [0, 0, 1],
+    });
   });
 });
 
@@ -127,20 +130,28 @@ describe('wordAlignment', () => {
   });
 
   it('ties go to the first source word; word rows may sum to less than 1 (mass on </s> dropped)', () => {
-    const wa = wordAlignment(['▁a', '▁b', '</s>'], ['▁x', '</s>'], [
-      [0.25, 0.25, 0.5],
-      [0, 0, 1],
-    ]);
+    const wa = wordAlignment(
+      ['▁a', '▁b', '</s>'],
+      ['▁x', '</s>'],
+      [
+        [0.25, 0.25, 0.5],
+        [0, 0, 1],
+      ],
+    );
     expect(wa.matrix).to.deep.equal([[0.25, 0.25]]);
     expect(pharaoh(wa.links)).to.equal('0-0');
   });
 
   it('several target words may link to one source word; links are sorted source-first', () => {
-    const wa = wordAlignment(['▁hello', '</s>'], ['▁hola', '▁a', '▁todos'], [
-      [0.9, 0.1],
-      [0.8, 0.2],
-      [0.7, 0.3],
-    ]);
+    const wa = wordAlignment(
+      ['▁hello', '</s>'],
+      ['▁hola', '▁a', '▁todos'],
+      [
+        [0.9, 0.1],
+        [0.8, 0.2],
+        [0.7, 0.3],
+      ],
+    );
     expect(pharaoh(wa.links)).to.equal('0-0 0-1 0-2');
   });
 });

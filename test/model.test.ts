@@ -373,7 +373,9 @@ describe('Seq2Seq model', () => {
      */
     const SCALE = 3;
     function scaleParams(model: Seq2Seq, factor: number): void {
-      for (const [, v] of model.params.entries()) {
+      for (const [name, v] of model.params.entries()) {
+        // Embeddings already start with unit variance; scaling them too would saturate the LSTM.
+        if (name.startsWith('embedding.')) continue;
         tf.tidy(() => {
           v.assign(tf.mul(v, factor));
         });
@@ -409,7 +411,8 @@ describe('Seq2Seq model', () => {
 
     for (const backend of ['wasm', 'cpu'] as const) {
       it(`on ${backend}: sampled entries of ${checked.length} parameters, and PAD rows get zero gradient`, async () => {
-        await withModel(backend, tinyConfig({ encoderLayers: 2 }), (model) =>
+        // tanh deep output: finite differences need a smooth function (ReLU kinks break them).
+        await withModel(backend, tinyConfig({ encoderLayers: 2, outputActivation: 'tanh' }), (model) =>
           withBatch(examples, (batch) => {
             scaleParams(model, SCALE);
             expect(batch.tgtIn.shape[0] * batch.tgtIn.shape[1]).to.be.at.least(64);

@@ -59,9 +59,29 @@ export function runTorchReference(
   dims: { emb: number; hid: number; vocab: number; batch: number; len: number; steps: number },
 ): TorchFigures | { unavailable: string } {
   if (!fs.existsSync(script)) return { unavailable: `${script} not found` };
-  const args = [script, '--emb', dims.emb, '--hid', dims.hid, '--vocab', dims.vocab, '--batch', dims.batch, '--len', dims.len, '--steps', dims.steps, '--threads', 1, '--json'].map(String);
+  const args = [
+    script,
+    '--emb',
+    dims.emb,
+    '--hid',
+    dims.hid,
+    '--vocab',
+    dims.vocab,
+    '--batch',
+    dims.batch,
+    '--len',
+    dims.len,
+    '--steps',
+    dims.steps,
+    '--threads',
+    1,
+    '--json',
+  ].map(String);
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: 30 * 60 * 1000 });
-  if (r.status !== 0) return { unavailable: `torch_reference.py failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
+  if (r.status !== 0)
+    return {
+      unavailable: `torch_reference.py failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`,
+    };
   const j = JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, number>;
   return {
     params: j.params,

@@ -42,7 +42,11 @@ async function profileOf(f: () => Promise<void> | void): Promise<Profile> {
   return { wallMs, kernelMs: rows.reduce((s, r) => s + r.ms, 0), kernels: info.kernels.length, rows };
 }
 
-export async function profileTrainingStep(model: Seq2Seq, examples: Example[], tokenBudget: number): Promise<Profile> {
+export async function profileTrainingStep(
+  model: Seq2Seq,
+  examples: Example[],
+  tokenBudget: number,
+): Promise<Profile> {
   const engine = new LocalEngine(model, { labelSmoothing: 0.1, clipNorm: 1, learningRate: 1e-3 });
   const [batch] = makeBatches(examples, { tokenBudget }, new Rng(3));
   const exs = batch.map((i) => examples[i]);
@@ -62,7 +66,14 @@ export async function profileGreedy(model: Seq2Seq): Promise<Profile> {
 }
 
 export function formatProfile(title: string, p: Profile, top = 15): string {
-  const lines = [`${title}: wall ${p.wallMs.toFixed(0)} ms, ${p.kernels} kernels, kernel time ${p.kernelMs.toFixed(0)} ms`, '| kernel | count | ms | share |', '|---|---|---|---|'];
-  for (const r of p.rows.slice(0, top)) lines.push(`| ${r.kernel} | ${r.count} | ${r.ms.toFixed(1)} | ${((100 * r.ms) / p.kernelMs).toFixed(1)}% |`);
+  const lines = [
+    `${title}: wall ${p.wallMs.toFixed(0)} ms, ${p.kernels} kernels, kernel time ${p.kernelMs.toFixed(0)} ms`,
+    '| kernel | count | ms | share |',
+    '|---|---|---|---|',
+  ];
+  for (const r of p.rows.slice(0, top))
+    lines.push(
+      `| ${r.kernel} | ${r.count} | ${r.ms.toFixed(1)} | ${((100 * r.ms) / p.kernelMs).toFixed(1)}% |`,
+    );
   return lines.join('\n');
 }

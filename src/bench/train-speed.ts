@@ -33,7 +33,15 @@ export async function measureTrainSpeed(opts: {
   warmup?: number;
 }): Promise<TrainSpeed> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-bench-'));
-  const cfg = TrainConfigSchema.parse({ corpus: 'bench', out, ...opts.dims, tokenBudget: opts.tokenBudget, workers: opts.workers, dropout: 0.2, labelSmoothing: 0.1 });
+  const cfg = TrainConfigSchema.parse({
+    corpus: 'bench',
+    out,
+    ...opts.dims,
+    tokenBudget: opts.tokenBudget,
+    workers: opts.workers,
+    dropout: 0.2,
+    labelSmoothing: 0.1,
+  });
   const data: PreparedData = {
     splits: { train: [], valid: [], test: [] },
     train: opts.examples,
@@ -44,10 +52,18 @@ export async function measureTrainSpeed(opts: {
     tgtTokenizerFile: opts.tgtTokenizer.file,
   };
   const trainer = new Trainer(cfg, data, createLogger('bench', 'warn'));
-  const batches = makeBatches(opts.examples, { tokenBudget: opts.tokenBudget, maxSentences: cfg.maxSentences }, new Rng(5));
+  const batches = makeBatches(
+    opts.examples,
+    { tokenBudget: opts.tokenBudget, maxSentences: cfg.maxSentences },
+    new Rng(5),
+  );
   const warmup = opts.warmup ?? 2;
   try {
-    for (let i = 0; i < warmup; i++) await trainer.trainStep(batches[i].map((k) => opts.examples[k]), batches[i]);
+    for (let i = 0; i < warmup; i++)
+      await trainer.trainStep(
+        batches[i].map((k) => opts.examples[k]),
+        batches[i],
+      );
     let tokens = 0;
     const t0 = performance.now();
     for (let i = warmup; i < warmup + opts.steps; i++) {

@@ -16,14 +16,20 @@ export interface TranslateSpeed {
 /** Random source sentences of `length` subwords (the last one </s>). */
 export function randomSources(n: number, length: number, vocab: number, seed = 11): number[][] {
   const rng = new Rng(seed);
-  return Array.from({ length: n }, () => [...Array.from({ length: length - 1 }, () => 4 + rng.int(vocab - 4)), EOS_ID]);
+  return Array.from({ length: n }, () => [
+    ...Array.from({ length: length - 1 }, () => 4 + rng.int(vocab - 4)),
+    EOS_ID,
+  ]);
 }
 
 /**
  * @param model an untrained model is fine: decoding is capped at `outputTokens` steps (maxLenRatio 0),
  *   which is what the PyTorch reference does (20 steps, no end-of-sentence check).
  */
-export function measureTranslateSpeed(model: Seq2Seq, opts: { runs: number; outputTokens?: number; batchSentences?: number }): TranslateSpeed {
+export function measureTranslateSpeed(
+  model: Seq2Seq,
+  opts: { runs: number; outputTokens?: number; batchSentences?: number },
+): TranslateSpeed {
   const outputTokens = opts.outputTokens ?? 20;
   const search = { maxLenRatio: 0, maxLenExtra: outputTokens };
   const [one] = randomSources(1, 15, model.config.srcVocabSize);

@@ -50,14 +50,19 @@ const program = new Command()
   .name('bench')
   .option('--json', 'print one JSON object (and nothing else) on stdout')
   .option('--configs <list>', 'default,large', 'default,large')
-  .option('--backends <list>', 'backends to measure (default: the one selected automatically, plus cpu for translation only)')
+  .option(
+    '--backends <list>',
+    'backends to measure (default: the one selected automatically, plus cpu for translation only)',
+  )
   .option('--steps <n>', 'timed training steps per measurement', (v) => Number(v), 10)
   .option('--runs <n>', 'timed translations per latency figure', (v) => Number(v), 20)
   .option('--no-torch', 'skip the PyTorch reference')
   .option('--profile', 'also print an op-level profile of one training step and one greedy translation')
   .option('--out <file>', 'where to write the full results', 'bench-results.json');
 
-async function loadExamples(log: ReturnType<typeof createLogger>): Promise<{ examples: Example[]; src: SubwordTokenizer; tgt: SubwordTokenizer; source: string }> {
+async function loadExamples(
+  log: ReturnType<typeof createLogger>,
+): Promise<{ examples: Example[]; src: SubwordTokenizer; tgt: SubwordTokenizer; source: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-bench-tok-'));
   const corpus = path.join(shared, 'corpora', 'tatoeba', 'eng-spa.tsv');
   let pairs: { src: string; tgt: string }[];
@@ -68,27 +73,55 @@ async function loadExamples(log: ReturnType<typeof createLogger>): Promise<{ exa
   } else {
     // Synthetic sentences of Tatoeba-like lengths, so batches have the same shapes.
     const rng = new Rng(2);
-    const word = () => Array.from({ length: 2 + rng.int(6) }, () => String.fromCharCode(97 + rng.int(26))).join('');
+    const word = () =>
+      Array.from({ length: 2 + rng.int(6) }, () => String.fromCharCode(97 + rng.int(26))).join('');
     pairs = Array.from({ length: 30000 }, () => {
       const n = 3 + rng.int(9);
-      return { src: Array.from({ length: n }, word).join(' '), tgt: Array.from({ length: n + rng.int(3) }, word).join(' ') };
+      return {
+        src: Array.from({ length: n }, word).join(' '),
+        tgt: Array.from({ length: n + rng.int(3) }, word).join(' '),
+      };
     });
     source = 'synthetic sentences (../shared not found)';
   }
-  trainTokenizerFile(pairs.map((p) => p.src), path.join(dir, 'src.json'), { vocabSize: VOCAB });
-  trainTokenizerFile(pairs.map((p) => p.tgt), path.join(dir, 'tgt.json'), { vocabSize: VOCAB });
+  trainTokenizerFile(
+    pairs.map((p) => p.src),
+    path.join(dir, 'src.json'),
+    { vocabSize: VOCAB },
+  );
+  trainTokenizerFile(
+    pairs.map((p) => p.tgt),
+    path.join(dir, 'tgt.json'),
+    { vocabSize: VOCAB },
+  );
   const src = SubwordTokenizer.load(path.join(dir, 'src.json'));
   const tgt = SubwordTokenizer.load(path.join(dir, 'tgt.json'));
   log.info(`bench data: ${source}`);
-  return { examples: pairs.map((p) => ({ src: src.encode(p.src), tgt: tgt.encode(p.tgt) })), src, tgt, source };
+  return {
+    examples: pairs.map((p) => ({ src: src.encode(p.src), tgt: tgt.encode(p.tgt) })),
+    src,
+    tgt,
+    source,
+  };
 }
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{ json?: boolean; configs: string; backends?: string; steps: number; runs: number; torch: boolean; out: string; profile?: boolean }>();
+  const o = program.opts<{
+    json?: boolean;
+    configs: string;
+    backends?: string;
+    steps: number;
+    runs: number;
+    torch: boolean;
+    out: string;
+    profile?: boolean;
+  }>();
   const log = createLogger('bench', o.json ? 'warn' : 'info');
   const auto = await initBackend(undefined, (m) => log.info(m));
-  const backends = o.backends ? o.backends.split(',').map(parseBackendName) : [auto.name, ...(auto.name === 'cpu' ? [] : ['cpu' as const])];
+  const backends = o.backends
+    ? o.backends.split(',').map(parseBackendName)
+    : [auto.name, ...(auto.name === 'cpu' ? [] : ['cpu' as const])];
   const configs = o.configs.split(',') as ConfigName[];
   const data = await loadExamples(log);
   const rows: Row[] = [];
@@ -99,7 +132,14 @@ async function main(): Promise<void> {
     let torch: Row['torch'];
     if (o.torch) {
       log.info(`${config}: PyTorch reference…`);
-      torch = runTorchReference(path.join(shared, 'bench', 'torch_reference.py'), { emb: dims.embeddingSize, hid: dims.hiddenSize, vocab: VOCAB, batch: 64, len: 20, steps: config === 'large' ? 5 : 10 });
+      torch = runTorchReference(path.join(shared, 'bench', 'torch_reference.py'), {
+        emb: dims.embeddingSize,
+        hid: dims.hiddenSize,
+        vocab: VOCAB,
+        batch: 64,
+        len: 20,
+        steps: config === 'large' ? 5 : 10,
+      });
     }
     for (const backend of backends) {
       await tf.setBackend(backend === 'tensorflow-gpu' ? 'tensorflow' : backend);
@@ -109,7 +149,18 @@ async function main(): Promise<void> {
       const train: TrainSpeed[] = [];
       const workerCounts = slow ? [1] : [...new Set([1, defaultWorkers(backend)])];
       for (const workers of workerCounts) {
-        train.push(await measureTrainSpeed({ examples: data.examples, srcTokenizer: data.src, tgtTokenizer: data.tgt, dims, tokenBudget: 1500, workers, steps: slow ? 1 : o.steps, warmup: slow ? 0 : 2 }));
+        train.push(
+          await measureTrainSpeed({
+            examples: data.examples,
+            srcTokenizer: data.src,
+            tgtTokenizer: data.tgt,
+            dims,
+            tokenBudget: 1500,
+            workers,
+            steps: slow ? 1 : o.steps,
+            warmup: slow ? 0 : 2,
+          }),
+        );
       }
       log.info(`${config} on ${backend}: translation…`);
       const model = new Seq2Seq(
@@ -125,11 +176,32 @@ async function main(): Promise<void> {
         }),
         1,
       );
-      const translate = measureTranslateSpeed(model, { runs: slow ? 2 : o.runs, batchSentences: slow ? 16 : 256 });
-      rows.push({ config, backend, parameters: model.parameterCount(), train, translate, memory: memoryFigures(), torch });
+      const translate = measureTranslateSpeed(model, {
+        runs: slow ? 2 : o.runs,
+        batchSentences: slow ? 16 : 256,
+      });
+      rows.push({
+        config,
+        backend,
+        parameters: model.parameterCount(),
+        train,
+        translate,
+        memory: memoryFigures(),
+        torch,
+      });
       if (o.profile && !slow) {
-        profiles.push(formatProfile(`${config} on ${backend}, one training step (1 thread, token budget 1500)`, await profileTrainingStep(model, data.examples, 1500)));
-        profiles.push(formatProfile(`${config} on ${backend}, one greedy translation (15 → 20 subwords)`, await profileGreedy(model)));
+        profiles.push(
+          formatProfile(
+            `${config} on ${backend}, one training step (1 thread, token budget 1500)`,
+            await profileTrainingStep(model, data.examples, 1500),
+          ),
+        );
+        profiles.push(
+          formatProfile(
+            `${config} on ${backend}, one greedy translation (15 → 20 subwords)`,
+            await profileGreedy(model),
+          ),
+        );
       }
       model.dispose();
     }
@@ -171,7 +243,10 @@ function ratio(a: number | undefined, b: number | undefined, invert = false): st
 }
 
 function formatTable(rows: Row[]): string {
-  const lines = ['| config | backend | params | workers | train tgt tok/s | greedy ms (p95) | beam-5 ms (p95) | batch sent/s | peak RSS MB |', '|---|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| config | backend | params | workers | train tgt tok/s | greedy ms (p95) | beam-5 ms (p95) | batch sent/s | peak RSS MB |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const t = r.torch && 'trainTokensPerSec' in r.torch ? r.torch : undefined;
     for (const tr of r.train) {
@@ -179,8 +254,12 @@ function formatTable(rows: Row[]): string {
         `| ${r.config} | ${r.backend} | ${(r.parameters / 1e6).toFixed(1)}M | ${tr.workers} | ${tr.targetTokensPerSec.toFixed(0)}${ratio(tr.targetTokensPerSec, t?.trainTokensPerSec)} | ${r.translate.greedy.medianMs.toFixed(1)} (${r.translate.greedy.p95Ms.toFixed(1)})${ratio(r.translate.greedy.medianMs, t?.greedyMs, true)} | ${r.translate.beam5.medianMs.toFixed(1)} (${r.translate.beam5.p95Ms.toFixed(1)}) | ${r.translate.batchSentencesPerSec.toFixed(0)}${ratio(r.translate.batchSentencesPerSec, t?.batchSentencesPerSec)} | ${r.memory.peakRssMB.toFixed(0)} |`,
       );
     }
-    if (t) lines.push(`| ${r.config} | pytorch (1 thread) | ${(t.params / 1e6).toFixed(1)}M | 1 | ${t.trainTokensPerSec.toFixed(0)} | ${t.greedyMs.toFixed(1)} | | ${t.batchSentencesPerSec.toFixed(0)} (batch 32) | |`);
-    else if (r.torch && 'unavailable' in r.torch) lines.push(`| ${r.config} | pytorch | unavailable: ${r.torch.unavailable} |||||||`);
+    if (t)
+      lines.push(
+        `| ${r.config} | pytorch (1 thread) | ${(t.params / 1e6).toFixed(1)}M | 1 | ${t.trainTokensPerSec.toFixed(0)} | ${t.greedyMs.toFixed(1)} | | ${t.batchSentencesPerSec.toFixed(0)} (batch 32) | |`,
+      );
+    else if (r.torch && 'unavailable' in r.torch)
+      lines.push(`| ${r.config} | pytorch | unavailable: ${r.torch.unavailable} |||||||`);
   }
   return [...new Set(lines)].join('\n');
 }

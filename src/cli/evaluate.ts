@@ -34,7 +34,8 @@ const positiveInt = (flag: string) => (v: string) => {
 };
 const nonNegativeNumber = (flag: string) => (v: string) => {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} expects a number ≥ 0, got '${v}'`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new UsageError(`${flag} expects a number ≥ 0, got '${v}'`);
   return n;
 };
 const intInRange = (flag: string, min: number, max: number) => (v: string) => {
@@ -75,27 +76,42 @@ function buildProgram(): Command {
     .option('--test <spec>', 'test set: a TSV pair file, "test.en,test.es" (Moses pair) or a synthetic: spec')
     .option('--src <file>', 'source sentences, one per line (with --ref)')
     .addOption(
-      new Option('--split <name>', "recompute the model's held-out split from config.json (info.corpus, info.split)").choices([
-        'test',
-        'valid',
-      ]),
+      new Option(
+        '--split <name>',
+        "recompute the model's held-out split from config.json (info.corpus, info.split)",
+      ).choices(['test', 'valid']),
     )
     .option('--beam <k>', 'beam size (1 = greedy)', positiveInt('--beam'), 5)
-    .option('--length-penalty <alpha>', 'GNMT length penalty α for beam search', nonNegativeNumber('--length-penalty'), 0.6)
+    .option(
+      '--length-penalty <alpha>',
+      'GNMT length penalty α for beam search',
+      nonNegativeNumber('--length-penalty'),
+      0.6,
+    )
     .option('--limit <n>', 'score only the first N sentences of the test set', positiveInt('--limit'))
     .option('--out <file>', 'write the hypotheses here, one per line')
     .option('--json', 'print one JSON object instead of text lines')
     .addOption(new Option('--tokenize <name>', 'BLEU tokenizer').choices(BLEU_TOKENIZER_NAMES).default('13a'))
     .option('--lowercase', "lowercased BLEU (sacrebleu's -lc)")
-    .option('--chrf-word-order <n>', 'chrF word n-gram order; 2 gives chrF++', intInRange('--chrf-word-order', 0, 10), 0)
+    .option(
+      '--chrf-word-order <n>',
+      'chrF word n-gram order; 2 gives chrF++',
+      intInRange('--chrf-word-order', 0, 10),
+      0,
+    )
     .option('--width <n>', "decimals of the printed scores (sacrebleu's -w)", intInRange('--width', 0, 20), 2)
-    .option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)')
+    .option(
+      '--backend <name>',
+      'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
+    )
     .showHelpAfterError();
 }
 
 /** Files only: the same numbers as `sacrebleu REF -i HYP -m bleu chrf`. */
 async function evaluateFiles(o: EvaluateOptions): Promise<string> {
-  const conflicting = (['model', 'test', 'src', 'split', 'out', 'limit'] as const).filter((k) => o[k] !== undefined);
+  const conflicting = (['model', 'test', 'src', 'split', 'out', 'limit'] as const).filter(
+    (k) => o[k] !== undefined,
+  );
   if (conflicting.length > 0) {
     throw new UsageError(`--hyp scores existing files and cannot be combined with --${conflicting[0]}`);
   }
@@ -114,19 +130,17 @@ async function evaluateFiles(o: EvaluateOptions): Promise<string> {
   ].join('\n');
 }
 
-/** What `--split` needs from config.json's `info`; missing split fields take the training defaults. */
+/** What `--split` needs from config.json's `info` (written by the trainer); missing split fields take the training defaults. */
 const SplitInfoSchema = z.object({
   corpus: z.string().min(1),
   reverse: z.boolean().default(false),
-  split: z
-    .object({
-      seed: z.number().int().default(1),
-      validSize: z.number().int().min(0).default(2000),
-      testSize: z.number().int().min(0).default(2000),
-      maxChars: z.number().int().min(1).default(200),
-      maxRatio: z.number().min(1).default(4),
-    })
-    .prefault({}),
+  split: z.object({
+    seed: z.number().int().default(1),
+    validSize: z.number().int().min(0).default(2000),
+    testSize: z.number().int().min(0).default(2000),
+    maxChars: z.number().int().min(1).default(200),
+    maxRatio: z.number().min(1).default(4),
+  }),
 });
 
 interface TestSet {
@@ -137,9 +151,11 @@ interface TestSet {
 
 async function readTestSet(o: EvaluateOptions, modelDir: string): Promise<TestSet> {
   const given = (['test', 'src', 'split'] as const).filter((k) => o[k] !== undefined);
-  if (given.length === 0) throw new UsageError('--model needs a test set: --test FILE.tsv, --src F --ref F, or --split test');
+  if (given.length === 0)
+    throw new UsageError('--model needs a test set: --test FILE.tsv, --src F --ref F, or --split test');
   if (given.length > 1) throw new UsageError(`choose one test set: --${given[0]} or --${given[1]}, not both`);
-  if (o.ref !== undefined && !o.src) throw new UsageError('--ref goes with --src (or with --hyp); --test and --split carry their references');
+  if (o.ref !== undefined && !o.src)
+    throw new UsageError('--ref goes with --src (or with --hyp); --test and --split carry their references');
   if (o.test) {
     const pairs = loadCorpus(o.test);
     return { description: o.test, sources: pairs.map((p) => p.src), references: pairs.map((p) => p.tgt) };
@@ -171,7 +187,9 @@ async function readTestSet(o: EvaluateOptions, modelDir: string): Promise<TestSe
   const splits = corpusSplits({ corpus: info.corpus, reverse: info.reverse, ...info.split });
   const pairs = o.split === 'valid' ? splits.valid : splits.test;
   if (pairs.length === 0) {
-    throw new Error(`${cfgFile}: the ${o.split} split of ${info.corpus} is empty (${o.split}Size 0 at training time)`);
+    throw new Error(
+      `${cfgFile}: the ${o.split} split of ${info.corpus} is empty (${o.split}Size 0 at training time)`,
+    );
   }
   return {
     description: `${o.split} split of ${info.corpus} (seed ${info.split.seed})`,
@@ -183,7 +201,8 @@ async function readTestSet(o: EvaluateOptions, modelDir: string): Promise<TestSe
 /** Translate a test set with a model and score the translations. */
 async function evaluateModel(o: EvaluateOptions): Promise<string> {
   const dir = o.model as string;
-  if (o.hyp !== undefined) throw new UsageError('--hyp scores existing files and cannot be combined with --model');
+  if (o.hyp !== undefined)
+    throw new UsageError('--hyp scores existing files and cannot be combined with --model');
   if (!fs.existsSync(dir)) throw new Error(`model directory not found: ${dir}`);
   if (!fs.existsSync(path.join(dir, 'config.json'))) {
     throw new Error(`not a model directory: ${path.join(dir, 'config.json')} not found`);
@@ -206,7 +225,10 @@ async function evaluateModel(o: EvaluateOptions): Promise<string> {
   const t0 = performance.now();
   try {
     for (let i = 0; i < set.sources.length; i += chunk) {
-      const results = translator.translate(set.sources.slice(i, i + chunk), { beam: o.beam, lengthPenalty: o.lengthPenalty });
+      const results = translator.translate(set.sources.slice(i, i + chunk), {
+        beam: o.beam,
+        lengthPenalty: o.lengthPenalty,
+      });
       for (const r of results) hyps.push(r.hypotheses[0]?.text ?? '');
       if (set.sources.length > chunk) log.info(`translated ${hyps.length}/${set.sources.length}`);
     }
@@ -261,7 +283,10 @@ async function main(): Promise<void> {
   let output: string;
   if (o.hyp !== undefined) output = await evaluateFiles(o);
   else if (o.model !== undefined) output = await evaluateModel(o);
-  else throw new UsageError('nothing to do: give --hyp H --ref R, or --model DIR with --test, --src/--ref or --split');
+  else
+    throw new UsageError(
+      'nothing to do: give --hyp H --ref R, or --model DIR with --test, --src/--ref or --split',
+    );
   process.stdout.write(`${output}\n`);
 }
 

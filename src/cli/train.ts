@@ -85,7 +85,9 @@ async function main(): Promise<void> {
     ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
   };
   if (resume && merged.out && fs.existsSync(path.join(String(merged.out), 'last.ckpt')) && !merged.corpus) {
-    Object.assign(merged, readCheckpoint(path.join(String(merged.out), 'last.ckpt')).header.config, merged);
+    // Flags given now win over the checkpoint's own config.
+    const saved = readCheckpoint(path.join(String(merged.out), 'last.ckpt')).header.config;
+    for (const [k, v] of Object.entries({ ...saved, ...merged })) merged[k] = v;
   }
   const parsed = TrainConfigSchema.safeParse(merged);
   if (!parsed.success) {

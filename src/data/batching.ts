@@ -84,7 +84,15 @@ export function toTensorBatch(examples: Example[]): TensorBatch {
   const tgtIn = padIds(examples.map((e) => [BOS_ID, ...e.tgt]));
   const tgtOut = padIds(examples.map((e) => [...e.tgt, EOS_ID]));
   tgtIn.mask.dispose();
-  return { srcIds: src.ids, srcMask: src.mask, tgtIn: tgtIn.ids, tgtOut: tgtOut.ids, tgtMask: tgtOut.mask };
+  const srcPadded = new Set(examples.map((e) => e.src.length)).size > 1;
+  return {
+    srcIds: src.ids,
+    srcMask: src.mask,
+    tgtIn: tgtIn.ids,
+    tgtOut: tgtOut.ids,
+    tgtMask: tgtOut.mask,
+    srcPadded,
+  };
 }
 
 export function disposeBatch(b: TensorBatch): void {

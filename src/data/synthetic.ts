@@ -53,7 +53,20 @@ const MONTHS = [
   'november',
   'december',
 ];
-const MONTH_ABBREVIATIONS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const MONTH_ABBREVIATIONS = [
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'may',
+  'jun',
+  'jul',
+  'aug',
+  'sep',
+  'oct',
+  'nov',
+  'dec',
+];
 const MESES = [
   'enero',
   'febrero',
@@ -110,7 +123,8 @@ export function ordinalWord(day: number): string {
 /** 1 → "1st", 2 → "2nd", 11 → "11th", 23 → "23rd". */
 export function ordinalSuffix(day: number): string {
   const unit = day % 10;
-  const suffix = day >= 11 && day <= 13 ? 'th' : unit === 1 ? 'st' : unit === 2 ? 'nd' : unit === 3 ? 'rd' : 'th';
+  const suffix =
+    day >= 11 && day <= 13 ? 'th' : unit === 1 ? 'st' : unit === 2 ? 'nd' : unit === 3 ? 'rd' : 'th';
   return `${day}${suffix}`;
 }
 
@@ -156,7 +170,8 @@ export const DATE_FORMATS: readonly SourceFormat[] = [
   {
     name: 'month day , year',
     weekday: true,
-    render: (d) => layout([{ month: MONTHS[d.month] }, { day: String(d.day) }, ',', { year: String(d.year) }]),
+    render: (d) =>
+      layout([{ month: MONTHS[d.month] }, { day: String(d.day) }, ',', { year: String(d.year) }]),
   },
   {
     name: 'day month year',
@@ -167,7 +182,13 @@ export const DATE_FORMATS: readonly SourceFormat[] = [
     name: 'the ordinal of month year',
     weekday: true,
     render: (d) =>
-      layout(['the', { day: ordinalWord(d.day) }, 'of', { month: MONTHS[d.month] }, { year: String(d.year) }]),
+      layout([
+        'the',
+        { day: ordinalWord(d.day) },
+        'of',
+        { month: MONTHS[d.month] },
+        { year: String(d.year) },
+      ]),
   },
   {
     name: 'month the ordinal , year',
@@ -178,17 +199,20 @@ export const DATE_FORMATS: readonly SourceFormat[] = [
   {
     name: 'dayth month year',
     weekday: true,
-    render: (d) => layout([{ day: ordinalSuffix(d.day) }, { month: MONTHS[d.month] }, { year: String(d.year) }]),
+    render: (d) =>
+      layout([{ day: ordinalSuffix(d.day) }, { month: MONTHS[d.month] }, { year: String(d.year) }]),
   },
   {
     name: 'mon day year',
     weekday: false,
-    render: (d) => layout([{ month: MONTH_ABBREVIATIONS[d.month] }, { day: String(d.day) }, { year: String(d.year) }]),
+    render: (d) =>
+      layout([{ month: MONTH_ABBREVIATIONS[d.month] }, { day: String(d.day) }, { year: String(d.year) }]),
   },
   {
     name: 'year - mm - dd',
     weekday: false,
-    render: (d) => layout([{ year: String(d.year) }, '-', { month: pad2(d.month + 1) }, '-', { day: pad2(d.day) }]),
+    render: (d) =>
+      layout([{ year: String(d.year) }, '-', { month: pad2(d.month + 1) }, '-', { day: pad2(d.day) }]),
   },
 ];
 
@@ -230,7 +254,8 @@ function generateOne(rng: Rng): { src: string[]; tgt: string[]; gold: GoldLink[]
  * corpus, and a longer corpus with the same seed starts with the shorter one.
  */
 export function generateDates(n: number, seed: number = DEFAULT_DATES_SEED): SyntheticCorpus {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`generateDates: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`generateDates: n must be a non-negative integer, got ${n}`);
   const rng = new Rng(seed);
   const pairs: SentencePair[] = [];
   const gold: GoldLink[][] = [];
@@ -247,13 +272,19 @@ export function parseSyntheticSpec(rest: string): { name: 'dates'; n: number; se
   const spec = `synthetic:${rest}`;
   const [name, count, seed, ...extra] = rest.split(':');
   if (name !== 'dates') {
-    throw new CorpusError(`unknown synthetic corpus '${name}' (known: dates, as synthetic:dates[:N[:SEED]])`, spec);
+    throw new CorpusError(
+      `unknown synthetic corpus '${name}' (known: dates, as synthetic:dates[:N[:SEED]])`,
+      spec,
+    );
   }
   if (extra.length > 0) throw new CorpusError('expected synthetic:dates[:N[:SEED]]', spec);
   const int = (s: string | undefined, fallback: number, what: string, min: number): number => {
     if (s === undefined) return fallback;
     if (!/^\d+$/.test(s) || Number(s) < min) {
-      throw new CorpusError(`${what} must be an integer ≥ ${min}, got '${s}' (synthetic:dates[:N[:SEED]])`, spec);
+      throw new CorpusError(
+        `${what} must be an integer ≥ ${min}, got '${s}' (synthetic:dates[:N[:SEED]])`,
+        spec,
+      );
     }
     return Number(s);
   };

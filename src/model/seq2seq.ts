@@ -20,6 +20,8 @@ export interface TensorBatch {
   tgtIn: tf.Tensor2D; // [B, T] int32: <s> y_1 … y_{n}
   tgtOut: tf.Tensor2D; // [B, T] int32: y_1 … y_n </s>
   tgtMask: tf.Tensor2D; // [B, T] float32
+  /** False when every source has the same length (no padding): lets the encoder skip masking. */
+  srcPadded?: boolean;
 }
 
 /** Everything a search needs about a batch of source sentences, computed once. */
@@ -83,6 +85,7 @@ export class Seq2Seq {
       c.outputSize,
       c.tgtVocabSize,
       c.dropout,
+      c.outputActivation,
     );
   }
 
@@ -92,6 +95,7 @@ export class Seq2Seq {
     srcMask: tf.Tensor2D,
     training = false,
     seeds: SeedSource = () => 0,
+    padded = true,
   ): EncodedSource {
     const x = dropout(
       tf.gather(this.srcEmbedding, srcIds) as tf.Tensor3D,
@@ -99,7 +103,7 @@ export class Seq2Seq {
       training,
       seeds(),
     );
-    const { states, final } = this.encoder.forward(x, srcMask, training, seeds);
+    const { states, final } = this.encoder.forward(x, srcMask, training, seeds, padded);
     const h = dropout(states, this.config.dropout, training, seeds());
     return {
       memory: this.attention.precompute(h, srcMask),
@@ -109,9 +113,9 @@ export class Seq2Seq {
   }
 
   /** `encode` for search: intermediate tensors are freed, the returned ones are kept (dispose with disposeEncoded). */
-  encodeForSearch(srcIds: tf.Tensor2D, srcMask: tf.Tensor2D): EncodedSource {
+  encodeForSearch(srcIds: tf.Tensor2D, srcMask: tf.Tensor2D, padded = true): EncodedSource {
     return tf.tidy(
-      () => this.encode(srcIds, srcMask) as unknown as tf.TensorContainer,
+      () => this.encode(srcIds, srcMask, false, () => 0, padded) as unknown as tf.TensorContainer,
     ) as unknown as EncodedSource;
   }
 
@@ -125,7 +129,7 @@ export class Seq2Seq {
     seeds: SeedSource = () => 0,
   ): { logits: tf.Tensor2D; attention: tf.Tensor3D } {
     const [B, T] = batch.tgtIn.shape;
-    const enc = this.encode(batch.srcIds, batch.srcMask, training, seeds);
+    const enc = this.encode(batch.srcIds, batch.srcMask, training, seeds, batch.srcPadded ?? true);
     const yEmb = dropout(
       tf.gather(this.tgtEmbedding, batch.tgtIn) as tf.Tensor3D,
       this.config.dropout,

@@ -54,7 +54,7 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
   const limits = src.map((s) => maxOutputLength(s.length, opts));
   const maxT = Math.max(...limits);
 
-  const enc0 = model.encodeForSearch(ids, mask);
+  const enc0 = model.encodeForSearch(ids, mask, new Set(src.map((s) => s.length)).size > 1);
   const enc: EncodedSource = tf.tidy(() => ({
     memory: {
       states: tileBeams(enc0.memory.states, K),

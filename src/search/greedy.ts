@@ -44,7 +44,7 @@ export function greedySearch(model: Seq2Seq, src: number[][], opts: SearchOption
     attention: opts.withAttention ? [] : undefined,
   }));
   const done = new Array<boolean>(B).fill(false);
-  const enc = model.encodeForSearch(ids, mask);
+  const enc = model.encodeForSearch(ids, mask, new Set(src.map((s) => s.length)).size > 1);
   let state = enc.initialState;
   let prev: tf.Tensor1D | undefined = Seq2Seq.bosTokens(B);
   try {

@@ -59,6 +59,32 @@ export async function writeOptimizer(opt: tf.Optimizer, state: NamedArray[]): Pr
   const tensors = state.map((s) => ({ name: s.name, tensor: tf.tensor(s.values, s.shape, 'float32') }));
   await opt.setWeights(tensors);
   tf.dispose(tensors.map((t) => t.tensor));
+  const iterations = state.find((s) => s.name === 'iter')?.values[0];
+  if (iterations !== undefined) restoreAdamPowers(opt, iterations);
+}
+
+/**
+ * Adam's bias-correction powers β^(t+1): tfjs's setWeights recomputes them with pow(), which differs in
+ * the last bits from the running float32 product that applyGradients keeps, and a resumed run drifted
+ * from an uninterrupted one (≈1e-5 in the weights after some steps). Recompute them as applyGradients
+ * does: t float32 multiplications (Math.fround of a product of two float32 values is exactly the float32
+ * product).
+ */
+function restoreAdamPowers(opt: tf.Optimizer, iterations: number): void {
+  const adam = opt as unknown as Partial<Record<'accBeta1' | 'accBeta2', tf.Variable>> &
+    Partial<Record<'beta1' | 'beta2', number>>;
+  if (!adam.accBeta1 || !adam.accBeta2 || adam.beta1 === undefined || adam.beta2 === undefined) return;
+  const power = (beta: number) => {
+    const b = Math.fround(beta);
+    let acc = b;
+    for (let i = 0; i < iterations; i++) acc = Math.fround(acc * b);
+    return acc;
+  };
+  const b1 = tf.scalar(power(adam.beta1));
+  const b2 = tf.scalar(power(adam.beta2));
+  adam.accBeta1.assign(b1);
+  adam.accBeta2.assign(b2);
+  tf.dispose([b1, b2]);
 }
 
 export function setLr(opt: tf.Optimizer, lr: number): void {

@@ -170,6 +170,12 @@ export class Trainer {
         tps: '-',
       });
       while (this.state.batchInEpoch < batches.length) {
+        // Also checked before the first step: resuming a run that already reached --max-steps (killed
+        // during its final validation/export) must not train one step more.
+        if (cfg.maxSteps !== undefined && this.state.step >= cfg.maxSteps) {
+          stoppedBecause = `max steps (${cfg.maxSteps}) reached`;
+          break outer;
+        }
         const indices = batches[this.state.batchInEpoch];
         const examples = indices.map((i) => this.data.train[i]);
         const n = targetTokens(examples);

@@ -18,9 +18,53 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.renameSync(tmp, file);
     syncDir(dir);
   } catch (err) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    // Clean up best effort: a failure here (e.g. `tmp` is a directory that is not ours) must not
+    // replace the error that names `file`.
+    try {
+      if (fd !== undefined) fs.closeSync(fd);
+    } catch {
+      // already reported below
+    }
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // already reported below
+    }
     throw new Error(`could not write ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  removeStaleTemps(dir, path.basename(file));
+}
+
+/**
+ * Remove temporary files of earlier writes of the same file whose process is gone (killed mid-write:
+ * SIGKILL, power cut). Temporary files of live processes, including this one, are left alone.
+ */
+function removeStaleTemps(dir: string, base: string): void {
+  const prefix = `.${base}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || processExists(pid)) continue;
+    try {
+      fs.rmSync(path.join(dir, name), { force: true });
+    } catch {
+      // Best effort: a leftover temporary file is harmless.
+    }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
