@@ -28,7 +28,11 @@ const program = new Command()
   .description('Serve the translation web page and JSON API.')
   .option('--model <dir>', 'model directory (config.json + weights.bin)', 'models/eng-spa')
   .option('--port <n>', 'TCP port (env PORT)', port, process.env.PORT ? port(process.env.PORT) : 3000)
-  .option('--host <addr>', 'address to listen on (env HOST)', process.env.HOST ?? '0.0.0.0')
+  .option(
+    '--host <addr>',
+    'address to listen on (env HOST; 0.0.0.0 to serve your network)',
+    process.env.HOST ?? '127.0.0.1',
+  )
   .option('--workers <n>', 'translation worker threads, each with a copy of the model', positiveInt, 1)
   .option(
     '--backend <name>',
