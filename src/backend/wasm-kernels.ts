@@ -11,6 +11,8 @@
  *    matmul gradient transposes one side, so we wrap both kernels: an explicit `Transpose` (cheap,
  *    O(n²)) followed by the untransposed, XNNPACK-backed product (O(n³)).
  *
+ *    Batched products (batch > 1) are also slow there; they run as a loop of single products. Transposes
+ *    are cached per source tensor, so a weight used at every time step is transposed once per pass.
  * 3. `Tanh` on wasm runs at ~16 ns per element (scalar libm), 15× slower than its `Sigmoid` (XNNPACK,
  *    vectorised), and tanh is everywhere in this model (LSTM cells, attention energies, deep output).
  *    We compute tanh(x) = 2·σ(2x) − 1 with the fast Sigmoid kernel and two JS passes (~1 ns per element).
@@ -31,6 +33,42 @@ type KernelArgs = Parameters<KernelFunc>[0];
 
 let installed = false;
 
+/**
+ * Transposes made for matmuls, by the data they were made from. In a backward pass through T time steps
+ * the same weight matrix (e.g. the recurrent U, used in dx = dy Uᵀ) is transposed T times; with the
+ * cache, once. Tensor data is immutable in TensorFlow.js (a variable's assign replaces its data), so a
+ * cached transpose stays valid until its source is disposed, and it is freed then (see
+ * installDisposeHook).
+ */
+const transposeCache = new WeakMap<object, tf.TensorInfo>();
+
+function cachedTranspose(x: tf.TensorInfo, backend: BackendWasm): tf.TensorInfo {
+  installDisposeHook(backend);
+  const hit = transposeCache.get(x.dataId);
+  if (hit) return hit;
+  const t = transposeLastTwo(x, backend);
+  transposeCache.set(x.dataId, t);
+  return t;
+}
+
+const hooked = new WeakSet<BackendWasm>();
+
+/** Free a cached transpose together with its source. */
+function installDisposeHook(backend: BackendWasm): void {
+  if (hooked.has(backend)) return;
+  hooked.add(backend);
+  const dispose = backend.disposeData.bind(backend);
+  backend.disposeData = (dataId: object, force?: boolean): boolean => {
+    const freed = dispose(dataId, force);
+    const cached = transposeCache.get(dataId);
+    if (cached && (freed || !backend.dataIdMap.has(dataId))) {
+      transposeCache.delete(dataId);
+      dispose(cached.dataId, true);
+    }
+    return freed;
+  };
+}
+
 /** Transpose the last two axes of `x` with the backend's own Transpose kernel. */
 function transposeLastTwo(x: tf.TensorInfo, backend: BackendWasm): tf.TensorInfo {
   const transpose = tf.getKernel('Transpose', 'wasm');
@@ -42,6 +80,39 @@ function transposeLastTwo(x: tf.TensorInfo, backend: BackendWasm): tf.TensorInfo
   return transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
 }
 
+/**
+ * A batched product [n, M, K] × [n, K, N] with n > 1 skips XNNPACK in tfjs-backend-wasm too (measured:
+ * [2, 24, 256] × [2, 256, 1024] took 11 ms, the same 2-D product 0.6 ms). Run it as n single products
+ * when each is large enough for that to pay; small ones (attention over a few source words) stay batched.
+ */
+function batchedAsLoop(args: KernelArgs, original: tf.KernelConfig): tf.TensorInfo | tf.TensorInfo[] {
+  const backend = args.backend as BackendWasm;
+  const a = args.inputs.a as tf.TensorInfo;
+  const b = args.inputs.b as tf.TensorInfo;
+  const transposeA = (args.attrs as { transposeA: boolean }).transposeA;
+  const transposeB = (args.attrs as { transposeB: boolean }).transposeB;
+  if (transposeA || transposeB || a.shape.length !== 3 || b.shape.length !== 3)
+    return original.kernelFunc(args);
+  const [n, M, K] = a.shape;
+  const N = b.shape[2];
+  if (n < 2 || b.shape[0] !== n || M * K * N < 16384) return original.kernelFunc(args);
+  const out = backend.makeOutput([n, M, N], 'float32');
+  for (let i = 0; i < n; i++) {
+    const ai = sliceCopy(backend, a, [i, 0, 0], [1, M, K]);
+    const bi = sliceCopy(backend, b, [i, 0, 0], [1, K, N]);
+    const oi = original.kernelFunc({ ...args, inputs: { a: ai, b: bi } }) as tf.TensorInfo;
+    // Views are taken after every allocation: an allocation can grow (and move) the wasm heap.
+    (backend.typedArrayFromHeap(out) as Float32Array).set(
+      backend.typedArrayFromHeap(oi) as Float32Array,
+      i * M * N,
+    );
+    backend.disposeData(ai.dataId);
+    backend.disposeData(bi.dataId);
+    backend.disposeData(oi.dataId);
+  }
+  return out;
+}
+
 /** Wrap a matmul kernel so that transposes are done explicitly before the fast untransposed product. */
 function withExplicitTranspose(kernelName: string): void {
   const original = tf.getKernel(kernelName, 'wasm');
@@ -50,19 +121,18 @@ function withExplicitTranspose(kernelName: string): void {
     const { inputs, attrs } = args;
     const backend = args.backend as BackendWasm;
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-    if (!transposeA && !transposeB) return original.kernelFunc(args);
+    if (!transposeA && !transposeB)
+      return kernelName === 'BatchMatMul' ? batchedAsLoop(args, original) : original.kernelFunc(args);
     const a = inputs.a as tf.TensorInfo;
     const b = inputs.b as tf.TensorInfo;
-    const at = transposeA ? transposeLastTwo(a, backend) : a;
-    const bt = transposeB ? transposeLastTwo(b, backend) : b;
-    const out = original.kernelFunc({
+    const at = transposeA ? cachedTranspose(a, backend) : a;
+    const bt = transposeB ? cachedTranspose(b, backend) : b;
+    const plainArgs = {
       inputs: { ...inputs, a: at, b: bt },
       backend,
       attrs: { ...attrs, transposeA: false, transposeB: false },
-    });
-    if (transposeA) backend.disposeData(at.dataId);
-    if (transposeB) backend.disposeData(bt.dataId);
-    return out;
+    };
+    return kernelName === 'BatchMatMul' ? batchedAsLoop(plainArgs, original) : original.kernelFunc(plainArgs);
   };
   tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({ ...original, kernelFunc: fast });

@@ -52,8 +52,8 @@ export interface ReadTsvOptions {
  * The optional third column is ignored. Both sides are cleaned with `normalizeText`.
  *
  * Accepts LF or CRLF line ends, a UTF-8 byte order mark, and a single trailing newline. Throws `CorpusError` for a
- * missing or empty file, invalid UTF-8, a blank line anywhere but the very end, a wrong column count, or a side
- * that is empty after clean-up.
+ * missing or empty file, invalid UTF-8, a carriage return inside a line (CR-only line ends), a blank line anywhere
+ * but the very end, a wrong column count, or a side that is empty after clean-up.
  */
 export function readTsv(file: string, opts: ReadTsvOptions = {}): SentencePair[] {
   const lines = readUtf8Lines(file);
@@ -172,6 +172,15 @@ function isOnlyWhitespace(bytes: Uint8Array, start: number): boolean {
 }
 
 function decodeLine(decoder: TextDecoder, bytes: Uint8Array, file: string, line: number): string {
+  // A CR that does not end the line: old Mac (CR-only) line ends, which would silently merge several
+  // sentences (or pairs) into one line.
+  if (bytes.includes(CR)) {
+    throw new CorpusError(
+      'carriage return (CR) inside the line: lines must end in LF or CRLF (CR-only line ends? convert e.g. with `tr "\\r" "\\n"`)',
+      file,
+      line,
+    );
+  }
   try {
     return decoder.decode(bytes);
   } catch {

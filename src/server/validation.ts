@@ -5,6 +5,7 @@
  */
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { normalizeText } from '../data/readers.js';
 import { HttpError } from './errors.js';
 
 export interface Limits {
@@ -60,9 +61,13 @@ export function requireContentType(type: string, message: string): RequestHandle
   };
 }
 
-/** Characters (code points) of a text after trimming: what maxChars and maxTotalChars count. */
+/**
+ * Characters (code points) of a text after the clean-up the translator applies (normalizeText): what maxChars
+ * and maxTotalChars count, and 0 for a text of only whitespace, control or zero-width characters, which
+ * would otherwise be accepted and translated as an empty sentence.
+ */
 function charCount(text: string): number {
-  return [...text.trim()].length;
+  return [...normalizeText(text)].length;
 }
 
 export interface ApiRequest {
