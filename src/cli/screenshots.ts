@@ -1,0 +1,55 @@
+/**
+ * npm run screenshots -- [--model models/eng-spa] [--text "..."] [--out docs]
+ * Serves the app on a loopback port with the given model and saves, with Debian's Chromium (driven by
+ * playwright-core), the translate page with a translation and its alignment (docs/page.png) and the
+ * model page's training curves (docs/model-page.png): the pictures in the README and the model card.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Command } from 'commander';
+import { chromium } from 'playwright-core';
+import { createApp, loadModelInfo } from '../server/app.js';
+import { InProcessService } from '../server/pool.js';
+
+const program = new Command()
+  .name('screenshots')
+  .option('--model <dir>', 'model directory', 'models/eng-spa')
+  .option('--text <s>', 'sentence to translate', 'The children are playing in the garden.')
+  .option('--out <dir>', 'output folder', 'docs')
+  .option('--chromium <path>', 'Chromium executable', '/usr/bin/chromium');
+
+async function main(): Promise<void> {
+  program.parse();
+  const o = program.opts<{ model: string; text: string; out: string; chromium: string }>();
+  if (!fs.existsSync(o.chromium)) throw new Error(`${o.chromium} not found (apt-get install -y chromium)`);
+  fs.mkdirSync(o.out, { recursive: true });
+  const service = await InProcessService.load(o.model);
+  const server = createApp({ pool: service, modelInfo: loadModelInfo(service.info) }).listen(0, '127.0.0.1');
+  await new Promise<void>((r) => server.once('listening', () => r()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await chromium.launch({
+    executablePath: o.chromium,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+    await page.goto(base + '/');
+    await page.fill('#text', o.text);
+    await Promise.all([page.waitForURL(base + '/'), page.click('#submit')]);
+    await page.waitForSelector('#translation');
+    await page.screenshot({ path: path.join(o.out, 'page.png'), fullPage: true });
+    await page.goto(base + '/model');
+    await page.screenshot({ path: path.join(o.out, 'model-page.png'), fullPage: true });
+    process.stderr.write(`saved ${path.join(o.out, 'page.png')} and ${path.join(o.out, 'model-page.png')}\n`);
+  } finally {
+    await browser.close();
+    await new Promise<void>((r) => server.close(() => r()));
+    await service.close();
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`screenshots: ${err.message}\n`);
+  process.exit(1);
+});
