@@ -267,7 +267,9 @@ export class Trainer {
     }
     await this.stopEngine();
     log.info(
-      `stopped: ${stoppedBecause}; best validation BLEU ${this.state.bestBleu.toFixed(2)} at step ${this.state.bestStep}; model in ${this.paths.modelDir}`,
+      this.state.bestBleu < 0
+        ? `stopped: ${stoppedBecause} at step ${this.state.step}, before the first validation; resume with --resume`
+        : `stopped: ${stoppedBecause}; best validation BLEU ${this.state.bestBleu.toFixed(2)} at step ${this.state.bestStep}; model in ${this.paths.modelDir}`,
     );
     this.appendMetrics({
       event: 'stop',
