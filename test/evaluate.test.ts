@@ -6,19 +6,20 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { expect } from 'chai';
 
 import { readTsv } from '../src/data/readers.js';
 import { corpusBleu } from '../src/metrics/index.js';
+import { repoRoot, sharedDir } from './helpers/paths.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
 
 const execFileAsync = promisify(execFile);
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixtureDir = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'sacrebleu');
+const fixtureDir = path.join(sharedDir, 'fixtures', 'sacrebleu');
 const sample = path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv');
+/** The sacrebleu fixture files, as `--hyp H --ref R`. */
+const FIXTURE_FILES = ['--hyp', path.join(fixtureDir, 'hyp.es'), '--ref', path.join(fixtureDir, 'ref.es')];
 
 interface RunResult {
   code: number;
@@ -40,6 +41,13 @@ async function evaluate(...args: string[]): Promise<RunResult> {
   }
 }
 
+/** Exit code 1, nothing on stdout, one line on stderr. */
+function expectOneLineError(r: RunResult, what?: string): void {
+  expect(r.code, what).to.equal(1);
+  expect(r.stdout, what).to.equal('');
+  expect(r.stderr.trimEnd().split('\n'), what).to.have.length(1);
+}
+
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 describe('npm run evaluate', function () {
@@ -59,13 +67,7 @@ describe('npm run evaluate', function () {
   describe('--hyp/--ref (files only)', () => {
     it('--json prints exactly one object with the sacrebleu 2.5.1 scores and signatures', async function () {
       requireFixtures(this);
-      const r = await evaluate(
-        '--hyp',
-        path.join(fixtureDir, 'hyp.es'),
-        '--ref',
-        path.join(fixtureDir, 'ref.es'),
-        '--json',
-      );
+      const r = await evaluate(...FIXTURE_FILES, '--json');
       expect(r.code, r.stderr).to.equal(0);
       const out = JSON.parse(r.stdout) as {
         bleu: number;
@@ -80,29 +82,13 @@ describe('npm run evaluate', function () {
 
     it('passes --tokenize and --lowercase through (text mode prints sacrebleu lines)', async function () {
       requireFixtures(this);
-      const r = await evaluate(
-        '--hyp',
-        path.join(fixtureDir, 'hyp.es'),
-        '--ref',
-        path.join(fixtureDir, 'ref.es'),
-        '--tokenize',
-        'none',
-        '--width',
-        '4',
-      );
+      const r = await evaluate(...FIXTURE_FILES, '--tokenize', 'none', '--width', '4');
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(
         /^BLEU\|nrefs:1\|case:mixed\|eff:no\|tok:none\|smooth:exp\|version:\S+ = 22\.9225 /,
       );
       expect(r.stdout).to.match(/\nchrF2\|\S+ = 52\.2809\n$/);
-      const lc = await evaluate(
-        '--hyp',
-        path.join(fixtureDir, 'hyp.es'),
-        '--ref',
-        path.join(fixtureDir, 'ref.es'),
-        '--lowercase',
-        '--json',
-      );
+      const lc = await evaluate(...FIXTURE_FILES, '--lowercase', '--json');
       expect(round4((JSON.parse(lc.stdout) as { bleu: number }).bleu)).to.equal(28.614);
     });
 
@@ -112,10 +98,8 @@ describe('npm run evaluate', function () {
       fs.writeFileSync(hyp, 'a\nb\nc\n');
       fs.writeFileSync(ref, 'a\nb\n');
       const r = await evaluate('--hyp', hyp, '--ref', ref, '--json');
-      expect(r.code).to.equal(1);
-      expect(r.stdout).to.equal('');
+      expectOneLineError(r);
       expect(r.stderr).to.include(hyp).and.to.include(ref);
-      expect(r.stderr.trimEnd().split('\n')).to.have.length(1);
     });
 
     it('a missing file or a missing --ref is a clear error', async () => {
@@ -218,9 +202,7 @@ describe('npm run evaluate', function () {
       for (const [args, want] of cases) {
         const r = await evaluate(...args);
         const what = `evaluate ${args.join(' ')} → ${r.stderr}`;
-        expect(r.code, what).to.equal(1);
-        expect(r.stdout, what).to.equal('');
-        expect(r.stderr.trimEnd().split('\n'), what).to.have.length(1);
+        expectOneLineError(r, what);
         if (want instanceof RegExp) expect(r.stderr, what).to.match(want);
         else for (const s of want) expect(r.stderr, what).to.include(s);
       }

@@ -30,6 +30,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import type { Express } from 'express';
 import { readMoses, readTsv, normalizeText } from '../src/data/readers.js';
+import { Rng } from '../src/data/rng.js';
 import { CorpusError, type SentencePair } from '../src/data/types.js';
 import { createApp, loadModelInfo } from '../src/server/app.js';
 import { InProcessService } from '../src/server/pool.js';
@@ -41,22 +42,8 @@ const SEED = 20240611;
 // ---------------------------------------------------------------------------------------------------------
 // Seeded generator
 
-/** mulberry32: a small, fast, seedable PRNG; good enough to pick test cases reproducibly. */
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
+/** The project's seeded generator (src/data/rng.ts), with the picks that test cases are made of. */
+class CaseRng extends Rng {
   range(lo: number, hi: number): number {
     return lo + this.int(hi - lo + 1);
   }
@@ -144,7 +131,7 @@ const FIELDS = ['text', 'texts', 'beam', 'nbest', 'alignments'] as const;
 const UNKNOWN_KEYS = ['foo', '__proto__', 'constructor', 'prototype', 'Text', 'text ', 'TEXT', ''];
 
 /** A random JSON value, at most `depth` levels deep. */
-function randomValue(rng: Rng, depth: number): unknown {
+function randomValue(rng: CaseRng, depth: number): unknown {
   switch (rng.int(depth > 0 ? 9 : 6)) {
     case 0:
     case 1:
@@ -171,7 +158,7 @@ function randomValue(rng: Rng, depth: number): unknown {
 }
 
 /** A random /api/translate body: often nearly valid, so that translation paths are exercised too. */
-function randomApiBody(rng: Rng): Record<string, unknown> {
+function randomApiBody(rng: CaseRng): Record<string, unknown> {
   const o: Record<string, unknown> = Object.create(null);
   if (rng.chance(0.5)) o.text = rng.pick(NASTY);
   else if (rng.chance(0.6)) o.texts = Array.from({ length: rng.range(0, 3) }, () => rng.pick(NASTY));
@@ -261,7 +248,7 @@ function apiTexts(body: string | Buffer): string[] | undefined {
 }
 
 function generateCases(seed: number): HostileCase[] {
-  const rng = new Rng(seed);
+  const rng = new CaseRng(seed);
   const cases: HostileCase[] = [];
   const add = (c: HostileCase) => cases.push(c);
   const MB = 1 << 20;
@@ -670,19 +657,18 @@ interface RawResponse {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+interface SlowRequestOptions {
+  path: string;
+  type: string;
+  chunks: string[];
+  delayMs: number;
+  contentLength?: boolean;
+  abortAfter?: number;
+  end?: boolean;
+}
+
 /** Sends `chunks` one by one with `delayMs` between them; `abortAfter` destroys the request after that many. */
-function slowRequest(
-  port: number,
-  opts: {
-    path: string;
-    type: string;
-    chunks: string[];
-    delayMs: number;
-    contentLength?: boolean;
-    abortAfter?: number;
-    end?: boolean;
-  },
-): Promise<RawResponse | 'aborted' | 'closed'> {
+function slowRequest(port: number, opts: SlowRequestOptions): Promise<RawResponse | 'aborted' | 'closed'> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { 'Content-Type': opts.type, Connection: 'close' };
     if (opts.contentLength) headers['Content-Length'] = Buffer.byteLength(opts.chunks.join(''));
@@ -834,21 +820,14 @@ describe(`hostile input: ${CASES.length} generated requests (seed ${SEED})`, fun
   });
 
   describe('slow bodies (raw loopback sockets)', function () {
+    /** `body` sent slowly to POST /api/translate in `n` chunks. */
+    const slowApi = (body: string, n: number, opts: Omit<SlowRequestOptions, 'path' | 'type' | 'chunks'>) =>
+      slowRequest(port, { path: '/api/translate', type: JSON_TYPE, chunks: chunk(body, n), ...opts });
+
     it('a JSON body trickled in chunks completes correctly while other requests are answered', async function () {
       const body = JSON.stringify({ text: 'The cat sleeps.', beam: 2 });
-      const slowChunked = slowRequest(port, {
-        path: '/api/translate',
-        type: JSON_TYPE,
-        chunks: chunk(body, 8),
-        delayMs: 150,
-      });
-      const slowSized = slowRequest(port, {
-        path: '/api/translate',
-        type: JSON_TYPE,
-        chunks: chunk(body, 6),
-        delayMs: 200,
-        contentLength: true,
-      });
+      const slowChunked = slowApi(body, 8, { delayMs: 150 });
+      const slowSized = slowApi(body, 6, { delayMs: 200, contentLength: true });
       const slowForm = slowRequest(port, {
         path: '/',
         type: FORM_TYPE,
@@ -883,21 +862,8 @@ describe(`hostile input: ${CASES.length} generated requests (seed ${SEED})`, fun
     it('a client that stalls and then aborts mid-body leaves the server healthy', async function () {
       const body = JSON.stringify({ text: 'The cat sleeps.' });
       const aborted = await Promise.all([
-        slowRequest(port, {
-          path: '/api/translate',
-          type: JSON_TYPE,
-          chunks: chunk(body, 4),
-          delayMs: 100,
-          abortAfter: 2,
-        }),
-        slowRequest(port, {
-          path: '/api/translate',
-          type: JSON_TYPE,
-          chunks: chunk(body, 4),
-          delayMs: 100,
-          abortAfter: 2,
-          contentLength: true,
-        }),
+        slowApi(body, 4, { delayMs: 100, abortAfter: 2 }),
+        slowApi(body, 4, { delayMs: 100, abortAfter: 2, contentLength: true }),
         slowRequest(port, {
           path: '/',
           type: FORM_TYPE,
@@ -985,7 +951,7 @@ const FILE_ERROR = /empty file|line counts differ|cannot read corpus file/;
 const MULTIBYTE = ['é', 'ñ', '€', '中', '😀', '👩‍👧'].map((s) => Buffer.from(s));
 
 /** Damages a file's bytes in 1–3 random ways. */
-function damage(rng: Rng, input: Buffer): { bytes: Buffer; what: string[] } {
+function damage(rng: CaseRng, input: Buffer): { bytes: Buffer; what: string[] } {
   let b = input;
   const what: string[] = [];
   const at = () => rng.int(b.length + 1);
@@ -1163,6 +1129,26 @@ describe('corpus readers on damaged files', function () {
     return { outcome: 'ok' };
   }
 
+  /**
+   * N cases from a generator seeded with `seed`, each made and judged by `one`: logs how many had each outcome
+   * and fails with every problem found.
+   */
+  function runDamaged(
+    seed: number,
+    one: (rng: CaseRng) => { what: string[]; problem?: string; outcome: string },
+  ) {
+    const rng = new CaseRng(seed);
+    const outcomes = new Map<string, number>();
+    const failures: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const { what, problem: p, outcome } = one(rng);
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      if (p) failures.push(`#${i} (${what.join(', ')}): ${p}`);
+    }
+    console.log(`      outcomes: ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    expect(failures, failures.join('\n')).to.deep.equal([]);
+  }
+
   function errorOf(fn: () => unknown): string | undefined {
     try {
       fn();
@@ -1173,33 +1159,24 @@ describe('corpus readers on damaged files', function () {
   }
 
   it(`readTsv: ${N} damaged files → pairs or a CorpusError with file:line, nothing else`, function () {
-    const rng = new Rng(SEED + 1);
-    const outcomes = new Map<string, number>();
-    const failures: string[] = [];
-    for (let i = 0; i < N; i++) {
+    runDamaged(SEED + 1, (rng) => {
       const lines = Array.from({ length: rng.range(1, 12) }, () => rng.pick(sample));
       const ending = rng.pick(['\n', '\r\n']);
       const clean = Buffer.from(lines.join(ending) + (rng.chance(0.7) ? ending : ''));
       const { bytes, what } = damage(rng, clean);
       const file = write(bytes, 'tsv');
       const reverse = rng.chance(0.2);
-      const { problem: p, outcome } = judge(
+      const judged = judge(
         () => readTsv(file, { reverse }),
         [{ file, bytes }],
         (k) => errorOf(() => readTsv(write(firstLines(bytes, k), 'tsv'), { reverse })),
       );
-      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-      if (p) failures.push(`#${i} (${what.join(', ')}): ${p}`);
-    }
-    console.log(`      outcomes: ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    expect(failures, failures.join('\n')).to.deep.equal([]);
+      return { what, ...judged };
+    });
   });
 
   it(`readMoses: ${N} damaged file pairs → pairs or a CorpusError with file:line, nothing else`, function () {
-    const rng = new Rng(SEED + 2);
-    const outcomes = new Map<string, number>();
-    const failures: string[] = [];
-    for (let i = 0; i < N; i++) {
+    runDamaged(SEED + 2, (rng) => {
       const rows = Array.from({ length: rng.range(1, 12) }, () => rng.pick(sample).split('\t'));
       const ending = rng.pick(['\n', '\r\n']);
       const end = rng.chance(0.7) ? ending : '';
@@ -1211,7 +1188,7 @@ describe('corpus readers on damaged files', function () {
       if (side !== 0) ({ bytes: tgt } = damageInto(rng, tgt, what, 'tgt'));
       const srcFile = write(src, 'en');
       const tgtFile = write(tgt, 'es');
-      const { problem: p, outcome } = judge(
+      const judged = judge(
         () => readMoses(srcFile, tgtFile),
         [
           { file: srcFile, bytes: src },
@@ -1225,14 +1202,11 @@ describe('corpus readers on damaged files', function () {
           return errorOf(() => readMoses(write(firstLines(src, k), 'en'), write(firstLines(tgt, k), 'es')));
         },
       );
-      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-      if (p) failures.push(`#${i} (${what.join(', ')}): ${p}`);
-    }
-    console.log(`      outcomes: ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    expect(failures, failures.join('\n')).to.deep.equal([]);
+      return { what, ...judged };
+    });
   });
 
-  function damageInto(rng: Rng, bytes: Buffer, what: string[], label: string): { bytes: Buffer } {
+  function damageInto(rng: CaseRng, bytes: Buffer, what: string[], label: string): { bytes: Buffer } {
     const d = damage(rng, bytes);
     what.push(...d.what.map((w) => `${label}: ${w}`));
     return { bytes: d.bytes };

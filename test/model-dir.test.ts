@@ -14,37 +14,54 @@ function copyModel(from: string, to: string): string {
   return to;
 }
 
-describe('model directories', function () {
-  let base: string;
-  let tmp: string;
+/** Rewrites a model directory's config.json through `change`; returns the file's path. */
+function editConfig(dir: string, change: (cfg: { model: Record<string, unknown> }) => void): string {
+  const cfgFile = path.join(dir, 'config.json');
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
+  change(cfg);
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+  return cfgFile;
+}
+
+/**
+ * In the enclosing describe: before its tests, a temporary folder (`tmp`, named from `prefix`) with a tiny
+ * model in its subfolder `name` (`model`), on the wasm backend; after them, the folder is removed.
+ */
+function withTinyModel(prefix: string, name: string): { tmp: string; model: string } {
+  const fixture = { tmp: '', model: '' };
   before(async () => {
     await initBackend('wasm');
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-modeldir-'));
-    base = await makeTinyModel(path.join(tmp, 'base'));
+    fixture.tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    fixture.model = await makeTinyModel(path.join(fixture.tmp, name));
   });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  after(() => fs.rmSync(fixture.tmp, { recursive: true, force: true }));
+  return fixture;
+}
+
+describe('model directories', function () {
+  const fx = withTinyModel('nmt-modeldir-', 'base');
 
   it('loads a valid model', () => {
-    const m = loadModelDir(base);
+    const m = loadModelDir(fx.model);
     expect(m.model.parameterCount()).to.be.greaterThan(0);
     m.model.dispose();
   });
 
   it('refuses a missing weights file, naming it', () => {
-    const dir = copyModel(base, path.join(tmp, 'missing'));
+    const dir = copyModel(fx.model, path.join(fx.tmp, 'missing'));
     fs.rmSync(path.join(dir, 'weights.bin'));
     expect(() => loadModelDir(dir)).to.throw(`cannot read weights ${path.join(dir, 'weights.bin')}`);
   });
 
   it('refuses a truncated weights file, naming it', () => {
-    const dir = copyModel(base, path.join(tmp, 'truncated'));
+    const dir = copyModel(fx.model, path.join(fx.tmp, 'truncated'));
     const f = path.join(dir, 'weights.bin');
     fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 1000));
     expect(() => loadModelDir(dir)).to.throw(`${f}: expected`);
   });
 
   it('refuses corrupted weights (checksum), naming the file', () => {
-    const dir = copyModel(base, path.join(tmp, 'corrupt'));
+    const dir = copyModel(fx.model, path.join(fx.tmp, 'corrupt'));
     const f = path.join(dir, 'weights.bin');
     const b = fs.readFileSync(f);
     b[100] ^= 0xff;
@@ -53,22 +70,16 @@ describe('model directories', function () {
   });
 
   it('refuses weights that do not match the config, naming the file and tensor', () => {
-    const dir = copyModel(base, path.join(tmp, 'mismatch'));
-    const cfgFile = path.join(dir, 'config.json');
-    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
-    cfg.model.encoderHiddenSize = 24;
-    fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+    const dir = copyModel(fx.model, path.join(fx.tmp, 'mismatch'));
+    editConfig(dir, (cfg) => (cfg.model.encoderHiddenSize = 24));
     expect(() => loadModelDir(dir)).to.throw(
       /weights\.bin: tensor "encoder\.l0\.fwd\.Wx" has shape \[16,64\] but the configuration needs \[16,96\]/,
     );
   });
 
   it('refuses a missing or invalid config.json, naming the file and field', () => {
-    const dir = copyModel(base, path.join(tmp, 'badcfg'));
-    const cfgFile = path.join(dir, 'config.json');
-    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
-    cfg.model.dropout = 'lots';
-    fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+    const dir = copyModel(fx.model, path.join(fx.tmp, 'badcfg'));
+    const cfgFile = editConfig(dir, (cfg) => (cfg.model.dropout = 'lots'));
     expect(() => readModelConfig(dir)).to.throw(`${cfgFile}: invalid field "model.dropout"`);
     fs.writeFileSync(cfgFile, '{"format": "nmt-model/1", ');
     expect(() => readModelConfig(dir)).to.throw(`cannot read model config ${cfgFile}`);
@@ -77,11 +88,8 @@ describe('model directories', function () {
   });
 
   it('refuses a tokenizer whose vocabulary does not match the config', () => {
-    const dir = copyModel(base, path.join(tmp, 'tokmismatch'));
-    const cfgFile = path.join(dir, 'config.json');
-    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
-    cfg.model.srcVocabSize += 1;
-    fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+    const dir = copyModel(fx.model, path.join(fx.tmp, 'tokmismatch'));
+    editConfig(dir, (cfg) => (cfg.model.srcVocabSize = (cfg.model.srcVocabSize as number) + 1));
     expect(() => loadModelDir(dir)).to.throw(
       /tokenizer\.eng\.json has \d+ tokens but .*config\.json says srcVocabSize/,
     );
@@ -89,14 +97,7 @@ describe('model directories', function () {
 });
 
 describe('translate CLI', function () {
-  let tmp: string;
-  let model: string;
-  before(async () => {
-    await initBackend('wasm');
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-cli-'));
-    model = await makeTinyModel(path.join(tmp, 'm'));
-  });
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const fx = withTinyModel('nmt-cli-', 'm');
 
   const run = (args: string[], input: string) =>
     spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/translate.ts'), ...args], {
@@ -107,7 +108,7 @@ describe('translate CLI', function () {
     });
 
   it('writes one translation per input line and nothing else on stdout', () => {
-    const r = run(['--model', model, '--beam', '2'], 'The cat sleeps.\n\nWhere is the library?\n');
+    const r = run(['--model', fx.model, '--beam', '2'], 'The cat sleeps.\n\nWhere is the library?\n');
     expect(r.status, r.stderr).to.equal(0);
     const lines = r.stdout.split('\n');
     expect(lines).to.have.length(4); // three translations + the final newline
@@ -115,20 +116,20 @@ describe('translate CLI', function () {
   });
 
   it('--alignments appends Pharaoh pairs after a tab; --attention prints the matrix', () => {
-    const r = run(['--model', model, '--alignments'], 'The cat sleeps.\n');
+    const r = run(['--model', fx.model, '--alignments'], 'The cat sleeps.\n');
     expect(r.status, r.stderr).to.equal(0);
     const [text, align] = r.stdout.trimEnd().split('\t');
     expect(text.length).to.be.greaterThan(0);
     for (const pair of align.split(' ')) expect(pair).to.match(/^[0-2]-\d+$/);
-    const a = run(['--model', model, '--attention'], 'The cat sleeps.\n');
+    const a = run(['--model', fx.model, '--attention'], 'The cat sleeps.\n');
     expect(a.status, a.stderr).to.equal(0);
     expect(a.stdout).to.include('</s>');
   });
 
   it('a bad model directory exits 1 with a message naming the file', () => {
-    const r = run(['--model', path.join(tmp, 'nope')], 'hi\n');
+    const r = run(['--model', path.join(fx.tmp, 'nope')], 'hi\n');
     expect(r.status).to.equal(1);
-    expect(r.stderr).to.include(path.join(tmp, 'nope', 'config.json'));
+    expect(r.stderr).to.include(path.join(fx.tmp, 'nope', 'config.json'));
     expect(r.stdout).to.equal('');
   });
 });

@@ -9,70 +9,36 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
 import { readTsv } from '../src/data/readers.js';
-import { trainTokenizerFile } from '../src/tokenizer/train.js';
-import { SubwordTokenizer } from '../src/tokenizer/subword.js';
-import { TrainConfigSchema, type TrainConfig } from '../src/train/config.js';
+import type { TrainConfig } from '../src/train/config.js';
 import { Trainer } from '../src/train/trainer.js';
-import { encodePairs, type PreparedData } from '../src/train/prepare.js';
+import type { PreparedData } from '../src/train/prepare.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { readParams } from '../src/model/weights-io.js';
 import type { NamedArray } from '../src/train/engine.js';
 import { createLogger } from '../src/util/log.js';
 import { runFaultInjection, SAMPLE_CORPUS, formatReport } from '../src/cli/fault-inject.js';
+import { preparedData, trainConfig } from './helpers/train-data.js';
 
 const log = createLogger('test', 'silent');
 
-function tinyConfig(out: string, over: Partial<TrainConfig> = {}): TrainConfig {
-  return TrainConfigSchema.parse({
-    corpus: 'unused.tsv',
-    out,
-    srcLang: 'eng',
-    tgtLang: 'spa',
-    embeddingSize: 16,
-    hiddenSize: 32,
-    attentionSize: 32,
-    outputSize: 32,
-    dropout: 0.1,
-    tokenBudget: 120,
-    learningRate: 1e-2,
-    seed: 5,
-    workers: 1,
-    validEvery: 1000,
-    checkpointEvery: 2,
-    bleuSentences: 3,
-    ...over,
-  });
-}
+/** Small and quick: checkpoints every 2 steps, no validation within the first 1000 steps. */
+const TINY: Partial<TrainConfig> = {
+  embeddingSize: 16,
+  hiddenSize: 32,
+  attentionSize: 32,
+  outputSize: 32,
+  dropout: 0.1,
+  tokenBudget: 120,
+  seed: 5,
+  validEvery: 1000,
+  checkpointEvery: 2,
+  bleuSentences: 3,
+};
+const tinyConfig = (out: string, over: Partial<TrainConfig> = {}) => trainConfig(out, TINY, over);
 
-/** The 30 bundled pairs, tokenized with small BPE vocabularies trained here. */
-function sampleData(dir: string): PreparedData {
-  const pairs = readTsv(SAMPLE_CORPUS);
-  fs.mkdirSync(dir, { recursive: true });
-  const srcTokenizerFile = path.join(dir, 'eng.tokenizer.json');
-  const tgtTokenizerFile = path.join(dir, 'spa.tokenizer.json');
-  trainTokenizerFile(
-    pairs.map((p) => p.src),
-    srcTokenizerFile,
-    { vocabSize: 200 },
-  );
-  trainTokenizerFile(
-    pairs.map((p) => p.tgt),
-    tgtTokenizerFile,
-    { vocabSize: 200 },
-  );
-  const srcTokenizer = SubwordTokenizer.load(srcTokenizerFile);
-  const tgtTokenizer = SubwordTokenizer.load(tgtTokenizerFile);
-  const train = encodePairs(pairs, srcTokenizer, tgtTokenizer);
-  return {
-    splits: { train: pairs, valid: pairs.slice(0, 3), test: [] },
-    train,
-    valid: train.slice(0, 3),
-    srcTokenizer,
-    tgtTokenizer,
-    srcTokenizerFile,
-    tgtTokenizerFile,
-  };
-}
+/** The 30 bundled pairs, tokenized with small BPE vocabularies trained here; the first 3 validate. */
+const sampleData = (dir: string): PreparedData =>
+  preparedData(dir, readTsv(SAMPLE_CORPUS), { vocabSize: 200, validPairs: 3 });
 
 /** A deep copy of every parameter's values (dataSync may hand out a view). */
 function snapshot(t: Trainer): NamedArray[] {

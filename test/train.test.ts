@@ -5,67 +5,35 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
 import { readTsv } from '../src/data/readers.js';
-import type { SentencePair } from '../src/data/types.js';
-import { trainTokenizerFile } from '../src/tokenizer/train.js';
-import { SubwordTokenizer } from '../src/tokenizer/subword.js';
-import { TrainConfigSchema, type TrainConfig } from '../src/train/config.js';
+import type { TrainConfig } from '../src/train/config.js';
 import { Trainer } from '../src/train/trainer.js';
-import { encodePairs, type PreparedData } from '../src/train/prepare.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { createLogger } from '../src/util/log.js';
 import { greedyTranslateIds } from '../src/train/validate.js';
 import { Translator } from '../src/translate/translator.js';
 import { readParams } from '../src/model/weights-io.js';
-import { requireFile, tatoebaSpa, repoRoot } from './helpers/paths.js';
+import { requireFile, tatoebaSpa } from './helpers/paths.js';
+import { SAMPLE_CORPUS } from './helpers/tiny-model.js';
+import { preparedData, trainConfig } from './helpers/train-data.js';
 
 const log = createLogger('test', 'silent');
 
-function tinyConfig(out: string, over: Partial<TrainConfig> = {}): TrainConfig {
-  return TrainConfigSchema.parse({
-    corpus: 'unused.tsv',
-    out,
-    srcLang: 'eng',
-    tgtLang: 'spa',
-    embeddingSize: 32,
-    hiddenSize: 64,
-    attentionSize: 64,
-    outputSize: 64,
-    dropout: 0,
-    labelSmoothing: 0,
-    tokenBudget: 400,
-    learningRate: 1e-2,
-    seed: 3,
-    workers: 1,
-    ...over,
-  });
-}
+/** Small enough to overfit quickly, deterministic (no dropout, no label smoothing). */
+const TINY: Partial<TrainConfig> = {
+  embeddingSize: 32,
+  hiddenSize: 64,
+  attentionSize: 64,
+  outputSize: 64,
+  dropout: 0,
+  labelSmoothing: 0,
+  tokenBudget: 400,
+  seed: 3,
+};
+const tinyConfig = (out: string, over: Partial<TrainConfig> = {}) => trainConfig(out, TINY, over);
 
-function prepared(dir: string, pairs: SentencePair[], vocab = 300): PreparedData {
-  const srcTokenizerFile = path.join(dir, 'eng.tokenizer.json');
-  const tgtTokenizerFile = path.join(dir, 'spa.tokenizer.json');
-  trainTokenizerFile(
-    pairs.map((p) => p.src),
-    srcTokenizerFile,
-    { vocabSize: vocab },
-  );
-  trainTokenizerFile(
-    pairs.map((p) => p.tgt),
-    tgtTokenizerFile,
-    { vocabSize: vocab },
-  );
-  const srcTokenizer = SubwordTokenizer.load(srcTokenizerFile);
-  const tgtTokenizer = SubwordTokenizer.load(tgtTokenizerFile);
-  const train = encodePairs(pairs, srcTokenizer, tgtTokenizer);
-  return {
-    splits: { train: pairs, valid: pairs, test: [] },
-    train,
-    valid: train,
-    srcTokenizer,
-    tgtTokenizer,
-    srcTokenizerFile,
-    tgtTokenizerFile,
-  };
-}
+/** The bundled sample pairs, prepared with vocabularies of 200 in the folder `dir`/`name`. */
+const sampleData = (dir: string, name: string) =>
+  preparedData(path.join(dir, name), readTsv(SAMPLE_CORPUS), { vocabSize: 200 });
 
 describe('training', function () {
   let dir: string;
@@ -84,7 +52,7 @@ describe('training', function () {
       .slice(20000)
       .filter((p) => !seen.has(p.src) && seen.add(p.src))
       .slice(0, 50);
-    const data = prepared(path.join(dir, 'overfit'), pairs);
+    const data = preparedData(path.join(dir, 'overfit'), pairs, { vocabSize: 300 });
     fs.mkdirSync(path.join(dir, 'overfit'), { recursive: true });
     const trainer = new Trainer(tinyConfig(path.join(dir, 'overfit')), data, log);
     let exact = 0;
@@ -105,8 +73,7 @@ describe('training', function () {
   });
 
   it('stop → resume gives the same next-step loss and the same weights as an uninterrupted run', async function () {
-    const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
-    const data = prepared(path.join(dir, 'resume'), pairs, 200);
+    const data = sampleData(dir, 'resume');
     const cfgA = tinyConfig(path.join(dir, 'runA'), {
       dropout: 0.3,
       labelSmoothing: 0.1,
@@ -150,8 +117,7 @@ describe('training', function () {
   });
 
   it('a data-parallel step (2 worker threads) equals a single-thread step on the whole batch', async function () {
-    const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
-    const data = prepared(path.join(dir, 'par'), pairs, 200);
+    const data = sampleData(dir, 'par');
     const single = new Trainer(tinyConfig(path.join(dir, 'runP1'), { workers: 1 }), data, log);
     const parallel = new Trainer(tinyConfig(path.join(dir, 'runP2'), { workers: 2 }), data, log);
     const ids = data.train.map((_, i) => i);
@@ -173,8 +139,7 @@ describe('training', function () {
   });
 
   it('a truncated or corrupted checkpoint is refused with a message naming the file', async function () {
-    const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
-    const data = prepared(path.join(dir, 'ck'), pairs, 200);
+    const data = sampleData(dir, 'ck');
     const cfg = tinyConfig(path.join(dir, 'runC'));
     const t = new Trainer(cfg, data, log);
     const file = path.join(cfg.out, 'x.ckpt');
@@ -197,8 +162,8 @@ describe('training', function () {
   });
 
   it('save → load gives identical outputs, and repeated translations do not leak tensors', async function () {
-    const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
-    const data = prepared(path.join(dir, 'save'), pairs, 200);
+    const data = sampleData(dir, 'save');
+    const pairs = data.splits.train;
     const cfg = tinyConfig(path.join(dir, 'runD'));
     const t = new Trainer(cfg, data, log);
     for (let i = 0; i < 30; i++) await t.trainStep(data.train);

@@ -6,48 +6,25 @@
  * that grows between before and after is a leak. Without a model at --model it falls back to a tiny
  * untrained model (with a notice), which measures the serving overhead rather than real translation cost.
  */
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { Command } from 'commander';
-import { createApp, loadModelInfo } from '../server/app.js';
-import { WorkerPool } from '../server/pool.js';
-
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got ${v}`);
-  return n;
-};
+import { positiveInt } from '../cli/args.js';
+import { health, startServerUnderTest, warmUp } from './server-under-test.js';
 
 const program = new Command()
   .name('bench:load')
   .description('Load-test the translation API on loopback with autocannon.')
   .option('--model <dir>', 'model directory', 'models/eng-spa')
-  .option('--connections <n>', 'concurrent connections', positiveInt, 50)
-  .option('--duration <s>', 'seconds of load', positiveInt, 30)
-  .option('--workers <n>', 'translation worker threads', positiveInt, 1)
+  .option('--connections <n>', 'concurrent connections', positiveInt('--connections'), 50)
+  .option('--duration <s>', 'seconds of load', positiveInt('--duration'), 30)
+  .option('--workers <n>', 'translation worker threads', positiveInt('--workers'), 1)
   .option('--backend <name>', 'TensorFlow.js backend for the workers')
-  .option('--beam <k>', 'beam size of each request', positiveInt, 1)
+  .option('--beam <k>', 'beam size of each request', positiveInt('--beam'), 1)
   .option('--text <s>', 'sentence to translate', 'The guests are hungry after the trip.')
-  .option('--max-batch <n>', 'most texts per translate call', positiveInt, 32)
+  .option('--max-batch <n>', 'most texts per translate call', positiveInt('--max-batch'), 32)
   .option('--batch-window <ms>', 'how long a batch waits for more requests', Number, 5)
   .option('--json', 'print one JSON object instead of a table')
   .showHelpAfterError();
-
-interface Health {
-  tensors?: number;
-  rssBytes: number;
-  backend: string;
-}
-
-async function health(base: string): Promise<Health> {
-  const res = await fetch(`${base}/api/health`);
-  if (!res.ok) throw new Error(`/api/health answered ${res.status}`);
-  return (await res.json()) as Health;
-}
 
 async function main(): Promise<void> {
   program.parse();
@@ -65,48 +42,18 @@ async function main(): Promise<void> {
   }>();
   const note = (m: string) => process.stderr.write(`bench:load: ${m}\n`);
 
-  let modelDir = path.resolve(o.model);
-  let tmp: string | undefined;
-  let tiny = false;
-  if (!fs.existsSync(path.join(modelDir, 'config.json'))) {
-    note(
-      `no model at ${o.model}; using a tiny untrained model instead (numbers measure serving overhead only)`,
-    );
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-bench-'));
-    modelDir = makeTinyModelQuietly(tmp);
-    tiny = true;
-  }
-
-  const pool = await WorkerPool.start({
-    modelDir,
-    workers: o.workers,
-    backend: o.backend,
-    maxBatch: o.maxBatch,
-    batchWindowMs: o.batchWindow,
+  const server = await startServerUnderTest({
+    model: o.model,
+    tmpPrefix: 'nmt-bench-',
+    note,
+    pool: { workers: o.workers, backend: o.backend, maxBatch: o.maxBatch, batchWindowMs: o.batchWindow },
   });
-  const app = createApp({
-    pool,
-    modelInfo: loadModelInfo(pool.info),
-    limits: { rateLimit: { windowMs: 60_000, max: 0 } },
-  });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { base, pool } = server;
   const body = JSON.stringify({ text: o.text, beam: o.beam });
 
   try {
     // Warm up (first calls compile kernels), then measure the resting state.
-    for (let i = 0; i < 3; i++) {
-      const r = await fetch(`${base}/api/translate`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
-      if (!r.ok) throw new Error(`warm-up request failed: ${r.status} ${await r.text()}`);
-    }
+    await warmUp(base, 3, () => body);
     const before = await health(base);
     const statsBefore = pool.stats();
     note(
@@ -129,7 +76,7 @@ async function main(): Promise<void> {
     const batches = statsAfter.batches - statsBefore.batches;
     const texts = statsAfter.texts - statsBefore.texts;
     const report = {
-      model: tiny ? 'tiny untrained model (fallback)' : o.model,
+      model: server.modelLabel,
       backend: pool.info.backend,
       workers: o.workers,
       connections: o.connections,
@@ -173,25 +120,8 @@ async function main(): Promise<void> {
       process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');
     }
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await pool.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await server.close();
   }
-}
-
-/**
- * test/helpers/tiny-model.ts, run in a child process with stdout discarded: the Rust tokenizer trainer
- * writes progress lines straight to file descriptor 1, which would corrupt `--json` output.
- */
-function makeTinyModelQuietly(dir: string): string {
-  const helper = new URL('../../test/helpers/tiny-model.ts', import.meta.url).href;
-  const code = `const m = await import(${JSON.stringify(helper)}); await m.makeTinyModel(${JSON.stringify(dir)});`;
-  const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (r.status !== 0)
-    throw new Error(`could not build the tiny fallback model (exit ${r.status ?? r.signal})`);
-  return dir;
 }
 
 function round(x: number): number {

@@ -18,30 +18,15 @@
  * it falls back to a tiny untrained model (with a notice), which measures serving overhead, not real
  * translation cost. Exits 1 if any request failed or a curve is not flat; --json prints one object.
  */
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Command } from 'commander';
+import { positiveInt, positiveNumber } from '../cli/args.js';
 import { readTsv } from '../data/readers.js';
-import { createApp, loadModelInfo } from '../server/app.js';
-import { WorkerPool } from '../server/pool.js';
+import { health as healthWithin, startServerUnderTest, warmUp } from './server-under-test.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got ${v}`);
-  return n;
-};
-const positiveNumber = (v: string) => {
-  const n = Number(v);
-  if (!(n > 0)) throw new Error(`expected a positive number, got ${v}`);
-  return n;
-};
 
 const program = new Command()
   .name('bench:soak')
@@ -49,18 +34,18 @@ const program = new Command()
     'Soak-test the translation API on loopback: tensor and memory curves, then a burst of clients.',
   )
   .option('--model <dir>', 'model directory', 'models/eng-spa')
-  .option('--translations <n>', 'requests in phase 1', positiveInt, 20_000)
-  .option('--concurrency <n>', 'requests in flight in phase 1', positiveInt, 8)
-  .option('--samples <n>', 'tensor/RSS samples over phase 1', positiveInt, 20)
-  .option('--warmup <n>', 'requests before the first sample', positiveInt, 50)
-  .option('--clients <n>', 'concurrent clients in phase 2', positiveInt, 50)
+  .option('--translations <n>', 'requests in phase 1', positiveInt('--translations'), 20_000)
+  .option('--concurrency <n>', 'requests in flight in phase 1', positiveInt('--concurrency'), 8)
+  .option('--samples <n>', 'tensor/RSS samples over phase 1', positiveInt('--samples'), 20)
+  .option('--warmup <n>', 'requests before the first sample', positiveInt('--warmup'), 50)
+  .option('--clients <n>', 'concurrent clients in phase 2', positiveInt('--clients'), 50)
   .option('--seconds <s>', 'duration of phase 2 (0 skips it)', Number, 60)
-  .option('--workers <n>', 'translation worker threads', positiveInt, 1)
+  .option('--workers <n>', 'translation worker threads', positiveInt('--workers'), 1)
   .option('--backend <name>', 'TensorFlow.js backend for the workers')
   .option(
     '--rss-tolerance-mb <mb>',
     'largest RSS drift over the last half counted as flat',
-    positiveNumber,
+    positiveNumber('--rss-tolerance-mb'),
     16,
   )
   .option('--json', 'print one JSON object instead of tables')
@@ -78,11 +63,6 @@ interface Options {
   backend?: string;
   rssToleranceMb: number;
   json?: boolean;
-}
-
-interface Health {
-  tensors?: number;
-  rssBytes: number;
 }
 
 interface Sample {
@@ -103,11 +83,7 @@ interface Trend {
 
 const note = (m: string) => process.stderr.write(`bench:soak: ${m}\n`);
 
-async function health(base: string): Promise<Health> {
-  const res = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(30_000) });
-  if (!res.ok) throw new Error(`/api/health answered ${res.status}`);
-  return (await res.json()) as Health;
-}
+const health = (base: string) => healthWithin(base, 30_000);
 
 /** Sentences to translate: the sample corpus's source side, or a few fixed ones. */
 function sentences(): string[] {
@@ -270,42 +246,18 @@ async function main(): Promise<void> {
   const o = program.opts<Options>();
   if (!(o.seconds >= 0)) throw new Error(`--seconds must be 0 or more, got ${o.seconds}`);
 
-  let modelDir = path.resolve(o.model);
-  let tmp: string | undefined;
-  let tiny = false;
-  if (!fs.existsSync(path.join(modelDir, 'config.json'))) {
-    note(
-      `no model at ${o.model}; using a tiny untrained model instead (numbers measure serving overhead only)`,
-    );
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-soak-'));
-    modelDir = makeTinyModelQuietly(tmp);
-    tiny = true;
-  }
-
-  const pool = await WorkerPool.start({ modelDir, workers: o.workers, backend: o.backend });
-  const app = createApp({
-    pool,
-    modelInfo: loadModelInfo(pool.info),
-    limits: { rateLimit: { windowMs: 60_000, max: 0 } },
+  const server = await startServerUnderTest({
+    model: o.model,
+    tmpPrefix: 'nmt-soak-',
+    note,
+    pool: { workers: o.workers, backend: o.backend },
   });
-  const server = app.listen(0, '127.0.0.1');
+  const { base, pool } = server;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const texts = sentences();
 
     // Warm up: the first calls compile kernels and grow the heaps.
-    for (let i = 0; i < o.warmup; i++) {
-      const r = await fetch(`${base}/api/translate`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: body(i, texts),
-      });
-      if (!r.ok) throw new Error(`warm-up request failed: ${r.status} ${await r.text()}`);
-    }
+    await warmUp(base, o.warmup, (i) => body(i, texts));
 
     if (!o.json)
       note(
@@ -320,7 +272,7 @@ async function main(): Promise<void> {
     const phase2Errors = p2 ? p2.errors + p2.timeouts + p2.non2xx : 0;
     const ok = p1.errors === 0 && (p1.tensors?.flat ?? true) && p1.rss.flat && phase2Errors === 0;
     const report = {
-      model: tiny ? 'tiny untrained model (fallback)' : o.model,
+      model: server.modelLabel,
       backend: pool.info.backend,
       workers: o.workers,
       phase1: p1,
@@ -331,10 +283,7 @@ async function main(): Promise<void> {
     else process.stdout.write(formatReport(report));
     if (!ok) process.exitCode = 1;
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await pool.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await server.close();
   }
 }
 
@@ -386,21 +335,6 @@ function formatReport(r: {
   lines.push('');
   lines.push(r.ok ? 'OK: no errors, tensors and RSS flat' : 'FAILED: see errors or growing curves above');
   return lines.join('\n') + '\n';
-}
-
-/**
- * test/helpers/tiny-model.ts, run in a child process with stdout discarded (as in load.ts): the Rust tokenizer
- * trainer writes progress lines straight to file descriptor 1, which would corrupt `--json` output.
- */
-function makeTinyModelQuietly(dir: string): string {
-  const helper = new URL('../../test/helpers/tiny-model.ts', import.meta.url).href;
-  const code = `const m = await import(${JSON.stringify(helper)}); await m.makeTinyModel(${JSON.stringify(dir)});`;
-  const r = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', code], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (r.status !== 0)
-    throw new Error(`could not build the tiny fallback model (exit ${r.status ?? r.signal})`);
-  return dir;
 }
 
 function round(x: number, digits = 2): number {

@@ -23,28 +23,8 @@ import { loadCorpus } from '../data/corpus.js';
 // Registers the synthetic: corpus source, so --test synthetic:dates:… and --split on such models work.
 import '../data/synthetic.js';
 import { BLEU_TOKENIZER_NAMES, corpusBleu, corpusChrf, type BleuTokenizerName } from '../metrics/index.js';
+import { intInRange, nonNegativeNumber, positiveInt, UsageError } from './args.js';
 import { readSegments, scoreFiles } from './evaluate-files.js';
-
-class UsageError extends Error {}
-
-const positiveInt = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a positive integer, got '${v}'`);
-  return n;
-};
-const nonNegativeNumber = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
-    throw new UsageError(`${flag} expects a number ≥ 0, got '${v}'`);
-  return n;
-};
-const intInRange = (flag: string, min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag} expects an integer in [${min}, ${max}], got '${v}'`);
-  }
-  return n;
-};
 
 interface EvaluateOptions {
   hyp?: string;

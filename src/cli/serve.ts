@@ -11,34 +11,34 @@ import { Command } from 'commander';
 import { createApp, DEFAULT_LIMITS, loadModelInfo } from '../server/app.js';
 import { WorkerPool } from '../server/pool.js';
 import { createLogger } from '../util/log.js';
-
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got ${v}`);
-  return n;
-};
-const port = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`expected a port number 0–65535, got ${v}`);
-  return n;
-};
+import { port, positiveInt } from './args.js';
 
 const program = new Command()
   .name('serve')
   .description('Serve the translation web page and JSON API.')
   .option('--model <dir>', 'model directory (config.json + weights.bin)', 'models/eng-spa')
-  .option('--port <n>', 'TCP port (env PORT)', port, process.env.PORT ? port(process.env.PORT) : 3000)
+  .option(
+    '--port <n>',
+    'TCP port (env PORT)',
+    port('--port'),
+    process.env.PORT ? port('PORT')(process.env.PORT) : 3000,
+  )
   .option(
     '--host <addr>',
     'address to listen on (env HOST; 0.0.0.0 to serve your network)',
     process.env.HOST ?? '127.0.0.1',
   )
-  .option('--workers <n>', 'translation worker threads, each with a copy of the model', positiveInt, 1)
+  .option(
+    '--workers <n>',
+    'translation worker threads, each with a copy of the model',
+    positiveInt('--workers'),
+    1,
+  )
   .option(
     '--backend <name>',
     'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
   )
-  .option('--max-chars <n>', 'characters per text', positiveInt, DEFAULT_LIMITS.maxChars)
+  .option('--max-chars <n>', 'characters per text', positiveInt('--max-chars'), DEFAULT_LIMITS.maxChars)
   .option(
     '--rate-limit <n>',
     'translation requests per minute per client (0 = off)',

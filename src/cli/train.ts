@@ -10,12 +10,10 @@ import '../data/synthetic.js';
 import { TrainConfigSchema, type TrainConfig } from '../train/config.js';
 import { Trainer, prepareData, readCheckpoint } from '../train/trainer.js';
 import { createLogger } from '../util/log.js';
+import { finiteNumber, numberOption } from './args.js';
 
-const num = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`not a number: ${v}`);
-  return n;
-};
+/** A numeric training option (any finite number; the config schema checks ranges). */
+const num = (flags: string, description: string) => numberOption(flags, description, finiteNumber);
 
 const program = new Command()
   .name('train')
@@ -32,33 +30,33 @@ const program = new Command()
   .option('--src-tokenizer <file>', 'use this tokenizer.json for the source instead of training one')
   .option('--tgt-tokenizer <file>', 'use this tokenizer.json for the target instead of training one')
   .option('--vocab-dir <dir>', 'where trained tokenizers are written (default <out>/vocab)')
-  .option('--src-vocab-size <n>', 'BPE vocabulary size of the source tokenizer', num)
-  .option('--tgt-vocab-size <n>', 'BPE vocabulary size of the target tokenizer', num)
-  .option('--embedding-size <n>', 'E: embedding size', num)
-  .option('--hidden-size <n>', 'H: LSTM (per direction) and GRU hidden size', num)
-  .option('--encoder-layers <n>', 'BiLSTM layers', num)
-  .option('--attention-size <n>', 'A: attention hidden size', num)
-  .option('--output-size <n>', 'O: deep output layer size', num)
-  .option('--dropout <p>', 'dropout probability', num)
-  .option('--label-smoothing <eps>', 'label smoothing ε', num)
-  .option('--token-budget <n>', 'max padded tokens per batch (batch size × longest sentence)', num)
-  .option('--max-sentences <n>', 'max sentences per batch', num)
-  .option('--learning-rate <lr>', 'Adam learning rate', num)
-  .option('--clip-norm <n>', 'global gradient-norm clipping', num)
-  .option('--lr-decay <f>', 'learning-rate factor on plateau', num)
-  .option('--lr-patience <n>', 'validations without improvement before decaying', num)
-  .option('--early-stop-patience <n>', 'validations without improvement before stopping', num)
-  .option('--valid-every <n>', 'steps between validations', num)
-  .option('--checkpoint-every <n>', 'steps between `last` checkpoints', num)
-  .option('--valid-size <n>', 'validation pairs held out', num)
-  .option('--test-size <n>', 'test pairs held out', num)
-  .option('--bleu-sentences <n>', 'validation pairs translated for BLEU', num)
-  .option('--max-chars <n>', 'drop pairs with a side longer than this', num)
-  .option('--max-steps <n>', 'stop after this many steps', num)
-  .option('--max-epochs <n>', 'stop after this many epochs', num)
-  .option('--max-minutes <n>', 'stop after this much training time', num)
-  .option('--workers <n>', 'data-parallel worker threads (0 = one per core on wasm/cpu)', num)
-  .option('--seed <n>', 'random seed (data split, init, batches, dropout)', num)
+  .addOption(num('--src-vocab-size <n>', 'BPE vocabulary size of the source tokenizer'))
+  .addOption(num('--tgt-vocab-size <n>', 'BPE vocabulary size of the target tokenizer'))
+  .addOption(num('--embedding-size <n>', 'E: embedding size'))
+  .addOption(num('--hidden-size <n>', 'H: LSTM (per direction) and GRU hidden size'))
+  .addOption(num('--encoder-layers <n>', 'BiLSTM layers'))
+  .addOption(num('--attention-size <n>', 'A: attention hidden size'))
+  .addOption(num('--output-size <n>', 'O: deep output layer size'))
+  .addOption(num('--dropout <p>', 'dropout probability'))
+  .addOption(num('--label-smoothing <eps>', 'label smoothing ε'))
+  .addOption(num('--token-budget <n>', 'max padded tokens per batch (batch size × longest sentence)'))
+  .addOption(num('--max-sentences <n>', 'max sentences per batch'))
+  .addOption(num('--learning-rate <lr>', 'Adam learning rate'))
+  .addOption(num('--clip-norm <n>', 'global gradient-norm clipping'))
+  .addOption(num('--lr-decay <f>', 'learning-rate factor on plateau'))
+  .addOption(num('--lr-patience <n>', 'validations without improvement before decaying'))
+  .addOption(num('--early-stop-patience <n>', 'validations without improvement before stopping'))
+  .addOption(num('--valid-every <n>', 'steps between validations'))
+  .addOption(num('--checkpoint-every <n>', 'steps between `last` checkpoints'))
+  .addOption(num('--valid-size <n>', 'validation pairs held out'))
+  .addOption(num('--test-size <n>', 'test pairs held out'))
+  .addOption(num('--bleu-sentences <n>', 'validation pairs translated for BLEU'))
+  .addOption(num('--max-chars <n>', 'drop pairs with a side longer than this'))
+  .addOption(num('--max-steps <n>', 'stop after this many steps'))
+  .addOption(num('--max-epochs <n>', 'stop after this many epochs'))
+  .addOption(num('--max-minutes <n>', 'stop after this much training time'))
+  .addOption(num('--workers <n>', 'data-parallel worker threads (0 = one per core on wasm/cpu)'))
+  .addOption(num('--seed <n>', 'random seed (data split, init, batches, dropout)'))
   .addOption(
     new Option('--save-dtype <dtype>', 'weights precision of the exported model').choices([
       'float32',

@@ -9,22 +9,17 @@ import { initBackend } from '../backend/select.js';
 import { Translator } from '../translate/translator.js';
 import { createLogger } from '../util/log.js';
 import { formatAttention } from '../translate/format.js';
-
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got ${v}`);
-  return n;
-};
+import { positiveInt } from './args.js';
 
 const program = new Command()
   .name('translate')
   .description('Translate sentences from stdin (one per line) with a trained model.')
   .requiredOption('--model <dir>', 'model directory (config.json + weights.bin)')
-  .option('--beam <k>', 'beam size (1 = greedy)', int, 1)
+  .option('--beam <k>', 'beam size (1 = greedy)', positiveInt('--beam'), 1)
   .option('--length-penalty <alpha>', 'GNMT length penalty α for beam search', Number, 0.6)
   .option('--attention', 'after each translation, print the attention matrix as text')
   .option('--alignments', 'print word alignments (Pharaoh i-j) after a tab on each line')
-  .option('--batch <n>', 'sentences translated together', int, 64)
+  .option('--batch <n>', 'sentences translated together', positiveInt('--batch'), 64)
   .option(
     '--backend <name>',
     'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/backend/select.js';
 import { readTsv } from '../../src/data/readers.js';
+import type { SentencePair } from '../../src/data/types.js';
 import { ModelConfigSchema } from '../../src/model/config.js';
 import { saveModelDir } from '../../src/model/model-dir.js';
 import { Seq2Seq } from '../../src/model/seq2seq.js';
@@ -16,22 +17,32 @@ import { trainTokenizerFile } from '../../src/tokenizer/train.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SAMPLE_CORPUS = path.join(ROOT, 'corpora/sample.eng-spa.tsv');
 
+/** Trains a BPE tokenizer on each side of `pairs`, writing them to `srcFile` and `tgtFile`. */
+export function trainTokenizerPair(
+  pairs: SentencePair[],
+  srcFile: string,
+  tgtFile: string,
+  vocabSize: number,
+): void {
+  trainTokenizerFile(
+    pairs.map((p) => p.src),
+    srcFile,
+    { vocabSize },
+  );
+  trainTokenizerFile(
+    pairs.map((p) => p.tgt),
+    tgtFile,
+    { vocabSize },
+  );
+}
+
 /** Writes config.json, weights.bin and the two tokenizers into `dir`; returns `dir`. */
 export async function makeTinyModel(dir: string): Promise<string> {
   await initBackend();
   const pairs = readTsv(SAMPLE_CORPUS);
   const srcTokenizerFile = path.join(dir, 'tokenizer.eng.json');
   const tgtTokenizerFile = path.join(dir, 'tokenizer.spa.json');
-  trainTokenizerFile(
-    pairs.map((p) => p.src),
-    srcTokenizerFile,
-    { vocabSize: 200 },
-  );
-  trainTokenizerFile(
-    pairs.map((p) => p.tgt),
-    tgtTokenizerFile,
-    { vocabSize: 200 },
-  );
+  trainTokenizerPair(pairs, srcTokenizerFile, tgtTokenizerFile, 200);
   const config = ModelConfigSchema.parse({
     srcVocabSize: SubwordTokenizer.load(srcTokenizerFile).vocabSize,
     tgtVocabSize: SubwordTokenizer.load(tgtTokenizerFile).vocabSize,

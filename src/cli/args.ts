@@ -1,0 +1,81 @@
+/**
+ * Parsers for numeric command-line options, shared by the commands in src/cli and src/bench.
+ *
+ * Each takes the option's name (or the environment variable's) and returns a commander argument parser:
+ *
+ *   .option('--beam <k>', 'beam size', positiveInt('--beam'), 5)
+ *
+ * A rejected value throws a UsageError that names the option and quotes the value, e.g.
+ * `--beam expects a positive integer, got '0'`; the commands print it as one line on stderr and exit 1.
+ */
+import { Option } from 'commander';
+
+/** A command line that cannot be used as given (bad option value, options that do not go together). */
+export class UsageError extends Error {}
+
+export type Parser = (value: string) => number;
+
+/** An integer ≥ 1. */
+export const positiveInt =
+  (flag: string): Parser =>
+  (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a positive integer, got '${v}'`);
+    return n;
+  };
+
+/** An integer in [min, max]. */
+export const intInRange =
+  (flag: string, min: number, max: number): Parser =>
+  (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new UsageError(`${flag} expects an integer in [${min}, ${max}], got '${v}'`);
+    }
+    return n;
+  };
+
+/** A TCP port, 0–65535 (0: any free port). */
+export const port =
+  (flag: string): Parser =>
+  (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      throw new UsageError(`${flag} expects a port number 0–65535, got '${v}'`);
+    }
+    return n;
+  };
+
+/** A finite number. */
+export const finiteNumber =
+  (flag: string): Parser =>
+  (v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new UsageError(`${flag} expects a number, got '${v}'`);
+    return n;
+  };
+
+/** A finite number ≥ 0 (an empty value is refused rather than read as 0). */
+export const nonNegativeNumber =
+  (flag: string): Parser =>
+  (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+      throw new UsageError(`${flag} expects a number ≥ 0, got '${v}'`);
+    return n;
+  };
+
+/** A number > 0 (Infinity included: "no limit"). */
+export const positiveNumber =
+  (flag: string): Parser =>
+  (v) => {
+    const n = Number(v);
+    if (!(n > 0)) throw new UsageError(`${flag} expects a number > 0, got '${v}'`);
+    return n;
+  };
+
+/** `new Option(flags, description)` whose value is read by `parser`, told the option's long name. */
+export function numberOption(flags: string, description: string, parser: (flag: string) => Parser): Option {
+  const option = new Option(flags, description);
+  return option.argParser(parser(option.long ?? flags));
+}
