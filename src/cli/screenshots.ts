@@ -17,11 +17,12 @@ const program = new Command()
   .option('--model <dir>', 'model directory', 'models/eng-spa')
   .option('--text <s>', 'sentence to translate', 'The children are playing in the garden.')
   .option('--out <dir>', 'output folder', 'docs')
+  .option('--curves <file>', 'also save the model page\'s training curves alone to this PNG')
   .option('--chromium <path>', 'Chromium executable', '/usr/bin/chromium');
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{ model: string; text: string; out: string; chromium: string }>();
+  const o = program.opts<{ model: string; text: string; out: string; chromium: string; curves?: string }>();
   if (!fs.existsSync(o.chromium)) throw new Error(`${o.chromium} not found (apt-get install -y chromium)`);
   fs.mkdirSync(o.out, { recursive: true });
   const service = await InProcessService.load(o.model);
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     await page.screenshot({ path: path.join(o.out, 'page.png'), fullPage: true });
     await page.goto(base + '/model');
     await page.screenshot({ path: path.join(o.out, 'model-page.png'), fullPage: true });
+    if (o.curves) await page.locator('#curves').screenshot({ path: o.curves });
     process.stderr.write(`saved ${path.join(o.out, 'page.png')} and ${path.join(o.out, 'model-page.png')}\n`);
   } finally {
     await browser.close();
