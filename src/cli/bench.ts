@@ -145,6 +145,10 @@ async function main(): Promise<void> {
       await tf.setBackend(backend === 'tensorflow-gpu' ? 'tensorflow' : backend);
       // The pure-JS cpu backend is ~50× slower: one step and a few translations tell enough.
       const slow = backend === 'cpu';
+      if (slow && config === 'large' && !o.backends) {
+        log.info(`large on cpu: skipped (minutes per step; ask for it with --backends cpu)`);
+        continue;
+      }
       log.info(`${config} on ${backend}: training…`);
       const train: TrainSpeed[] = [];
       const workerCounts = slow ? [1] : [...new Set([1, defaultWorkers(backend)])];
