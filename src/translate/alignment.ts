@@ -2,8 +2,9 @@
  * From subword attention to word alignments.
  *
  * Words: a subword that starts with a word-boundary marker ("▁" for SentencePiece/Metaspace, "Ġ" for
- * byte-level BPE) starts a new word; any other subword (including WordPiece "##" pieces) continues the
- * current one. Special tokens such as </s> belong to no word.
+ * byte-level BPE) starts a new word and any other subword continues the current one; in WordPiece text
+ * (no such markers) a "##" piece continues the current word and any other piece starts one. Special
+ * tokens such as </s> belong to no word.
  *
  * Aggregation, for target word i and source word j:
  *   W[i][j] = mean over the subwords t of target word i of ( Σ over the subwords s of source word j of a_ts )
@@ -24,6 +25,9 @@ export interface WordSegmentation {
 }
 
 export function segmentWords(subwords: readonly string[]): WordSegmentation {
+  // Two conventions: SentencePiece/byte-level BPE mark word STARTS ("▁", "Ġ"); WordPiece marks
+  // CONTINUATIONS ("##") and leaves word starts unmarked. Without any start marker, use WordPiece's.
+  const startMarked = subwords.some((p) => p.startsWith('▁') || p.startsWith('Ġ'));
   const words: string[] = [];
   const wordOf: number[] = [];
   for (const piece of subwords) {
@@ -31,13 +35,11 @@ export function segmentWords(subwords: readonly string[]): WordSegmentation {
       wordOf.push(-1);
       continue;
     }
-    const startsWord = piece.startsWith('▁') || piece.startsWith('Ġ') || words.length === 0;
+    const continues = piece.startsWith('##');
+    const startsWord = words.length === 0 || (startMarked ? /^[▁Ġ]/.test(piece) : !continues);
     const text = piece.replace(/^[▁Ġ]/, '').replace(/^##/, '');
-    if (startsWord || (text === '' && piece !== '')) {
-      words.push(text);
-    } else {
-      words[words.length - 1] += text;
-    }
+    if (startsWord) words.push(text);
+    else words[words.length - 1] += text;
     wordOf.push(words.length - 1);
   }
   return { words, wordOf };
