@@ -19,18 +19,28 @@ const program = new Command()
   .requiredOption('--from <dir>', 'trained model directory (e.g. <run>/model)')
   .requiredOption('--to <dir>', 'destination model directory')
   .option('--dtype <dtype>', 'float32 or float16', 'float16')
-  .option('--metrics <file>', 'the run\'s metrics.jsonl, copied for the model page\'s curves')
+  .option('--metrics <file>', "the run's metrics.jsonl, copied for the model page's curves")
   .option('--scores <file...>', 'JSON outputs of `npm run -s evaluate -- --json`, recorded under info.scores')
   .option('--set <key=value...>', 'extra info fields (value parsed as JSON when it can be)');
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{ from: string; to: string; dtype: string; metrics?: string; scores?: string[]; set?: string[] }>();
-  if (o.dtype !== 'float32' && o.dtype !== 'float16') throw new Error(`--dtype must be float32 or float16, got ${o.dtype}`);
+  const o = program.opts<{
+    from: string;
+    to: string;
+    dtype: string;
+    metrics?: string;
+    scores?: string[];
+    set?: string[];
+  }>();
+  if (o.dtype !== 'float32' && o.dtype !== 'float16')
+    throw new Error(`--dtype must be float32 or float16, got ${o.dtype}`);
   await initBackend('cpu');
   const loaded = loadModelDir(o.from);
   const info: Record<string, unknown> = { ...loaded.config.info };
-  const scores = (o.scores ?? []).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, unknown>);
+  const scores = (o.scores ?? []).map(
+    (f) => JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, unknown>,
+  );
   if (scores.length > 0) info.scores = scores;
   for (const kv of o.set ?? []) {
     const eq = kv.indexOf('=');
@@ -52,7 +62,9 @@ async function main(): Promise<void> {
   });
   if (o.metrics) fs.copyFileSync(o.metrics, path.join(o.to, 'metrics.jsonl'));
   const size = fs.statSync(path.join(o.to, 'weights.bin')).size;
-  process.stderr.write(`exported ${o.to}: ${loaded.model.parameterCount().toLocaleString('en')} parameters, ${o.dtype}, ${(size / 2 ** 20).toFixed(1)} MiB\n`);
+  process.stderr.write(
+    `exported ${o.to}: ${loaded.model.parameterCount().toLocaleString('en')} parameters, ${o.dtype}, ${(size / 2 ** 20).toFixed(1)} MiB\n`,
+  );
   loaded.model.dispose();
 }
 

@@ -17,7 +17,7 @@ const program = new Command()
   .option('--model <dir>', 'model directory', 'models/eng-spa')
   .option('--text <s>', 'sentence to translate', 'The children are playing in the garden.')
   .option('--out <dir>', 'output folder', 'docs')
-  .option('--curves <file>', 'also save the model page\'s training curves alone to this PNG')
+  .option('--curves <file>', "also save the model page's training curves alone to this PNG")
   .option('--chromium <path>', 'Chromium executable', '/usr/bin/chromium');
 
 async function main(): Promise<void> {
@@ -31,7 +31,13 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({
     executablePath: o.chromium,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
