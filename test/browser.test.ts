@@ -11,7 +11,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../src/util/chromium.js';
 import { createApp, loadModelInfo } from '../src/server/app.js';
 import { InProcessService } from '../src/server/pool.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
@@ -48,16 +49,7 @@ describe('browser: translate page', function () {
     server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
+    browser = await launchChromium(CHROMIUM);
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     // CSP violations and script errors show up as console errors.
     page.on('console', (m) => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../util/chromium.js';
 import { createApp, loadModelInfo } from '../server/app.js';
 import { InProcessService } from '../server/pool.js';
 
@@ -29,16 +29,7 @@ async function main(): Promise<void> {
   const server = createApp({ pool: service, modelInfo: loadModelInfo(service.info) }).listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', () => r()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({
-    executablePath: o.chromium,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  const browser = await launchChromium(o.chromium);
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
     await page.goto(base + '/');
