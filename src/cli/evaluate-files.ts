@@ -98,3 +98,22 @@ export async function scoreFiles(
     details: { bleu, chrf },
   };
 }
+
+/**
+ * What both evaluate commands print for `--hyp/--ref`: the scores as one JSON object, or sacrebleu's
+ * two text lines with signatures.
+ */
+export async function scoreFilesReport(
+  hypPath: string,
+  refPath: string,
+  opts: ScoreFilesOptions,
+  json: boolean,
+): Promise<string> {
+  const result = await scoreFiles(hypPath, refPath, opts);
+  if (json) return JSON.stringify(result, null, 2);
+  const { bleu, chrf } = result.details;
+  return [
+    bleu.format({ width: opts.width, withSignature: true }),
+    chrf.format({ width: opts.width, withSignature: true }),
+  ].join('\n');
+}

@@ -14,7 +14,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 
 import { BLEU_TOKENIZER_NAMES } from '../metrics/index.js';
-import { scoreFiles } from './evaluate-files.js';
+import { scoreFilesReport } from './evaluate-files.js';
 
 /** Commander hands over strings; this turns them into checked, typed options with readable errors. */
 const EvaluateHypOptions = z.object({
@@ -50,18 +50,17 @@ export async function evaluateHyp(args: readonly string[]): Promise<string> {
     throw new Error(`invalid options: ${problems.join('; ')}`);
   }
   const options = parsed.data;
-  const result = await scoreFiles(options.hyp, options.ref, {
-    tokenize: options.tokenize,
-    lowercase: options.lowercase,
-    chrfWordOrder: options.chrfWordOrder,
-    width: options.width,
-  });
-  if (options.json) return JSON.stringify(result, null, 2);
-  const { bleu, chrf } = result.details;
-  return [
-    bleu.format({ width: options.width, withSignature: true }),
-    chrf.format({ width: options.width, withSignature: true }),
-  ].join('\n');
+  return scoreFilesReport(
+    options.hyp,
+    options.ref,
+    {
+      tokenize: options.tokenize,
+      lowercase: options.lowercase,
+      chrfWordOrder: options.chrfWordOrder,
+      width: options.width,
+    },
+    Boolean(options.json),
+  );
 }
 
 function isMainModule(): boolean {

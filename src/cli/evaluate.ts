@@ -24,7 +24,7 @@ import { loadCorpus } from '../data/corpus.js';
 import '../data/synthetic.js';
 import { BLEU_TOKENIZER_NAMES, corpusBleu, corpusChrf, type BleuTokenizerName } from '../metrics/index.js';
 import { intInRange, nonNegativeNumber, positiveInt, UsageError } from './args.js';
-import { readSegments, scoreFiles } from './evaluate-files.js';
+import { readSegments, scoreFilesReport } from './evaluate-files.js';
 
 interface EvaluateOptions {
   hyp?: string;
@@ -96,18 +96,12 @@ async function evaluateFiles(o: EvaluateOptions): Promise<string> {
     throw new UsageError(`--hyp scores existing files and cannot be combined with --${conflicting[0]}`);
   }
   if (!o.ref) throw new UsageError('--hyp needs --ref (the reference file)');
-  const result = await scoreFiles(o.hyp as string, o.ref, {
-    tokenize: o.tokenize,
-    lowercase: o.lowercase ?? false,
-    chrfWordOrder: o.chrfWordOrder,
-    width: o.width,
-  });
-  if (o.json) return JSON.stringify(result, null, 2);
-  const { bleu, chrf } = result.details;
-  return [
-    bleu.format({ width: o.width, withSignature: true }),
-    chrf.format({ width: o.width, withSignature: true }),
-  ].join('\n');
+  return scoreFilesReport(
+    o.hyp as string,
+    o.ref,
+    { tokenize: o.tokenize, lowercase: o.lowercase ?? false, chrfWordOrder: o.chrfWordOrder, width: o.width },
+    Boolean(o.json),
+  );
 }
 
 /** What `--split` needs from config.json's `info` (written by the trainer); missing split fields take the training defaults. */
