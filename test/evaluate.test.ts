@@ -177,6 +177,40 @@ describe('npm run evaluate', function () {
       expect(lines[2]).to.match(/^4 sentences of .* in \d+\.\d\d s \(\d+\.\d sentences\/s, greedy\)$/);
     });
 
+    it('--multi-ref translates each distinct source once and scores it against all its references', async () => {
+      const pairs = readTsv(sample).slice(0, 3);
+      // the second source twice, with two different references
+      const tsv = path.join(tmp, 'multi.tsv');
+      const rows = [...pairs, { src: pairs[1].src, tgt: 'Otra traducción distinta.' }];
+      fs.writeFileSync(tsv, rows.map((p) => `${p.src}\t${p.tgt}\n`).join(''));
+      const out = path.join(tmp, 'multi-hyp.txt');
+      const r = await evaluate(
+        '--model',
+        modelDir,
+        '--test',
+        tsv,
+        '--multi-ref',
+        '--beam',
+        '1',
+        '--json',
+        '--out',
+        out,
+      );
+      expect(r.code, r.stderr).to.equal(0);
+      const report = JSON.parse(r.stdout) as {
+        bleu: number;
+        sentences: number;
+        pairs: number;
+        signature: { bleu: string };
+      };
+      expect(report).to.include({ sentences: 3, pairs: 4 });
+      expect(report.signature.bleu).to.match(/^nrefs:var\|/);
+      const hyps = fs.readFileSync(out, 'utf8').trimEnd().split('\n');
+      expect(hyps).to.have.length(3);
+      const streams = [pairs.map((p) => p.tgt), ['', 'Otra traducción distinta.', '']];
+      expect(corpusBleu(hyps, streams).score).to.equal(report.bleu);
+    });
+
     it('errors: missing model, mismatched --src/--ref, no test set, no split info (exit 1, one line)', async () => {
       const noModel = path.join(tmp, 'no-such-model');
       const cases: [string[], RegExp | string[]][] = [

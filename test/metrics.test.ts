@@ -21,6 +21,7 @@ import {
   corpusBleu,
   corpusChrf,
   formatFixed,
+  groupReferencesBySource,
 } from '../src/metrics/index.js';
 import { splitOnWhitespace, tokenize13a, tokenizeIntl, tokenizeNone } from '../src/metrics/tokenizers.js';
 
@@ -292,6 +293,58 @@ describe('BLEU on cases checked by hand', () => {
     expect(bleu.totals).to.deep.equal([3, 2, 1, 0]);
     expect(bleu.refLen).to.equal(2);
     expect(bleu.signature).to.match(/^nrefs:2\|/);
+  });
+
+  it('variable reference counts: empty references are skipped, the signature says nrefs:var', () => {
+    // segment 2 has only one reference; its '' must not act as a (length 0) reference
+    const hyps = ['the cat sat', 'a dog ran'];
+    const variable = corpusBleu(hyps, [
+      ['the cat', 'a dog ran'],
+      ['the cat sat down', ''],
+    ]);
+    expect(variable.signature).to.match(/^nrefs:var\|/);
+    expect(variable.refLen).to.equal(2 + 3);
+    expect(variable.counts).to.deep.equal([3 + 3, 2 + 2, 1 + 1, 0]);
+    // same statistics as scoring each segment against its own references alone
+    const first = corpusBleu([hyps[0]], [['the cat'], ['the cat sat down']]);
+    const second = corpusBleu([hyps[1]], ['a dog ran']);
+    expect(variable.sysLen).to.equal(first.sysLen + second.sysLen);
+    // every segment with the same count keeps a number
+    expect(corpusBleu(['a b'], [['a b'], ['']]).signature).to.match(/^nrefs:1\|/);
+    expect(
+      corpusChrf(
+        ['abc', 'xyz'],
+        [
+          ['xyz', 'xyz'],
+          ['abc', ''],
+        ],
+      ).score,
+    ).to.be.closeTo(100, 1e-9);
+    expect(
+      corpusChrf(
+        ['abc', 'xyz'],
+        [
+          ['xyz', 'xyz'],
+          ['abc', ''],
+        ],
+      ).signature,
+    ).to.match(/^nrefs:var\|/);
+  });
+
+  it('groupReferencesBySource: one segment per distinct source, first-seen order, padded streams', () => {
+    const grouped = groupReferencesBySource(['a', 'b', 'a', 'c', 'a'], ['A1', 'B1', 'A2', 'C1', 'A3']);
+    expect(grouped.sources).to.deep.equal(['a', 'b', 'c']);
+    expect(grouped.streams).to.deep.equal([
+      ['A1', 'B1', 'C1'],
+      ['A2', '', ''],
+      ['A3', '', ''],
+    ]);
+    expect(() => groupReferencesBySource(['a'], [])).to.throw('got 1 sources but 0 references');
+  });
+
+  it('a segment whose references are all empty is an error naming the segment', () => {
+    expect(() => corpusBleu(['a', 'b'], ['a', ''])).to.throw('BLEU: segment 2 has no reference');
+    expect(() => corpusChrf(['a'], [[''], ['']])).to.throw('chrF: segment 1 has no reference');
   });
 
   it('rejects hypotheses and references of different lengths, stating both counts', () => {

@@ -1,5 +1,5 @@
 /**
- * npm run bench:soak -- [--model models/eng-spa] [--translations 20000] [--concurrency 8] [--samples 20]
+ * npm run bench:soak -- [--model models/eng-spa] [--translations 20000] [--concurrency 8] [--samples 40]
  *   [--clients 50] [--seconds 60] [--workers 1] [--backend name] [--rss-tolerance-mb 16] [--json]
  *
  * A bounded soak test on loopback: starts the server in this process (worker pool + app on 127.0.0.1, rate
@@ -8,9 +8,13 @@
  * 1. sends --translations requests to POST /api/translate, --concurrency at a time, cycling through the
  *    sentences of corpora/sample.eng-spa.tsv with a mix of options (beam 1 and 3, n-best, alignments), and
  *    samples live tensors (the `tensors` field of /api/health, summed over workers) and the process RSS
- *    (`rssBytes`) about --samples times. It prints the curve and whether both are flat after warm-up: the
- *    least-squares slope over the last half of the samples, times the requests that half spans, must stay
- *    within 1 tensor and within --rss-tolerance-mb (or 5 % of the mean RSS, if larger).
+ *    (`rssBytes`) about --samples times. It prints the curve and whether both are flat after warm-up.
+ *    Tensors are exact counts: the least-squares slope over the last half of the samples, times the
+ *    requests that half spans, must stay within 1 tensor. RSS is not: it rises and falls with garbage
+ *    collection (the V8 heaps of this thread and of every worker), so a line through ten points fits the GC
+ *    phase rather than a leak. A leak raises the peaks, so the highest RSS of the last half of the samples
+ *    (after the first fifth, the warm-up) must not exceed the highest of the half before it by more than
+ *    --rss-tolerance-mb (or 5 % of the mean RSS, if larger).
  * 2. runs --clients concurrent clients for --seconds with autocannon and reports errors, timeouts, non-2xx
  *    answers and latency percentiles (p99 among them).
  *
@@ -24,6 +28,7 @@ import autocannon from 'autocannon';
 import { Command } from 'commander';
 import { positiveInt, positiveNumber } from '../cli/args.js';
 import { readTsv } from '../data/readers.js';
+import { type Trend, peakTrend, round, trend } from './trend.js';
 import { health as healthWithin, startServerUnderTest, warmUp } from './server-under-test.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,7 +41,7 @@ const program = new Command()
   .option('--model <dir>', 'model directory', 'models/eng-spa')
   .option('--translations <n>', 'requests in phase 1', positiveInt('--translations'), 20_000)
   .option('--concurrency <n>', 'requests in flight in phase 1', positiveInt('--concurrency'), 8)
-  .option('--samples <n>', 'tensor/RSS samples over phase 1', positiveInt('--samples'), 20)
+  .option('--samples <n>', 'tensor/RSS samples over phase 1', positiveInt('--samples'), 40)
   .option('--warmup <n>', 'requests before the first sample', positiveInt('--warmup'), 50)
   .option('--clients <n>', 'concurrent clients in phase 2', positiveInt('--clients'), 50)
   .option('--seconds <s>', 'duration of phase 2 (0 skips it)', Number, 60)
@@ -44,7 +49,7 @@ const program = new Command()
   .option('--backend <name>', 'TensorFlow.js backend for the workers')
   .option(
     '--rss-tolerance-mb <mb>',
-    'largest RSS drift over the last half counted as flat',
+    'largest rise of the RSS peak (last half vs the half before) counted as flat',
     positiveNumber('--rss-tolerance-mb'),
     16,
   )
@@ -72,15 +77,6 @@ interface Sample {
   rssMB: number;
 }
 
-interface Trend {
-  /** Least-squares slope over the last half, per 1000 requests. */
-  slopePer1000: number;
-  /** slope × requests spanned by the last half. */
-  drift: number;
-  tolerance: number;
-  flat: boolean;
-}
-
 const note = (m: string) => process.stderr.write(`bench:soak: ${m}\n`);
 
 const health = (base: string) => healthWithin(base, 30_000);
@@ -104,39 +100,6 @@ function body(i: number, texts: string[]): string {
     ...(beam > 1 ? { nbest: 2 } : {}),
     ...(i % 3 === 0 ? { alignments: true } : {}),
   });
-}
-
-/** Slope of y over x by least squares; 0 for fewer than two points. */
-function slope(xs: number[], ys: number[]): number {
-  const n = xs.length;
-  if (n < 2) return 0;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i] - mx) * (ys[i] - my);
-    den += (xs[i] - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
-}
-
-/** The trend of `y` over the last half of the samples. */
-function trend(samples: Sample[], y: (s: Sample) => number, tolerance: number): Trend {
-  const half = samples.slice(Math.floor(samples.length / 2));
-  const xs = half.map((s) => s.requests);
-  const k = slope(
-    xs,
-    half.map((s) => y(s)),
-  );
-  const span = xs.length > 1 ? xs[xs.length - 1] - xs[0] : 0;
-  const drift = k * span;
-  return {
-    slopePer1000: round(k * 1000, 3),
-    drift: round(drift, 2),
-    tolerance: round(tolerance, 2),
-    flat: drift <= tolerance,
-  };
 }
 
 /** Phase 1: `total` requests, `concurrency` at a time, sampling health every `every` completed requests. */
@@ -191,7 +154,7 @@ async function phase1(base: string, o: Options, texts: string[]) {
   const rssMean = samples.reduce((a, s) => a + s.rssMB, 0) / samples.length;
   const withTensors = samples.filter((s) => s.tensors !== null);
   const tensors = withTensors.length > 0 ? trend(withTensors, (s) => s.tensors ?? 0, 1) : null;
-  const rss = trend(samples, (s) => s.rssMB, Math.max(o.rssToleranceMb, 0.05 * rssMean));
+  const rss = peakTrend(samples, (s) => s.rssMB, Math.max(o.rssToleranceMb, 0.05 * rssMean));
   return {
     translations: o.translations,
     concurrency: o.concurrency,
@@ -319,7 +282,12 @@ function formatReport(r: {
       ? 'not reported by /api/health'
       : `${t.flat ? 'flat' : 'GROWING'} (last half: ${t.slopePer1000 >= 0 ? '+' : ''}${t.slopePer1000} ${unit} per 1000 requests, drift ${t.drift >= 0 ? '+' : ''}${t.drift} ${unit}, tolerance ${t.tolerance})`;
   lines.push(`tensors  ${verdict(p1.tensors, 'tensors')}`);
-  lines.push(`RSS      ${verdict(p1.rss, 'MB')}`);
+  const rss = p1.rss;
+  lines.push(
+    `RSS      ${rss.flat ? 'flat' : 'GROWING'} (peak ${rss.firstPeakMB} MB in the first half after warm-up, ` +
+      `${rss.lastPeakMB} MB in the last: ${rss.growth >= 0 ? '+' : ''}${rss.growth} MB, tolerance ${rss.tolerance}; ` +
+      `last-half slope ${rss.slopePer1000 >= 0 ? '+' : ''}${rss.slopePer1000} MB per 1000 requests)`,
+  );
   const p2 = r.phase2;
   if (p2) {
     lines.push('');
@@ -335,11 +303,6 @@ function formatReport(r: {
   lines.push('');
   lines.push(r.ok ? 'OK: no errors, tensors and RSS flat' : 'FAILED: see errors or growing curves above');
   return lines.join('\n') + '\n';
-}
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 main().catch((err: Error) => {

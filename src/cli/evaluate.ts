@@ -9,7 +9,8 @@
  *   npm run -s evaluate -- --model DIR --src test.en --ref test.es
  *   npm run -s evaluate -- --model DIR --split test               (the model's own held-out split, recomputed
  *                                                                  from config.json's info.corpus / info.split)
- *   options: --beam K (default 5; 1 = greedy), --length-penalty α, --limit N, --out hyp.txt, --json
+ *   options: --beam K (default 5; 1 = greedy), --length-penalty α, --limit N, --out hyp.txt, --json,
+ *            --multi-ref (translate each distinct source once, score it against all its references)
  *
  * Text mode prints sacrebleu's lines (signatures included) and the speed; --json prints exactly one JSON
  * object on stdout and nothing else. Logs go to stderr. Errors are one line on stderr, exit code 1.
@@ -22,7 +23,13 @@ import { z } from 'zod';
 import { loadCorpus } from '../data/corpus.js';
 // Registers the synthetic: corpus source, so --test synthetic:dates:… and --split on such models work.
 import '../data/synthetic.js';
-import { BLEU_TOKENIZER_NAMES, corpusBleu, corpusChrf, type BleuTokenizerName } from '../metrics/index.js';
+import {
+  BLEU_TOKENIZER_NAMES,
+  corpusBleu,
+  corpusChrf,
+  groupReferencesBySource,
+  type BleuTokenizerName,
+} from '../metrics/index.js';
 import { intInRange, nonNegativeNumber, positiveInt, UsageError } from './args.js';
 import { readSegments, scoreFilesReport } from './evaluate-files.js';
 
@@ -36,6 +43,7 @@ interface EvaluateOptions {
   beam: number;
   lengthPenalty: number;
   limit?: number;
+  multiRef?: boolean;
   out?: string;
   json?: boolean;
   tokenize: BleuTokenizerName;
@@ -69,6 +77,10 @@ function buildProgram(): Command {
       0.6,
     )
     .option('--limit <n>', 'score only the first N sentences of the test set', positiveInt('--limit'))
+    .option(
+      '--multi-ref',
+      'group pairs with the same source: translate it once, score against all its references (nrefs:var)',
+    )
     .option('--out <file>', 'write the hypotheses here, one per line')
     .option('--json', 'print one JSON object instead of text lines')
     .addOption(new Option('--tokenize <name>', 'BLEU tokenizer').choices(BLEU_TOKENIZER_NAMES).default('13a'))
@@ -89,7 +101,7 @@ function buildProgram(): Command {
 
 /** Files only: the same numbers as `sacrebleu REF -i HYP -m bleu chrf`. */
 async function evaluateFiles(o: EvaluateOptions): Promise<string> {
-  const conflicting = (['model', 'test', 'src', 'split', 'out', 'limit'] as const).filter(
+  const conflicting = (['model', 'test', 'src', 'split', 'out', 'limit', 'multiRef'] as const).filter(
     (k) => o[k] !== undefined,
   );
   if (conflicting.length > 0) {
@@ -187,6 +199,14 @@ async function evaluateModel(o: EvaluateOptions): Promise<string> {
     set.references = set.references.slice(0, o.limit);
   }
   if (set.sources.length === 0) throw new Error(`the test set ${set.description} is empty`);
+  const pairs = set.sources.length;
+  // Reference streams in sacrebleu's layout; one stream unless --multi-ref groups several per source.
+  let referenceStreams: string[][] = [set.references];
+  if (o.multiRef) {
+    const grouped = groupReferencesBySource(set.sources, set.references);
+    set.sources = grouped.sources;
+    referenceStreams = grouped.streams;
+  }
 
   const { createLogger } = await import('../util/log.js');
   const { initBackend } = await import('../backend/select.js');
@@ -216,8 +236,8 @@ async function evaluateModel(o: EvaluateOptions): Promise<string> {
     fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
     writeFileAtomic(o.out, hyps.map((h) => h.replace(/[\r\n]+/g, ' ') + '\n').join(''));
   }
-  const bleu = corpusBleu(hyps, set.references, { tokenize: o.tokenize, lowercase: o.lowercase ?? false });
-  const chrf = corpusChrf(hyps, set.references, { wordOrder: o.chrfWordOrder });
+  const bleu = corpusBleu(hyps, referenceStreams, { tokenize: o.tokenize, lowercase: o.lowercase ?? false });
+  const chrf = corpusChrf(hyps, referenceStreams, { wordOrder: o.chrfWordOrder });
   const speed = hyps.length / Math.max(seconds, 1e-9);
   if (o.json) {
     return JSON.stringify(
@@ -228,6 +248,8 @@ async function evaluateModel(o: EvaluateOptions): Promise<string> {
         beam: o.beam,
         lengthPenalty: o.lengthPenalty,
         sentences: hyps.length,
+        pairs,
+        referencesPerSentence: referenceStreams.length === 1 ? 1 : 'var',
         seconds,
         sentencesPerSecond: speed,
         model: dir,
@@ -241,7 +263,9 @@ async function evaluateModel(o: EvaluateOptions): Promise<string> {
   return [
     bleu.format({ width: o.width, withSignature: true }),
     chrf.format({ width: o.width, withSignature: true }),
-    `${hyps.length} sentences of ${set.description} in ${seconds.toFixed(2)} s ` +
+    `${hyps.length} sentences of ${set.description}` +
+      (o.multiRef ? ` (${pairs} pairs grouped by source, up to ${referenceStreams.length} references)` : '') +
+      ` in ${seconds.toFixed(2)} s ` +
       `(${speed.toFixed(1)} sentences/s, ${o.beam === 1 ? 'greedy' : `beam ${o.beam}, length penalty ${o.lengthPenalty}`})` +
       (o.out ? `; hypotheses in ${o.out}` : ''),
   ].join('\n');

@@ -6,6 +6,7 @@
  * This module also holds the two formatting helpers shared with chrF (`formatFixed`, `formatSignature`).
  */
 import { type BleuTokenizerName, tokenizeForBleu } from './tokenizers.js';
+import { referenceCountLabel, segmentReferences } from './references.js';
 
 /**
  * The `version` field of our signatures. sacrebleu writes its own version there; we write ours, so a
@@ -281,7 +282,7 @@ function bleuFromStats(stats: BleuSegmentStats, options: ResolvedBleuOptions, si
   return new BleuScore(score, correct, total, precisions, bp, sysLen, refLen, signature);
 }
 
-function bleuSignature(options: ResolvedBleuOptions, referenceCount: number): string {
+function bleuSignature(options: ResolvedBleuOptions, referenceCount: number | 'var'): string {
   let smooth: string = options.smoothMethod;
   // Like sacrebleu, the value is shown only for the methods that take one.
   if (SMOOTH_DEFAULT_VALUES[options.smoothMethod] !== undefined) {
@@ -298,7 +299,8 @@ function bleuSignature(options: ResolvedBleuOptions, referenceCount: number): st
 
 /**
  * Corpus BLEU of `hypotheses` against one or more reference streams. Each stream holds one reference
- * per hypothesis (sacrebleu's layout: `referenceStreams[k][i]` is the k-th reference of segment i).
+ * per hypothesis (sacrebleu's layout: `referenceStreams[k][i]` is the k-th reference of segment i);
+ * an empty reference means "this segment has fewer references" (see references.ts).
  * Lengths are assumed to be validated by the caller (see `corpusBleu` in index.ts).
  */
 export function scoreBleu(
@@ -318,7 +320,7 @@ export function scoreBleu(
   hypotheses.forEach((hypothesis, i) => {
     const segment = bleuSegmentStats(
       prepare(hypothesis),
-      referenceStreams.map((stream) => prepare(stream[i])),
+      segmentReferences('BLEU', referenceStreams, i).map(prepare),
       resolved.maxNgramOrder,
     );
     corpus.sysLen += segment.sysLen;
@@ -328,5 +330,9 @@ export function scoreBleu(
       corpus.total[k] += segment.total[k];
     }
   });
-  return bleuFromStats(corpus, resolved, bleuSignature(resolved, referenceStreams.length));
+  return bleuFromStats(
+    corpus,
+    resolved,
+    bleuSignature(resolved, referenceCountLabel(referenceStreams, hypotheses.length)),
+  );
 }

@@ -6,6 +6,7 @@
  */
 import { type ScoreFormatOptions, formatFixed, formatSignature } from './bleu.js';
 import { lowercase, splitOnWhitespace } from './tokenizers.js';
+import { referenceCountLabel, segmentReferences } from './references.js';
 
 export interface ChrfOptions {
   /** Character n-gram order. Default 6. */
@@ -187,7 +188,7 @@ function pairStats(
   return hyp.map((hypNgrams, order) => matchStats(hypNgrams, ref[order]));
 }
 
-function chrfSignature(options: ResolvedChrfOptions, referenceCount: number): string {
+function chrfSignature(options: ResolvedChrfOptions, referenceCount: number | 'var'): string {
   return formatSignature([
     ['nrefs', referenceCount],
     ['case', options.lowercase ? 'lc' : 'mixed'],
@@ -201,7 +202,8 @@ function chrfSignature(options: ResolvedChrfOptions, referenceCount: number): st
 /**
  * Corpus chrF of `hypotheses` against one or more reference streams (`referenceStreams[k][i]` is the
  * k-th reference of segment i). With several references, each segment uses the reference giving it the
- * best segment-level chrF (the first one on ties), as sacrebleu does. Lengths are assumed to be validated
+ * best segment-level chrF (the first one on ties), as sacrebleu does; empty references are skipped
+ * (variable reference counts, see references.ts). Lengths are assumed to be validated
  * by the caller (see `corpusChrf` in index.ts).
  */
 export function scoreChrf(
@@ -218,8 +220,8 @@ export function scoreChrf(
     const hypNgrams = extractChrfNgrams(prepare(hypothesis), resolved);
     let best: ChrfOrderStats[] = [];
     let bestScore = -1;
-    for (const stream of referenceStreams) {
-      const stats = pairStats(hypNgrams, extractChrfNgrams(prepare(stream[i]), resolved));
+    for (const ref of segmentReferences('chrF', referenceStreams, i)) {
+      const stats = pairStats(hypNgrams, extractChrfNgrams(prepare(ref), resolved));
       const score = chrfFromStats(stats, resolved);
       if (score > bestScore) {
         bestScore = score;
@@ -240,6 +242,6 @@ export function scoreChrf(
     resolved.wordOrder,
     resolved.beta,
     corpus,
-    chrfSignature(resolved, referenceStreams.length),
+    chrfSignature(resolved, referenceCountLabel(referenceStreams, hypotheses.length)),
   );
 }

@@ -14,6 +14,8 @@ export { ChrfScore } from './chrf.js';
 export type { ChrfOptions, ChrfOrderStats } from './chrf.js';
 export { BLEU_TOKENIZER_NAMES, isBleuTokenizerName } from './tokenizers.js';
 export type { BleuTokenizerName } from './tokenizers.js';
+export { groupReferencesBySource } from './references.js';
+export type { GroupedTestSet } from './references.js';
 
 /**
  * References, either one string per hypothesis (a single reference), or several reference streams in
