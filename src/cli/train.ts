@@ -48,6 +48,12 @@ const program = new Command()
   .addOption(num('--early-stop-patience <n>', 'validations without improvement before stopping'))
   .addOption(num('--valid-every <n>', 'steps between validations'))
   .addOption(num('--checkpoint-every <n>', 'steps between `last` checkpoints'))
+  .addOption(
+    num(
+      '--keep-checkpoints <n>',
+      'keep the checkpoints of the last N validations (step-<N>.ckpt) for npm run average-checkpoints',
+    ),
+  )
   .addOption(num('--valid-size <n>', 'validation pairs held out'))
   .addOption(num('--test-size <n>', 'test pairs held out'))
   .addOption(num('--bleu-sentences <n>', 'validation pairs translated for BLEU'))

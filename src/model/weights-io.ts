@@ -12,6 +12,13 @@ import type { Params } from './params.js';
 
 export type WeightDtype = 'float32' | 'float16';
 
+/** One tensor's values, by parameter name. */
+export interface NamedWeights {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
 export interface TensorEntry {
   name: string;
   shape: number[];
@@ -29,7 +36,7 @@ const BYTES: Record<WeightDtype, number> = { float32: 4, float16: 2 };
 
 /** Serialize named float32 arrays. */
 export function encodeWeights(
-  named: { name: string; shape: number[]; values: Float32Array }[],
+  named: NamedWeights[],
   dtype: WeightDtype,
 ): { manifest: WeightsManifest; bytes: Uint8Array } {
   const total = named.reduce((n, t) => n + t.values.length * BYTES[dtype], 0);
@@ -47,19 +54,17 @@ export function encodeWeights(
 }
 
 /** Current values of all parameters. */
-export function readParams(params: Params): { name: string; shape: number[]; values: Float32Array }[] {
+export function readParams(params: Params): NamedWeights[] {
   return params
     .entries()
     .map(([name, v]) => ({ name, shape: v.shape, values: v.dataSync() as Float32Array }));
 }
 
-/** Decode `bytes` (read from `file`) and assign to `params`, checking names, shapes and checksum. */
-export function assignWeights(
-  params: Params,
-  manifest: WeightsManifest,
-  bytes: Uint8Array,
-  file: string,
-): void {
+/**
+ * Decode `bytes` (read from `file`) into named float32 arrays, checking the length, the checksum, the
+ * dtype and that every tensor lies inside the bytes. Errors name the file.
+ */
+export function decodeWeights(manifest: WeightsManifest, bytes: Uint8Array, file: string): NamedWeights[] {
   if (bytes.byteLength !== manifest.byteLength) {
     throw new Error(
       `${file}: expected ${manifest.byteLength} bytes, found ${bytes.byteLength} (truncated or wrong file)`,
@@ -68,19 +73,10 @@ export function assignWeights(
   const sha = crypto.createHash('sha256').update(bytes).digest('hex');
   if (sha !== manifest.sha256)
     throw new Error(`${file}: checksum mismatch (file is corrupted or does not match its manifest)`);
-  const expected = new Map(params.entries());
-  const seen = new Set<string>();
   const size = BYTES[manifest.dtype];
   if (!size) throw new Error(`${file}: unknown weight dtype "${String(manifest.dtype)}"`);
-  for (const t of manifest.tensors) {
-    const v = expected.get(t.name);
-    if (!v) throw new Error(`${file}: tensor "${t.name}" is not a parameter of this model configuration`);
-    if (v.shape.join('x') !== t.shape.join('x')) {
-      throw new Error(
-        `${file}: tensor "${t.name}" has shape [${t.shape}] but the configuration needs [${v.shape}]`,
-      );
-    }
-    const n = v.size;
+  return manifest.tensors.map((t) => {
+    const n = t.shape.reduce((a, b) => a * b, 1);
     if (t.offset + n * size > bytes.byteLength)
       throw new Error(`${file}: tensor "${t.name}" runs past the end of the file`);
     // Copy out to an aligned buffer: offsets of float16 data are only 2-byte aligned.
@@ -90,7 +86,28 @@ export function assignWeights(
       manifest.dtype === 'float32'
         ? new Float32Array(raw.buffer)
         : Float32Array.from(new Float16Array(raw.buffer));
-    const value = tf.tensor(values, v.shape, 'float32');
+    return { name: t.name, shape: t.shape, values };
+  });
+}
+
+/** Decode `bytes` (read from `file`) and assign to `params`, checking names, shapes and checksum. */
+export function assignWeights(
+  params: Params,
+  manifest: WeightsManifest,
+  bytes: Uint8Array,
+  file: string,
+): void {
+  const expected = new Map(params.entries());
+  const seen = new Set<string>();
+  for (const t of decodeWeights(manifest, bytes, file)) {
+    const v = expected.get(t.name);
+    if (!v) throw new Error(`${file}: tensor "${t.name}" is not a parameter of this model configuration`);
+    if (v.shape.join('x') !== t.shape.join('x')) {
+      throw new Error(
+        `${file}: tensor "${t.name}" has shape [${t.shape}] but the configuration needs [${v.shape}]`,
+      );
+    }
+    const value = tf.tensor(t.values, v.shape, 'float32');
     v.assign(value);
     value.dispose();
     seen.add(t.name);

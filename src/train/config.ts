@@ -34,6 +34,8 @@ export const TrainConfigSchema = z
     earlyStopPatience: z.number().int().min(1).default(6),
     validEvery: z.number().int().min(1).default(500),
     checkpointEvery: z.number().int().min(1).default(100),
+    /** Keep the checkpoints of the last N validations as step-<N>.ckpt, for checkpoint averaging. */
+    keepCheckpoints: z.number().int().min(0).default(0),
     validSize: z.number().int().min(1).default(2000),
     testSize: z.number().int().min(0).default(2000),
     /** Validation BLEU is computed with greedy search on the first N validation pairs. */

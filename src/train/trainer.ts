@@ -42,6 +42,54 @@ export function modelConfigFor(cfg: TrainConfig, srcVocab: number, tgtVocab: num
   });
 }
 
+/** What a model directory records about its training (`info` in config.json; `--split` reads it back). */
+export function trainedModelInfo(
+  cfg: TrainConfig,
+  state: TrainState,
+  parameters: number,
+): Record<string, unknown> {
+  return {
+    corpus: cfg.corpus,
+    reverse: cfg.reverse,
+    split: {
+      seed: cfg.seed,
+      validSize: cfg.validSize,
+      testSize: cfg.testSize,
+      maxChars: cfg.maxChars,
+      maxRatio: cfg.maxRatio,
+    },
+    step: state.step,
+    validBleu: state.bestBleu,
+    elapsedSeconds: state.elapsedSeconds,
+    parameters,
+  };
+}
+
+/**
+ * Keeps the checkpoint just written to `last` as step-<step>.ckpt beside it and removes the oldest ones
+ * beyond `keep`. A hard link costs nothing: `last` is always replaced by a rename, so the link keeps the
+ * old file. Filesystems without hard links get a copy.
+ */
+function keepValidationCheckpoint(last: string, step: number, keep: number): void {
+  const dir = path.dirname(last);
+  const kept = path.join(dir, `step-${step}.ckpt`);
+  fs.rmSync(kept, { force: true });
+  try {
+    fs.linkSync(last, kept);
+  } catch {
+    fs.copyFileSync(last, kept);
+  }
+  const steps = fs
+    .readdirSync(dir)
+    .map((f) => /^step-(\d+)\.ckpt$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+  for (const old of steps.slice(0, Math.max(0, steps.length - keep))) {
+    fs.rmSync(path.join(dir, `step-${old}.ckpt`), { force: true });
+  }
+}
+
 export class Trainer {
   readonly model: Seq2Seq;
   private engine?: TrainingEngine;
@@ -333,6 +381,8 @@ export class Trainer {
       this.exportModel();
     }
     await this.saveCheckpoint(this.paths.last);
+    if (this.cfg.keepCheckpoints > 0)
+      keepValidationCheckpoint(this.paths.last, s.step, this.cfg.keepCheckpoints);
     if (final) return undefined;
     if (s.evalsWithoutImprovement >= this.cfg.earlyStopPatience)
       return `early stopping (${s.evalsWithoutImprovement} validations without improvement)`;
@@ -350,21 +400,7 @@ export class Trainer {
       srcTokenizerFile: this.data.srcTokenizerFile,
       tgtTokenizerFile: this.data.tgtTokenizerFile,
       dtype: this.cfg.saveDtype,
-      info: {
-        corpus: this.cfg.corpus,
-        reverse: this.cfg.reverse,
-        split: {
-          seed: this.cfg.seed,
-          validSize: this.cfg.validSize,
-          testSize: this.cfg.testSize,
-          maxChars: this.cfg.maxChars,
-          maxRatio: this.cfg.maxRatio,
-        },
-        step: this.state.step,
-        validBleu: this.state.bestBleu,
-        elapsedSeconds: this.state.elapsedSeconds,
-        parameters: this.model.parameterCount(),
-      },
+      info: trainedModelInfo(this.cfg, this.state, this.model.parameterCount()),
     });
   }
 

@@ -1,0 +1,67 @@
+/**
+ * npm run average-checkpoints -- --out runs/eng-spa/model-avg [--dtype float16] runs/eng-spa/step-*.ckpt
+ *
+ * Averages the weights of several checkpoints of one run (keep them with `npm run train -- ...
+ * --keep-checkpoints 5`) and writes a model directory, as training writes <run>/model. Score it with
+ * `npm run -s evaluate -- --model <dir> --split test` against the best single checkpoint's model.
+ */
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { initBackend } from '../backend/select.js';
+import { saveModelDir } from '../model/model-dir.js';
+import { Seq2Seq } from '../model/seq2seq.js';
+import { assignWeights, encodeWeights, type WeightDtype } from '../model/weights-io.js';
+import { averageCheckpoints } from '../train/average.js';
+import { modelConfigFor, trainedModelInfo } from '../train/trainer.js';
+
+const program = new Command()
+  .name('average-checkpoints')
+  .description('Average the weights of checkpoints of one run into a model directory.')
+  .argument('<checkpoints...>', 'checkpoint files (.ckpt) of the same run')
+  .requiredOption('--out <dir>', 'model directory to write (config.json + weights.bin)')
+  .addOption(
+    new Option('--dtype <dtype>', 'weights precision').choices(['float32', 'float16']).default('float32'),
+  )
+  .showHelpAfterError();
+
+async function main(): Promise<void> {
+  program.parse();
+  const files = program.args;
+  const o = program.opts<{ out: string; dtype: WeightDtype }>();
+  const averaged = averageCheckpoints(files);
+  const { newest } = averaged;
+  const rows = (name: string): number => {
+    const t = averaged.weights.find((w) => w.name === name);
+    if (!t) throw new Error(`${files[0]}: no tensor "${name}" (not a checkpoint of this model)`);
+    return t.shape[0];
+  };
+  await initBackend('cpu');
+  const model = new Seq2Seq(
+    modelConfigFor(newest.config, rows('embedding.src'), rows('embedding.tgt')),
+    newest.config.seed,
+  );
+  const encoded = encodeWeights(averaged.weights, 'float32');
+  assignWeights(model.params, encoded.manifest, encoded.bytes, files[0]);
+  const { validBleu: _single, ...info } = trainedModelInfo(
+    newest.config,
+    newest.state,
+    model.parameterCount(),
+  );
+  saveModelDir(o.out, model, {
+    srcLang: newest.config.srcLang,
+    tgtLang: newest.config.tgtLang,
+    srcTokenizerFile: newest.srcTokenizerFile,
+    tgtTokenizerFile: newest.tgtTokenizerFile,
+    dtype: o.dtype,
+    info: { ...info, averagedSteps: averaged.steps },
+  });
+  model.params.dispose();
+  process.stderr.write(
+    `average-checkpoints: averaged ${files.length} checkpoints (steps ${averaged.steps.join(', ')}) into ${path.join(o.out, 'config.json')}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`average-checkpoints: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
