@@ -33,6 +33,7 @@ import { readMoses, readTsv, normalizeText } from '../src/data/readers.js';
 import { Rng } from '../src/data/rng.js';
 import { CorpusError, type SentencePair } from '../src/data/types.js';
 import { createApp, loadModelInfo } from '../src/server/app.js';
+import { createHttpServer } from '../src/server/http-server.js';
 import { InProcessService } from '../src/server/pool.js';
 import { makeTinyModel, SAMPLE_CORPUS } from './helpers/tiny-model.js';
 
@@ -880,7 +881,11 @@ describe(`hostile input: ${CASES.length} generated requests (seed ${SEED})`, fun
 
     it('a body that stops arriving is cut off by the request timeout (408) without harming the app', async function () {
       // The same app behind a server with a short request timeout, checked every 100 ms.
-      const timed = http.createServer({ requestTimeout: 600, connectionsCheckingInterval: 100 }, app);
+      const timed = createHttpServer(app, {
+        requestTimeoutMs: 600,
+        headersTimeoutMs: 600,
+        checkIntervalMs: 100,
+      });
       await new Promise<void>((resolve) => timed.listen(0, '127.0.0.1', resolve));
       const timedPort = (timed.address() as AddressInfo).port;
       try {

@@ -277,29 +277,43 @@ describe('reliability', function () {
       t.model.dispose();
     });
 
-    it('a model whose weights are all NaN: every batch is skipped, no step counts, the run ends by max-epochs with the weights still NaN (documented behaviour)', async function () {
-      // What the trainer does today: it has no limit on consecutive skipped batches, so such a run
-      // "trains" until --max-epochs (or --max-minutes), logging one skipped-batch event per batch, never
-      // reaching --max-steps, and still writes last.ckpt / best.ckpt / model/ holding the NaN weights.
+    it('a model whose weights are all NaN: the run stops after --max-skipped-batches with an error, saving nothing', async function () {
       const out = path.join(dir, 'nan-model');
-      const t = new Trainer(tinyConfig(out, { maxSteps: 5, maxEpochs: 2, checkpointEvery: 1 }), data, log);
+      const t = new Trainer(
+        tinyConfig(out, { maxSteps: 50, maxEpochs: 20, checkpointEvery: 1, maxSkippedBatches: 3 }),
+        data,
+        log,
+      );
       for (const [, v] of t.model.params.entries()) tf.tidy(() => v.assign(tf.fill(v.shape, NaN)));
-      const result = await t.run();
-      expect(result.stoppedBecause).to.equal('max epochs reached');
+      let error: Error | undefined;
+      await t.run().catch((err: Error) => (error = err));
+      expect(error?.message).to.equal(
+        '3 consecutive batches had a non-finite loss or gradient (from step 1): the parameters have diverged. ' +
+          `Nothing was saved after step 0; resume from ${path.join(out, 'last.ckpt')} with a lower --learning-rate or --clip-norm`,
+      );
       expect(t.state.step).to.equal(0);
-      expect(t.state.epoch).to.equal(2);
-      const skipped = events(out, 'skipped-batch');
-      expect(skipped.length).to.be.greaterThan(2);
-      expect(skipped.every((e) => e.step === 1)).to.equal(true);
-      expect(events(out, 'train')).to.have.length(0);
-      for (const p of snapshot(t)) expect(p.values.every(Number.isNaN), p.name).to.equal(true);
-      const ck = readCheckpoint(path.join(out, 'last.ckpt'));
-      expect(ck.header.state.step).to.equal(0);
-      const w = new Float32Array(Uint8Array.from(ck.weightBytes).buffer);
-      expect(w.every(Number.isNaN)).to.equal(true);
-      // The final validation still counts as the best so far (BLEU 0 > −1): the NaN model is exported.
-      expect(fs.existsSync(path.join(out, 'best.ckpt'))).to.equal(true);
-      expect(fs.existsSync(path.join(out, 'model', 'weights.bin'))).to.equal(true);
+      expect(events(out, 'skipped-batch')).to.have.length(3);
+      // No checkpoint and no model holding NaN weights was written.
+      for (const f of ['last.ckpt', 'best.ckpt', path.join('model', 'weights.bin')])
+        expect(fs.existsSync(path.join(out, f)), f).to.equal(false);
+      await t.stopEngine();
+      t.model.dispose();
+    });
+
+    it('isolated non-finite batches do not add up: the limit counts consecutive ones', async function () {
+      const out = path.join(dir, 'nan-every-other');
+      const t = new Trainer(
+        tinyConfig(out, { maxSteps: 6, checkpointEvery: 100, maxSkippedBatches: 2 }),
+        data,
+        log,
+      );
+      const trainStep = t.trainStep.bind(t);
+      let calls = 0;
+      // every other batch reports a NaN loss (as a poisoned batch would); the run must still reach max steps
+      t.trainStep = async (examples, indices) => (++calls % 2 === 0 ? NaN : trainStep(examples, indices));
+      const result = await t.run();
+      expect(result.stoppedBecause).to.equal('max steps (6) reached');
+      expect(events(out, 'skipped-batch')).to.have.length(5);
       await t.stopEngine();
       t.model.dispose();
     });

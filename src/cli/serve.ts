@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import { createApp, DEFAULT_LIMITS, loadModelInfo } from '../server/app.js';
+import { createHttpServer, DEFAULT_HTTP_TIMEOUTS } from '../server/http-server.js';
 import { WorkerPool } from '../server/pool.js';
 import { createLogger } from '../util/log.js';
 import { port, positiveInt } from './args.js';
@@ -45,6 +46,12 @@ const program = new Command()
     Number,
     DEFAULT_LIMITS.rateLimit.max,
   )
+  .option(
+    '--request-timeout <s>',
+    'seconds for a whole request to arrive (then 408)',
+    positiveInt('--request-timeout'),
+    DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs / 1000,
+  )
   .option('--trust-proxy', 'trust X-Forwarded-For (when behind a reverse proxy)')
   .showHelpAfterError();
 
@@ -59,6 +66,7 @@ async function main(): Promise<void> {
     maxChars: number;
     rateLimit: number;
     trustProxy?: boolean;
+    requestTimeout: number;
   }>();
   const log = createLogger('serve');
   const modelDir = path.resolve(o.model);
@@ -96,7 +104,10 @@ async function main(): Promise<void> {
       rateLimit: { ...DEFAULT_LIMITS.rateLimit, max: Math.max(0, o.rateLimit) },
     },
   });
-  const server = app.listen(o.port, o.host);
+  const server = createHttpServer(app, {
+    ...DEFAULT_HTTP_TIMEOUTS,
+    requestTimeoutMs: o.requestTimeout * 1000,
+  }).listen(o.port, o.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -50,6 +50,12 @@ const program = new Command()
   .addOption(num('--checkpoint-every <n>', 'steps between `last` checkpoints'))
   .addOption(
     num(
+      '--max-skipped-batches <n>',
+      'stop with an error after this many consecutive batches with a non-finite loss (default 10)',
+    ),
+  )
+  .addOption(
+    num(
       '--keep-checkpoints <n>',
       'keep the checkpoints of the last N validations (step-<N>.ckpt) for npm run average-checkpoints',
     ),

@@ -34,6 +34,11 @@ export const TrainConfigSchema = z
     earlyStopPatience: z.number().int().min(1).default(6),
     validEvery: z.number().int().min(1).default(500),
     checkpointEvery: z.number().int().min(1).default(100),
+    /**
+     * Stop with an error after this many consecutive batches with a non-finite loss or gradient: one such
+     * batch is skipped (noise, a bad pair), a run of them means the parameters themselves diverged.
+     */
+    maxSkippedBatches: z.number().int().min(1).default(10),
     /** Keep the checkpoints of the last N validations as step-<N>.ckpt, for checkpoint averaging. */
     keepCheckpoints: z.number().int().min(0).default(0),
     validSize: z.number().int().min(1).default(2000),

@@ -209,6 +209,7 @@ export class Trainer {
     let recentTokens = 0;
     let windowStart = Date.now();
     let windowTokens = 0;
+    let skippedInARow = 0;
     outer: for (; this.state.epoch < cfg.maxEpochs; this.state.epoch++, this.state.batchInEpoch = 0) {
       const batches = this.epochBatches(this.state.epoch);
       bar?.start(batches.length, this.state.batchInEpoch, {
@@ -239,8 +240,18 @@ export class Trainer {
             step: this.state.step + 1,
             reason: 'non-finite loss',
           });
+          if (++skippedInARow >= cfg.maxSkippedBatches) {
+            bar?.stop();
+            // Nothing is saved: the checkpoints on disk hold the last finite parameters.
+            throw new Error(
+              `${skippedInARow} consecutive batches had a non-finite loss or gradient (from step ${this.state.step + 1}): ` +
+                `the parameters have diverged. Nothing was saved after step ${this.state.step}; ` +
+                `resume from ${this.paths.last} with a lower --learning-rate or --clip-norm`,
+            );
+          }
           continue;
         }
+        skippedInARow = 0;
         this.state.step++;
         this.state.targetTokensSeen += n;
         recentLoss += loss * n;
