@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, currentBackend, initBackend, parseBackendName } from '../src/backend/select.js';
-import { installWasmKernelFixes } from '../src/backend/wasm-kernels.js';
+import { type NativeBlas, loadNativeBlas } from '../src/backend/native-blas.js';
+import { NATIVE_MIN_ROWS, installNativeMatMul, installWasmKernelFixes } from '../src/backend/wasm-kernels.js';
 import { Rng } from '../src/data/rng.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -435,6 +436,128 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
   });
 });
 
+describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function () {
+  let blas: NativeBlas | undefined;
+  let calls = 0;
+  let original: NativeBlas['sgemm'] | undefined;
+
+  before(async function () {
+    await initBackend('wasm');
+    if (!tf.findBackend('wasm')) await import('@tensorflow/tfjs-backend-wasm');
+    expect(await tf.setBackend('wasm')).to.equal(true);
+    installWasmKernelFixes();
+    const native = loadNativeBlas();
+    if (!native.blas) {
+      // CI installs libopenblas-dev and sets NMT_REQUIRE_NATIVE_BLAS=1, so there this is a failure.
+      if (process.env.NMT_REQUIRE_NATIVE_BLAS === '1')
+        throw new Error(`native BLAS required: ${native.reason}`);
+      this.test!.parent!.title += ` [skipped: ${native.reason}]`;
+      this.skip();
+    }
+    blas = native.blas;
+    installNativeMatMul(blas);
+    // Count the products that reach OpenBLAS (the kernel looks sgemm up at every call).
+    original = blas.sgemm.bind(blas);
+    blas.sgemm = (...args: Parameters<NativeBlas['sgemm']>) => {
+      calls++;
+      original!(...args);
+    };
+  });
+
+  after(() => {
+    if (blas && original) blas.sgemm = original;
+  });
+
+  /** `fn` on wasm and cpu agree, and wasm sent `expected` products to OpenBLAS. */
+  async function expectNative(
+    label: string,
+    expected: number,
+    fn: () => tf.Tensor | tf.Tensor[],
+    tol = 1e-5,
+  ) {
+    const before = calls;
+    await expectSameOnBothBackends(label, fn, tol);
+    expect(calls - before, `${label}: products run by OpenBLAS`).to.equal(expected);
+  }
+
+  it('2-D products from NATIVE_MIN_ROWS rows up, all transposes; fewer rows stay in XNNPACK', async () => {
+    for (const M of [NATIVE_MIN_ROWS - 1, NATIVE_MIN_ROWS, 37]) {
+      const [K, N] = [29, 41];
+      for (const tA of [false, true]) {
+        for (const tB of [false, true]) {
+          const a = randomInput(tA ? [K, M] : [M, K], 101);
+          const b = randomInput(tB ? [N, K] : [K, N], 102);
+          await expectNative(`M=${M} tA=${tA} tB=${tB}`, M >= NATIVE_MIN_ROWS ? 1 : 0, () =>
+            tf.matMul(a(), b(), tA, tB),
+          );
+        }
+      }
+    }
+  });
+
+  it('batched products in one call, incl. one row each, broadcast batches and 4-D inputs', async () => {
+    const cases: { a: number[]; b: number[] }[] = [
+      { a: [3, 1, 16], b: [3, 16, 24] }, // attention context: one row per sentence
+      { a: [1, 5, 16], b: [3, 16, 24] }, // a broadcast over b's batch
+      { a: [3, 5, 16], b: [16, 24] }, // b broadcast (2-D)
+      { a: [2, 3, 5, 16], b: [2, 3, 16, 24] },
+    ];
+    for (const c of cases) {
+      const a = randomInput(c.a, 103);
+      const b = randomInput(c.b, 104);
+      await expectNative(`[${c.a}] × [${c.b}]`, 1, () => tf.matMul(a(), b()));
+    }
+    // A batched product whose b is transposed.
+    const a = randomInput([4, 6, 16], 105);
+    const bt = randomInput([4, 24, 16], 106);
+    await expectNative('batched, transposeB', 1, () => tf.matMul(a(), bt(), false, true));
+  });
+
+  it('gradients of a recurrent-style product chain match the cpu backend', async () => {
+    const w = randomInput([32, 48], 107);
+    const x = randomInput([20, 32], 108);
+    await expectSameOnBothBackends(
+      'grad',
+      () =>
+        tf.grads((wv: tf.Tensor, xv: tf.Tensor) =>
+          tf.sum(tf.tanh(tf.matMul(tf.matMul(xv, wv), wv, false, true))),
+        )([w(), x()]),
+      1e-4,
+    );
+  });
+
+  it('a product whose output grows the wasm heap reads its inputs after the growth', async function () {
+    this.timeout(60000);
+    const heap = () => wasmBackend().wasm.HEAPU8.buffer.byteLength;
+    const K = 8;
+    const [M, N] = [1024, Math.max(4096, Math.ceil(heap() / 4 / 1024))];
+    const a = randomInput([M, K], 109);
+    const b = randomInput([K, N], 110);
+    const before = heap();
+    const c = await expectSameOnBothBackends('heap growth', () => tf.matMul(a(), b()), 1e-5);
+    expect(c[0].shape).to.deep.equal([M, N]);
+    expect(heap(), 'the heap grew').to.be.above(before);
+  });
+
+  it('sgemm refuses matrices outside the heap and bad arguments, naming the problem', () => {
+    const heap = new ArrayBuffer(64);
+    expect(() => original!(heap, false, false, 2, 2, 2, 0, 16, 56, 1, 0, 0, 0)).to.throw(
+      'sgemm: a matrix runs past the end of the heap',
+    );
+    expect(() => original!(heap, false, false, 2, 2, 2, 2, 16, 32, 1, 0, 0, 0)).to.throw(
+      'multiples of 4 bytes',
+    );
+    // 2×2 identity times [[1, 2], [3, 4]]
+    new Float32Array(heap).set([1, 0, 0, 1, 1, 2, 3, 4]);
+    original!(heap, false, false, 2, 2, 2, 0, 16, 32, 1, 0, 0, 0);
+    expect(Array.from(new Float32Array(heap, 32, 4))).to.deep.equal([1, 2, 3, 4]);
+  });
+});
+
+/** The second log line on wasm: what multiplies matrices. */
+const MATMUL_LOG =
+  /^matmul: (OpenBLAS \S+ \S+, \d+ threads? \(native addon nmt-blas\), XNNPACK for single rows|XNNPACK \(native OpenBLAS not used: .+\))$/;
+
 describe('backend selection', () => {
   let dir: string;
   let script: string;
@@ -562,7 +685,9 @@ describe('backend selection', () => {
     expect(r.ok, r.message).to.equal(true);
     expect(r.choice?.name).to.equal('wasm');
     expect(r.engineBackend).to.equal('wasm');
-    expect(r.logs).to.deep.equal(['backend: wasm (requested)']);
+    expect(r.logs).to.have.length(2);
+    expect(r.logs[0]).to.equal('backend: wasm (requested)');
+    expect(r.logs[1]).to.match(MATMUL_LOG);
     expect(r.addedUncaughtHandlers, 'process handlers left by the wasm glue').to.equal(0);
   });
 
@@ -604,7 +729,8 @@ describe('backend selection', () => {
       expect(s.reason, 'one short line').to.not.contain('\n');
       expect(s.reason.length).to.be.at.most(160);
     }
-    expect(r.logs).to.have.length(1);
+    expect(r.logs).to.have.length(2);
+    expect(r.logs[1]).to.match(MATMUL_LOG);
     const log = r.logs[0];
     expect(log).to.match(/^backend: wasm \(skipped tensorflow-gpu: .+; tensorflow: .+\)$/);
     expect(log).to.contain(r.choice?.skipped[0].reason);

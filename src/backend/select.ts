@@ -12,7 +12,8 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core's Node build registers no gradients; the umbrella package's Node build registers them all
 // (into the global registry that every copy of tfjs-core shares). Training needs them.
 import '@tensorflow/tfjs';
-import { installWasmKernelFixes } from './wasm-kernels.js';
+import { loadNativeBlas } from './native-blas.js';
+import { installNativeMatMul, installWasmKernelFixes } from './wasm-kernels.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -29,6 +30,8 @@ export interface BackendChoice {
   name: BackendName;
   /** Why each faster candidate was skipped, for the log. */
   skipped: { name: BackendName; reason: string }[];
+  /** wasm only: what multiplies matrices (the native OpenBLAS addon, or XNNPACK and why). */
+  matmul?: string;
 }
 
 export type Logger = (message: string) => void;
@@ -56,6 +59,14 @@ export function parseBackendName(value: string): BackendName {
   const name = aliases[v];
   if (!name) throw new Error(`Unknown backend "${value}": expected one of ${BACKENDS.join(', ')}`);
   return name;
+}
+
+/** On wasm, route large matmuls to the native OpenBLAS addon when it is installed; says which runs. */
+function setUpWasmMatMul(): string {
+  const native = loadNativeBlas();
+  if (!native.blas) return `XNNPACK (native OpenBLAS not used: ${native.reason})`;
+  installNativeMatMul(native.blas);
+  return `${native.description} (native addon nmt-blas), XNNPACK for single rows`;
 }
 
 async function tryLoad(name: BackendName): Promise<void> {
@@ -90,17 +101,19 @@ export async function initBackend(requested?: string, log: Logger = () => {}): P
         cause: err,
       });
     }
-    chosen = { name, skipped: [] };
+    chosen = { name, skipped: [], ...(name === 'wasm' ? { matmul: setUpWasmMatMul() } : {}) };
     log(`backend: ${name} (requested)`);
+    if (chosen.matmul) log(`matmul: ${chosen.matmul}`);
     return chosen;
   }
   const skipped: BackendChoice['skipped'] = [];
   for (const name of BACKENDS) {
     try {
       await tryLoad(name);
-      chosen = { name, skipped };
+      chosen = { name, skipped, ...(name === 'wasm' ? { matmul: setUpWasmMatMul() } : {}) };
       const why = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
       log(`backend: ${name}${why ? ` (skipped ${why})` : ''}`);
+      if (chosen.matmul) log(`matmul: ${chosen.matmul}`);
       return chosen;
     } catch (err) {
       skipped.push({ name, reason: firstLine((err as Error).message) });

@@ -215,6 +215,7 @@ async function main(): Promise<void> {
   const torch = best.torch && 'trainTokensPerSec' in best.torch ? best.torch : undefined;
   const summary = {
     backend: best.backend,
+    matmul: auto.matmul ?? null,
     config: best.config,
     parameters: best.parameters,
     workers: bestTrain.workers,
@@ -237,7 +238,9 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(summary) + '\n');
     return;
   }
-  process.stdout.write(formatTable(rows) + `\nfull results: ${o.out}\n`);
+  process.stdout.write(
+    formatTable(rows) + (auto.matmul ? `\nwasm matmul: ${auto.matmul}` : '') + `\nfull results: ${o.out}\n`,
+  );
   if (profiles.length > 0) process.stdout.write('\n' + profiles.join('\n\n') + '\n');
 }
 

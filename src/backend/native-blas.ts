@@ -1,0 +1,80 @@
+/**
+ * The optional native matmul for the wasm backend: `native/` (package `nmt-blas`) is a small Node-API
+ * addon that runs OpenBLAS's sgemm on pointers into the wasm heap. It builds at `npm ci` when a C
+ * compiler and OpenBLAS's headers are present (Debian: `apt install libopenblas-dev`); elsewhere its
+ * build fails, npm skips the optional package, and matmuls stay in XNNPACK.
+ *
+ * NMT_NATIVE_BLAS=0 turns it off; NMT_BLAS_THREADS (default 1) sets OpenBLAS's thread count. One thread
+ * is the right default here: training and serving already run one worker thread per core.
+ */
+import { createRequire } from 'node:module';
+
+export interface NativeBlas {
+  /** C_i = op(A_i) op(B_i) for i < batch, row-major; offsets in bytes, strides in floats (0 broadcasts). */
+  sgemm(
+    heap: ArrayBufferLike,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    aOffset: number,
+    bOffset: number,
+    cOffset: number,
+    batch: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+  ): void;
+  setThreads(n: number): void;
+  threads(): number;
+  /** OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64". */
+  config(): string;
+}
+
+export type NativeBlasStatus =
+  { blas: NativeBlas; description: string } | { blas?: undefined; reason: string };
+
+let status: NativeBlasStatus | undefined;
+
+/** Loads the addon once per thread; the status says why it is not used when it is not. */
+export function loadNativeBlas(): NativeBlasStatus {
+  if (status) return status;
+  if (process.env.NMT_NATIVE_BLAS === '0') {
+    status = { reason: 'turned off by NMT_NATIVE_BLAS=0' };
+    return status;
+  }
+  try {
+    const addon = createRequire(import.meta.url)('nmt-blas') as NativeBlas;
+    // A plain object over the addon's (read-only) functions, so a test can count the calls.
+    const blas: NativeBlas = {
+      sgemm: addon.sgemm,
+      setThreads: addon.setThreads,
+      threads: addon.threads,
+      config: addon.config,
+    };
+    const threads = Number(process.env.NMT_BLAS_THREADS ?? 1);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+      throw new Error(
+        `NMT_BLAS_THREADS must be an integer from 1 to 64, got "${process.env.NMT_BLAS_THREADS}"`,
+      );
+    }
+    blas.setThreads(threads);
+    // "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64": name, version, and
+    // the kernel set chosen for this CPU (the one word that is not an upper-case build flag).
+    const [name, version, ...flags] = blas.config().split(' ');
+    const core = flags.find((w) => !/^[A-Z0-9_]+(=\d+)?$/.test(w));
+    status = {
+      blas,
+      description: `${name} ${version}${core ? ` ${core}` : ''}, ${threads} thread${threads === 1 ? '' : 's'}`,
+    };
+  } catch (err) {
+    const message = (err as Error).message.split('\n')[0];
+    status = {
+      reason: /Cannot find (module|package) 'nmt-blas'/.test(message)
+        ? 'the optional native addon nmt-blas is not installed (it needs libopenblas-dev at npm ci)'
+        : message,
+    };
+  }
+  return status;
+}
