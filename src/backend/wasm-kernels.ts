@@ -33,6 +33,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { registerFusedCells } from './fused-cells.js';
 import type { NativeBlas } from './native-blas.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
@@ -360,6 +361,7 @@ export function installWasmKernelFixes(): void {
   replaceKernel('Slice', () => fastSlice);
   replaceKernel('Unpack', () => fastUnpack);
   replaceKernel('Sum', fastSumOf);
+  registerFusedCells();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({
       kernelName: 'UnsortedSegmentSum',

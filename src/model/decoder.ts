@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params } from './params.js';
 import type { AttentionMemory, BahdanauAttention } from './attention.js';
+import { gruUpdate } from './cells.js';
 import { dropout, linear } from './ops.js';
 
 export interface DecoderStep {
@@ -93,17 +94,13 @@ export class AttentionGruDecoder {
    * @param s s_{t-1}, [B, H]
    */
   step(yProj: tf.Tensor2D, s: tf.Tensor2D, mem: AttentionMemory, rec: RecurrentWeights): DecoderStep {
-    const H = this.hiddenSize;
     const A = this.attention.size;
-    const sProj = tf.add(tf.matMul(s, rec.w), rec.b);
-    const [ws, us] = tf.split(sProj, [A, 3 * H], 1) as [tf.Tensor2D, tf.Tensor2D];
+    // [W s_{t-1} + b_W | U s_{t-1} + b_U]: the attention query and the GRU's recurrent part
+    const sProj = tf.add(tf.matMul(s, rec.w), rec.b) as tf.Tensor2D;
+    const ws = tf.slice(sProj, [0, 0], [-1, A]) as tf.Tensor2D;
     const { context, weights } = this.attention.attend(ws, mem);
-    const gx = tf.add(yProj, tf.matMul(context, this.wc)); // [B, 3H]: input part of the gates
-    const [gxRz, gxN] = tf.split(gx, [2 * H, H], 1);
-    const [usRz, usN] = tf.split(us, [2 * H, H], 1);
-    const [r, z] = tf.split(tf.sigmoid(tf.add(gxRz, usRz)), 2, 1);
-    const n = tf.tanh(tf.add(gxN, tf.mul(r, usN)));
-    const state = tf.add(n, tf.mul(z, tf.sub(s, n))) as tf.Tensor2D; // (1 - z) n + z s_{t-1}
+    // s_t = GRU([y_{t-1}; c_t], s_{t-1}), the input part split as W_y y_{t-1} + W_c c_t (cells.ts)
+    const state = gruUpdate(yProj, tf.matMul(context, this.wc) as tf.Tensor2D, sProj, A, s);
     return { state, context, weights };
   }
 

@@ -13,7 +13,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params } from './params.js';
-import { dropout, keepWhereMasked, linear } from './ops.js';
+import { lstmUpdate } from './cells.js';
+import { dropout, linear } from './ops.js';
 
 export interface EncoderOutput {
   /** h_j for every source position, [B, S, 2H]; zero at padding. */
@@ -102,12 +103,8 @@ export class BiLstmEncoder {
     const outputs: tf.Tensor2D[] = new Array(S);
     for (let k = 0; k < S; k++) {
       const t = reverse ? S - 1 - k : k;
-      const z = tf.add(xw[t], tf.matMul(h, w.wh)); // [B, 4H]
-      const [i, f, g, o] = tf.split(z, 4, 1);
-      const cNew = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
-      const hNew = tf.mul(tf.sigmoid(o), tf.tanh(cNew)) as tf.Tensor2D;
-      c = m ? keepWhereMasked(cNew, c, m[t]) : cNew;
-      h = m ? keepWhereMasked(hNew, h, m[t]) : hNew;
+      // gates = W x_t + b + U h_{t-1}; the cell update (masked at padding) is in cells.ts
+      ({ h, c } = lstmUpdate(xw[t], tf.matMul(h, w.wh) as tf.Tensor2D, h, c, m?.[t]));
       outputs[t] = h;
     }
     return { outputs, last: h };

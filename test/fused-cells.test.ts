@@ -1,0 +1,135 @@
+/**
+ * The fused inference kernels (src/backend/fused-cells.ts, used through src/model/cells.ts) against the
+ * op-by-op path that training differentiates: same numbers, masking included, and the same translations.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend/select.js';
+import { GRU_CELL, LSTM_CELL } from '../src/backend/fused-cells.js';
+import { Rng } from '../src/data/rng.js';
+import { gruUpdate, lstmUpdate } from '../src/model/cells.js';
+import { Translator } from '../src/translate/translator.js';
+import { makeTinyModel } from './helpers/tiny-model.js';
+
+function random(shape: number[], seed: number, scale = 2): tf.Tensor2D {
+  const rng = new Rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor2d(
+    Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale),
+    shape as [number, number],
+  );
+}
+
+/** Runs `fn` with the fused kernels unregistered (the op-by-op path), then registers them again. */
+function withoutFused<T>(fn: () => T): T {
+  const kernels = [LSTM_CELL, GRU_CELL].map((name) => tf.getKernel(name, 'wasm'));
+  for (const k of kernels) if (k) tf.unregisterKernel(k.kernelName, 'wasm');
+  try {
+    return fn();
+  } finally {
+    for (const k of kernels) if (k) tf.registerKernel(k);
+  }
+}
+
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  expect(x.length).to.equal(y.length);
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]));
+  return worst;
+}
+
+describe('fused LSTM/GRU cells for inference (wasm)', function () {
+  before(async function () {
+    const choice = await initBackend('wasm');
+    if (choice.name !== 'wasm') this.skip();
+    expect(tf.getKernel(LSTM_CELL, 'wasm'), 'fused kernels registered on wasm').to.not.equal(undefined);
+  });
+
+  it('LSTM: same h and c as the op path, with and without a padding mask', () => {
+    const [B, H] = [3, 16];
+    tf.tidy(() => {
+      const xw = random([B, 4 * H], 1);
+      const hw = random([B, 4 * H], 2);
+      const h = random([B, H], 3, 1);
+      const c = random([B, H], 4, 1);
+      const m = tf.tensor2d([1, 0, 1], [B, 1]);
+      for (const mask of [undefined, m]) {
+        const fused = lstmUpdate(xw, hw, h, c, mask);
+        const ops = withoutFused(() => lstmUpdate(xw, hw, h, c, mask));
+        expect(maxDiff(fused.h, ops.h), 'h').to.be.below(1e-6);
+        expect(maxDiff(fused.c, ops.c), 'c').to.be.below(1e-6);
+      }
+      // the masked row keeps its previous state exactly
+      const masked = lstmUpdate(xw, hw, h, c, m);
+      expect(Array.from(masked.h.slice([1, 0], [1, H]).dataSync())).to.deep.equal(
+        Array.from(h.slice([1, 0], [1, H]).dataSync()),
+      );
+    });
+  });
+
+  it('GRU: same state as the op path, reading the recurrent part at an offset', () => {
+    const [B, H, A] = [4, 16, 8];
+    tf.tidy(() => {
+      const gy = random([B, 3 * H], 5);
+      const gc = random([B, 3 * H], 6);
+      const sp = random([B, A + 3 * H], 7);
+      const s = random([B, H], 8, 1);
+      const fused = gruUpdate(gy, gc, sp, A, s);
+      const ops = withoutFused(() => gruUpdate(gy, gc, sp, A, s));
+      expect(maxDiff(fused, ops)).to.be.below(1e-6);
+    });
+  });
+
+  it('is not used inside a gradient tape (no gradient is registered), nor for large batches', async () => {
+    const [B, H] = [2, 8];
+    const xw = random([B, 4 * H], 9);
+    const hw = random([B, 4 * H], 10);
+    const c = random([B, H], 11);
+    const h = random([B, H], 12);
+    // differentiable: the op path runs under tf.grad
+    const g = tf.grad((x: tf.Tensor) => tf.sum(lstmUpdate(x as tf.Tensor2D, hw, h, c).h))(xw);
+    expect(g.shape).to.deep.equal([B, 4 * H]);
+    expect(Array.from(g.dataSync()).every(Number.isFinite)).to.equal(true);
+    // 4096 × 4 = 16,384 gates exceed the fused limit (8,192): the op path (no NmtLstmCell kernel) runs
+    const big = tf.zeros([4096, 4]) as tf.Tensor2D;
+    const bigC = tf.zeros([4096, 1]) as tf.Tensor2D;
+    const small = tf.zeros([2048, 4]) as tf.Tensor2D;
+    const smallC = tf.zeros([2048, 1]) as tf.Tensor2D;
+    // (tf.profile reuses its result object: read each one before the next profile)
+    const kernelsOf = async (x: tf.Tensor2D, y: tf.Tensor2D) => [
+      ...(await tf.profile(() => Object.values(lstmUpdate(x, x, y, y)))).kernelNames,
+    ];
+    expect(await kernelsOf(big, bigC)).to.not.include(LSTM_CELL);
+    expect(await kernelsOf(small, smallC)).to.include(LSTM_CELL);
+    tf.dispose([xw, hw, c, h, g, big, bigC, small, smallC]);
+  });
+
+  it('translations are the same with and without the fused kernels, and leak no tensors', async function () {
+    this.timeout(120_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-fused-'));
+    try {
+      await makeTinyModel(dir);
+      const translator = Translator.load(dir);
+      const texts = ['I like tea.', 'Where is the station?', 'The cat sleeps on the big red sofa.'];
+      for (const beam of [1, 3]) {
+        const fused = translator.translate(texts, { beam });
+        const ops = withoutFused(() => translator.translate(texts, { beam }));
+        expect(fused.map((r) => r.hypotheses[0].text)).to.deep.equal(ops.map((r) => r.hypotheses[0].text));
+        fused.forEach((r, i) =>
+          expect(r.hypotheses[0].score).to.be.closeTo(ops[i].hypotheses[0].score, 1e-4),
+        );
+      }
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) translator.translate(texts, { beam: 2 });
+      expect(tf.memory().numTensors).to.equal(before);
+      translator.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
