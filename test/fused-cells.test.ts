@@ -1,6 +1,7 @@
 /**
- * The fused inference kernels (src/backend/fused-cells.ts, used through src/model/cells.ts) against the
- * op-by-op path that training differentiates: same numbers, masking included, and the same translations.
+ * The fused inference kernels (src/backend/fused-cells.ts through src/model/cells.ts, and
+ * src/backend/fused-softmax.ts through src/search/step-scores.ts) against the op-by-op path: same
+ * numbers, masking and ties included, and the same translations.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,8 +10,10 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
 import { GRU_CELL, LSTM_CELL } from '../src/backend/fused-cells.js';
+import { GREEDY_PICK, LOG_SOFTMAX_ADD } from '../src/backend/fused-softmax.js';
 import { Rng } from '../src/data/rng.js';
 import { gruUpdate, lstmUpdate } from '../src/model/cells.js';
+import { greedyPick, logProbsPlus } from '../src/search/step-scores.js';
 import { Translator } from '../src/translate/translator.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
 
@@ -25,7 +28,9 @@ function random(shape: number[], seed: number, scale = 2): tf.Tensor2D {
 
 /** Runs `fn` with the fused kernels unregistered (the op-by-op path), then registers them again. */
 function withoutFused<T>(fn: () => T): T {
-  const kernels = [LSTM_CELL, GRU_CELL].map((name) => tf.getKernel(name, 'wasm'));
+  const kernels = [LSTM_CELL, GRU_CELL, GREEDY_PICK, LOG_SOFTMAX_ADD].map((name) =>
+    tf.getKernel(name, 'wasm'),
+  );
   for (const k of kernels) if (k) tf.unregisterKernel(k.kernelName, 'wasm');
   try {
     return fn();
@@ -43,7 +48,7 @@ function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
   return worst;
 }
 
-describe('fused LSTM/GRU cells for inference (wasm)', function () {
+describe('fused inference kernels on wasm: LSTM/GRU cells, greedy pick, beam log-probabilities', function () {
   before(async function () {
     const choice = await initBackend('wasm');
     if (choice.name !== 'wasm') this.skip();
@@ -107,6 +112,32 @@ describe('fused LSTM/GRU cells for inference (wasm)', function () {
     expect(await kernelsOf(big, bigC)).to.not.include(LSTM_CELL);
     expect(await kernelsOf(small, smallC)).to.include(LSTM_CELL);
     tf.dispose([xw, hw, c, h, g, big, bigC, small, smallC]);
+  });
+
+  it('greedy pick and beam log-probabilities: same as log-softmax ops, ties, -Infinity scores, spread rows', () => {
+    tf.tidy(() => {
+      const V = 300;
+      const rows = [
+        Float32Array.from({ length: V }, (_, j) => Math.sin(j) * 3), // ordinary
+        Float32Array.from({ length: V }, (_, j) => (j === 7 || j === 200 ? 5 : 0)), // tie: the first wins
+        Float32Array.from({ length: V }, (_, j) => (j % 10) * 20 - 150), // most terms far below the max
+      ];
+      const logits = tf.tensor2d(
+        rows.flatMap((r) => Array.from(r)),
+        [rows.length, V],
+      );
+      const add = tf.tensor1d([0.5, -Infinity, -2]);
+      const fused = { pick: greedyPick(logits), plus: logProbsPlus(logits, add) };
+      const ops = withoutFused(() => ({ pick: greedyPick(logits), plus: logProbsPlus(logits, add) }));
+      expect(Array.from(fused.pick.ids.dataSync())).to.deep.equal(Array.from(ops.pick.ids.dataSync()));
+      expect(fused.pick.ids.dataSync()[1]).to.equal(7);
+      expect(maxDiff(fused.pick.logProbs, ops.pick.logProbs)).to.be.below(1e-5);
+      const [f, o] = [fused.plus.dataSync(), ops.plus.dataSync()];
+      for (let i = 0; i < f.length; i++) {
+        if (o[i] === -Infinity) expect(f[i], `element ${i}`).to.equal(-Infinity);
+        else expect(Math.abs(f[i] - o[i]), `element ${i}`).to.be.below(1e-4);
+      }
+    });
   });
 
   it('translations are the same with and without the fused kernels, and leak no tensors', async function () {

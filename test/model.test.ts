@@ -169,10 +169,10 @@ describe('Seq2Seq model', () => {
           expect(logits.dtype).to.equal('float32');
 
           const step = model.decodeStep(Seq2Seq.bosTokens(B), enc.initialState, enc);
-          expect(step.logProbs.shape).to.deep.equal([B, V]);
+          expect(step.logits.shape).to.deep.equal([B, V]);
           expect(step.state.shape).to.deep.equal([B, 7]);
           expect(step.attention.shape).to.deep.equal([B, S]);
-          const probSums = tf.sum(tf.exp(step.logProbs), 1).arraySync() as number[];
+          const probSums = tf.sum(tf.softmax(step.logits), 1).arraySync() as number[];
           for (const p of probSums) expect(p).to.be.closeTo(1, 1e-5);
 
           const loss = model.loss(batch, false, noSeeds, 0.1);
@@ -186,14 +186,14 @@ describe('Seq2Seq model', () => {
     );
   });
 
-  it('decodeStep fed the reference tokens reproduces forceDecode (log-softmax rows and attention)', async () => {
+  it('decodeStep fed the reference tokens reproduces forceDecode (logits and attention)', async () => {
     const examples = randomExamples(3, new Rng(5), 1, 6);
     await withModel('wasm', tinyConfig(), (model) =>
       withBatch(examples, (batch) =>
         tf.tidy(() => {
           const [B, T] = batch.tgtIn.shape;
           const forced = model.forceDecode(batch);
-          const lp = tf.reshape(tf.logSoftmax(forced.logits), [B, T, V]).arraySync() as number[][][];
+          const lp = tf.reshape(forced.logits, [B, T, V]).arraySync() as number[][][];
           const att = forced.attention.arraySync();
           const enc = model.encode(batch.srcIds, batch.srcMask);
           const inputs = tf.unstack(batch.tgtIn, 1) as tf.Tensor1D[];
@@ -201,10 +201,10 @@ describe('Seq2Seq model', () => {
           for (let t = 0; t < T; t++) {
             const out = model.decodeStep(inputs[t], s, enc);
             s = out.state;
-            const stepLp = out.logProbs.arraySync();
+            const stepLp = out.logits.arraySync();
             const stepAtt = out.attention.arraySync();
             for (let b = 0; b < B; b++) {
-              expect(maxAbsDiff(stepLp[b], lp[b][t]), `logProbs b=${b} t=${t}`).to.be.at.most(1e-5);
+              expect(maxAbsDiff(stepLp[b], lp[b][t]), `logits b=${b} t=${t}`).to.be.at.most(1e-5);
               expect(maxAbsDiff(stepAtt[b], att[b][t]), `attention b=${b} t=${t}`).to.be.at.most(1e-5);
             }
           }
@@ -626,7 +626,7 @@ describe('Seq2Seq model', () => {
             for (let t = 0; t < 5; t++) {
               const out = model.decodeStep(prev, s, enc);
               s = out.state;
-              prev = tf.cast(tf.argMax(out.logProbs, 1), 'int32') as tf.Tensor1D;
+              prev = tf.cast(tf.argMax(out.logits, 1), 'int32') as tf.Tensor1D;
             }
           });
           tf.tidy(() => {

@@ -34,6 +34,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { registerFusedCells } from './fused-cells.js';
+import { registerFusedSoftmax } from './fused-softmax.js';
 import type { NativeBlas } from './native-blas.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
@@ -362,6 +363,7 @@ export function installWasmKernelFixes(): void {
   replaceKernel('Unpack', () => fastUnpack);
   replaceKernel('Sum', fastSumOf);
   registerFusedCells();
+  registerFusedSoftmax();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({
       kernelName: 'UnsortedSegmentSum',

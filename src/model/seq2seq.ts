@@ -32,7 +32,7 @@ export interface EncodedSource {
 }
 
 export interface StepOutput {
-  logProbs: tf.Tensor2D; // [B, V]
+  logits: tf.Tensor2D; // [B, V], before the softmax
   state: tf.Tensor2D; // s_t
   attention: tf.Tensor2D; // a_t [B, S]
 }
@@ -184,12 +184,12 @@ export class Seq2Seq {
     return { yEmb, yProj: this.decoder.projectEmbeddings(yEmb) as tf.Tensor2D };
   }
 
-  /** One search step: p(y_t | y_{t-1}, s_{t-1}, h) as log-probabilities, the new state and a_t. */
+  /** One search step: the logits of p(y_t | y_{t-1}, s_{t-1}, h), the new state and a_t. */
   decodeStep(prev: tf.Tensor1D, s: tf.Tensor2D, enc: EncodedSource): StepOutput {
     const { yEmb, yProj } = this.embedPrevious(prev);
     const out = this.decoder.step(yProj, s, enc.memory, enc.recurrent);
     const logits = this.decoder.logits(out.state, out.context, yEmb, false, 0);
-    return { logProbs: tf.logSoftmax(logits) as tf.Tensor2D, state: out.state, attention: out.weights };
+    return { logits, state: out.state, attention: out.weights };
   }
 
   /** A batch of <s> tokens to start decoding. */

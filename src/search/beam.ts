@@ -14,6 +14,7 @@ import { EOS_ID } from '../model/config.js';
 import { Seq2Seq, disposeEncoded, type EncodedSource } from '../model/seq2seq.js';
 import { padIds } from '../data/batching.js';
 import { type Hypothesis, type SearchOptions, maxOutputLength } from './greedy.js';
+import { logProbsPlus } from './step-scores.js';
 
 export interface BeamOptions extends SearchOptions {
   beamSize: number;
@@ -96,7 +97,7 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
           beamScores[b * K + k] = alive[b][k] && !done[b] ? alive[b][k]!.logProb : -Infinity;
       const step = tf.tidy(() => {
         const out = model.decodeStep(prev, state, enc);
-        const total = tf.add(out.logProbs, tf.reshape(tf.tensor1d(beamScores), [B * K, 1]));
+        const total = logProbsPlus(out.logits, tf.tensor1d(beamScores));
         const { values, indices } = tf.topk(tf.reshape(total, [B, K * V]), 2 * K);
         return {
           state: out.state,

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EOS_ID } from '../model/config.js';
 import { Seq2Seq, disposeEncoded } from '../model/seq2seq.js';
 import { padIds } from '../data/batching.js';
+import { greedyPick } from './step-scores.js';
 
 export interface Hypothesis {
   /** Target ids, without </s>. */
@@ -51,8 +52,7 @@ export function greedySearch(model: Seq2Seq, src: number[][], opts: SearchOption
     for (let t = 0; t < maxT && done.includes(false); t++) {
       const next = tf.tidy(() => {
         const out = model.decodeStep(prev as tf.Tensor1D, state, enc);
-        const best = tf.argMax(out.logProbs, 1) as tf.Tensor1D;
-        const bestLogProb = tf.max(out.logProbs, 1);
+        const { ids: best, logProbs: bestLogProb } = greedyPick(out.logits);
         return {
           state: out.state,
           best,
