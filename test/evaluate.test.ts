@@ -177,6 +177,31 @@ describe('npm run evaluate', function () {
       expect(lines[2]).to.match(/^4 sentences of .* in \d+\.\d\d s \(\d+\.\d sentences\/s, greedy\)$/);
     });
 
+    it('--workers 2 (worker threads) gives the same hypotheses and scores as --workers 1', async () => {
+      const outs = [1, 2].map((w) => path.join(tmp, `workers-${w}.txt`));
+      const reports = [];
+      for (const [i, w] of [1, 2].entries()) {
+        const r = await evaluate(
+          '--model',
+          modelDir,
+          '--test',
+          sample,
+          '--beam',
+          '2',
+          '--json',
+          '--workers',
+          String(w),
+          '--out',
+          outs[i],
+        );
+        expect(r.code, r.stderr).to.equal(0);
+        reports.push(JSON.parse(r.stdout) as { bleu: number; sentences: number });
+      }
+      expect(fs.readFileSync(outs[1], 'utf8')).to.equal(fs.readFileSync(outs[0], 'utf8'));
+      expect(reports[1].bleu).to.equal(reports[0].bleu);
+      expect(reports[1].sentences).to.equal(readTsv(sample).length);
+    });
+
     it('--multi-ref translates each distinct source once and scores it against all its references', async () => {
       const pairs = readTsv(sample).slice(0, 3);
       // the second source twice, with two different references

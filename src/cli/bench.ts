@@ -22,7 +22,8 @@ import { Seq2Seq } from '../model/seq2seq.js';
 import { ModelConfigSchema } from '../model/config.js';
 import { defaultWorkers } from '../train/parallel.js';
 import { measureTrainSpeed, type TrainSpeed } from '../bench/train-speed.js';
-import { measureTranslateSpeed, type TranslateSpeed } from '../bench/translate-speed.js';
+import { measureTranslateSpeed, randomSources, type TranslateSpeed } from '../bench/translate-speed.js';
+import { measureParallelBatch } from '../bench/batch-parallel.js';
 import { memoryFigures, runTorchReference, type MemoryFigures, type TorchFigures } from '../bench/measure.js';
 import { createLogger } from '../util/log.js';
 import { formatProfile, profileGreedy, profileTrainingStep } from '../bench/profile.js';
@@ -42,6 +43,8 @@ interface Row {
   parameters: number;
   train: TrainSpeed[];
   translate: TranslateSpeed;
+  /** Greedy batch throughput with the batch split between worker threads (one per core). */
+  batchParallel?: { workers: number; sentencesPerSec: number };
   memory: MemoryFigures;
   torch?: TorchFigures | { unavailable: string };
 }
@@ -184,12 +187,28 @@ async function main(): Promise<void> {
         runs: slow ? 2 : o.runs,
         batchSentences: slow ? 16 : 256,
       });
+      const parallelWorkers = slow ? 1 : defaultWorkers(backend);
+      const batchParallel =
+        parallelWorkers > 1
+          ? {
+              workers: parallelWorkers,
+              sentencesPerSec: await measureParallelBatch({
+                backend,
+                config: model.config,
+                seed: 1,
+                sources: randomSources(256, 15, VOCAB, 12),
+                workers: parallelWorkers,
+                outputTokens: translate.outputTokens,
+              }),
+            }
+          : undefined;
       rows.push({
         config,
         backend,
         parameters: model.parameterCount(),
         train,
         translate,
+        batchParallel,
         memory: memoryFigures(),
         torch,
       });
@@ -226,7 +245,13 @@ async function main(): Promise<void> {
     beam5Ms: best.translate.beam5.medianMs,
     beam5P95Ms: best.translate.beam5.p95Ms,
     torchGreedyMs: torch?.greedyMs ?? null,
-    batchSentencesPerSec: best.translate.batchSentencesPerSec,
+    // the faster of one thread and one worker per core
+    batchSentencesPerSec: Math.max(
+      best.translate.batchSentencesPerSec,
+      best.batchParallel?.sentencesPerSec ?? 0,
+    ),
+    batchSentencesPerSecOneThread: best.translate.batchSentencesPerSec,
+    batchWorkers: best.batchParallel?.workers ?? 1,
     torchBatchSentencesPerSec: torch?.batchSentencesPerSec ?? null,
     peakRssMB: Math.max(...rows.map((r) => r.memory.peakRssMB)),
     data: data.source,
@@ -257,8 +282,12 @@ function formatTable(rows: Row[]): string {
   for (const r of rows) {
     const t = r.torch && 'trainTokensPerSec' in r.torch ? r.torch : undefined;
     for (const tr of r.train) {
+      const batch =
+        tr.workers > 1 && r.batchParallel?.workers === tr.workers
+          ? r.batchParallel.sentencesPerSec
+          : r.translate.batchSentencesPerSec;
       lines.push(
-        `| ${r.config} | ${r.backend} | ${(r.parameters / 1e6).toFixed(1)}M | ${tr.workers} | ${tr.targetTokensPerSec.toFixed(0)}${ratio(tr.targetTokensPerSec, t?.trainTokensPerSec)} | ${r.translate.greedy.medianMs.toFixed(1)} (${r.translate.greedy.p95Ms.toFixed(1)})${ratio(r.translate.greedy.medianMs, t?.greedyMs, true)} | ${r.translate.beam5.medianMs.toFixed(1)} (${r.translate.beam5.p95Ms.toFixed(1)}) | ${r.translate.batchSentencesPerSec.toFixed(0)}${ratio(r.translate.batchSentencesPerSec, t?.batchSentencesPerSec)} | ${r.memory.peakRssMB.toFixed(0)} |`,
+        `| ${r.config} | ${r.backend} | ${(r.parameters / 1e6).toFixed(1)}M | ${tr.workers} | ${tr.targetTokensPerSec.toFixed(0)}${ratio(tr.targetTokensPerSec, t?.trainTokensPerSec)} | ${r.translate.greedy.medianMs.toFixed(1)} (${r.translate.greedy.p95Ms.toFixed(1)})${ratio(r.translate.greedy.medianMs, t?.greedyMs, true)} | ${r.translate.beam5.medianMs.toFixed(1)} (${r.translate.beam5.p95Ms.toFixed(1)}) | ${batch.toFixed(0)}${ratio(batch, t?.batchSentencesPerSec)} | ${r.memory.peakRssMB.toFixed(0)} |`,
       );
     }
     if (t)

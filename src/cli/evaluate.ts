@@ -10,12 +10,14 @@
  *   npm run -s evaluate -- --model DIR --split test               (the model's own held-out split, recomputed
  *                                                                  from config.json's info.corpus / info.split)
  *   options: --beam K (default 5; 1 = greedy), --length-penalty α, --limit N, --out hyp.txt, --json,
+ *            --workers N (translation threads, default one per core),
  *            --multi-ref (translate each distinct source once, score it against all its references)
  *
  * Text mode prints sacrebleu's lines (signatures included) and the speed; --json prints exactly one JSON
  * object on stdout and nothing else. Logs go to stderr. Errors are one line on stderr, exit code 1.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
@@ -44,6 +46,7 @@ interface EvaluateOptions {
   lengthPenalty: number;
   limit?: number;
   multiRef?: boolean;
+  workers: number;
   out?: string;
   json?: boolean;
   tokenize: BleuTokenizerName;
@@ -80,6 +83,12 @@ function buildProgram(): Command {
     .option(
       '--multi-ref',
       'group pairs with the same source: translate it once, score against all its references (nrefs:var)',
+    )
+    .option(
+      '--workers <n>',
+      'translation worker threads (default: one per core; 1 translates in this thread)',
+      positiveInt('--workers'),
+      Math.max(1, os.availableParallelism()),
     )
     .option('--out <file>', 'write the hypotheses here, one per line')
     .option('--json', 'print one JSON object instead of text lines')
@@ -213,21 +222,49 @@ async function evaluateModel(o: EvaluateOptions): Promise<string> {
   const { Translator } = await import('../translate/translator.js');
   const log = createLogger('evaluate', process.env.NMT_LOG_LEVEL ?? (o.json ? 'warn' : 'info'));
   await initBackend(o.backend, (m) => log.info(m));
-  const translator = Translator.load(dir);
   const hyps: string[] = [];
-  const chunk = 256;
+  const chunk = 64;
+  const opts = { beam: o.beam, lengthPenalty: o.lengthPenalty };
+  const chunks: string[][] = [];
+  for (let i = 0; i < set.sources.length; i += chunk) chunks.push(set.sources.slice(i, i + chunk));
+  const progress = (n: number) => {
+    if (set.sources.length > chunk) log.info(`translated ${n}/${set.sources.length}`);
+  };
   const t0 = performance.now();
-  try {
-    for (let i = 0; i < set.sources.length; i += chunk) {
-      const results = translator.translate(set.sources.slice(i, i + chunk), {
-        beam: o.beam,
-        lengthPenalty: o.lengthPenalty,
-      });
-      for (const r of results) hyps.push(r.hypotheses[0]?.text ?? '');
-      if (set.sources.length > chunk) log.info(`translated ${hyps.length}/${set.sources.length}`);
+  if (o.workers > 1) {
+    // Worker threads, each with a copy of the model, translate chunks in parallel (the wasm backend is
+    // single-threaded, so this is how both cores work).
+    const { WorkerPool } = await import('../server/pool.js');
+    const pool = await WorkerPool.start({
+      modelDir: dir,
+      workers: o.workers,
+      backend: o.backend,
+      maxBatch: chunk,
+    });
+    try {
+      let done = 0;
+      const results = await Promise.all(
+        chunks.map((c) =>
+          pool.translate(c, opts).then((r) => {
+            progress((done += c.length));
+            return r;
+          }),
+        ),
+      );
+      for (const r of results.flat()) hyps.push(r.hypotheses[0]?.text ?? '');
+    } finally {
+      await pool.close();
     }
-  } finally {
-    translator.dispose();
+  } else {
+    const translator = Translator.load(dir);
+    try {
+      for (const c of chunks) {
+        for (const r of translator.translate(c, opts)) hyps.push(r.hypotheses[0]?.text ?? '');
+        progress(hyps.length);
+      }
+    } finally {
+      translator.dispose();
+    }
   }
   const seconds = (performance.now() - t0) / 1000;
 

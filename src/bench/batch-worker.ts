@@ -1,0 +1,19 @@
+/**
+ * A bench worker: builds the same seeded model as the bench's main thread, decodes its share of the batch
+ * with greedy search (chunks of 64, fixed output length) and reports when done. See batch-parallel.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { initBackend } from '../backend/select.js';
+import type { ModelConfig } from '../model/config.js';
+import { Seq2Seq } from '../model/seq2seq.js';
+import { greedySearch } from '../search/greedy.js';
+
+const data = workerData as { backend: string; config: ModelConfig; seed: number; outputTokens: number };
+await initBackend(data.backend);
+const model = new Seq2Seq(data.config, data.seed);
+const search = { maxLenRatio: 0, maxLenExtra: data.outputTokens };
+parentPort!.on('message', (sources: number[][]) => {
+  for (let i = 0; i < sources.length; i += 64) greedySearch(model, sources.slice(i, i + 64), search);
+  parentPort!.postMessage('done');
+});
+parentPort!.postMessage('ready');
