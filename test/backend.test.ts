@@ -396,7 +396,32 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
     );
   });
 
-  it('Sum over leading axes (the matmul path), keepDims, other axes, small inputs, int32', async () => {
+  it('SplitV along every axis, equal and unequal sizes, -1, int32', async () => {
+    const cases: { shape: number[]; split: number | number[]; axis: number }[] = [
+      { shape: [6, 1024], split: 4, axis: 1 }, // LSTM gates
+      { shape: [6, 768], split: [512, 256], axis: 1 }, // GRU r,z | n
+      { shape: [6, 768], split: [256, -1], axis: -1 },
+      { shape: [6, 10], split: 2, axis: 0 },
+      { shape: [3, 4, 10], split: [1, 3], axis: 1 },
+      { shape: [3, 4, 10], split: [2, 3, 5], axis: 2 },
+      { shape: [5], split: [2, 3], axis: 0 },
+    ];
+    for (const [k, { shape, split, axis }] of cases.entries()) {
+      const x = randomInput(shape, 90 + k);
+      await expectSameOnBothBackends(`split [${shape}] ${JSON.stringify(split)} axis ${axis}`, () =>
+        tf.split(x(), split, axis),
+      );
+    }
+    const ints = tf.tensor2d(
+      Int32Array.from({ length: 24 }, (_, i) => i - 7),
+      [4, 6],
+      'int32',
+    );
+    await expectSameOnBothBackends('split int32', () => tf.split(ints.clone(), [2, 4], 1));
+    ints.dispose();
+  });
+
+  it('Sum over leading axes and over trailing axes (the matmul paths), keepDims, other axes, small inputs, int32', async () => {
     // The override only takes over when the reduced leading axes have ≥ 64 elements; cover both sides.
     const cases: { shape: number[]; axis?: number | number[]; keepDims?: boolean; tol?: number }[] = [
       { shape: [200, 33], axis: 0 },
@@ -407,9 +432,13 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
       { shape: [70, 3, 4], axis: 0, keepDims: true },
       { shape: [1280, 500], axis: 0, tol: 1e-4 }, // a bias gradient of realistic size: 1280-term sums
       { shape: [10, 33], axis: 0 }, // < 64 rows: the original kernel
-      { shape: [200, 33], axis: 1 }, // non-leading
+      { shape: [200, 33], axis: 1 }, // trailing, < 64 per row: the original kernel
       { shape: [200, 33], axis: -1, keepDims: true },
-      { shape: [16, 8, 21], axis: [1, 2] },
+      { shape: [16, 8, 21], axis: [1, 2] }, // trailing, 168 per row: the matmul path
+      { shape: [40, 300], axis: 1 },
+      { shape: [40, 300], axis: -1, keepDims: true },
+      { shape: [130, 800], axis: 1, tol: 1e-4 }, // row sums of loss terms, 800-term sums
+      { shape: [4, 5, 70], axis: [2], keepDims: true },
       { shape: [16, 8, 21], axis: 1 },
       { shape: [16, 8, 21], axis: [0, 2] },
       { shape: [16, 8, 21] }, // all axes
