@@ -16,16 +16,13 @@ import { Translator } from '../src/translate/translator.js';
 import { createLogger } from '../src/util/log.js';
 import { repoRoot } from './helpers/paths.js';
 import { SAMPLE_CORPUS } from './helpers/tiny-model.js';
-import { preparedData, trainConfig } from './helpers/train-data.js';
+import { TINY_DIMS, preparedData, trainConfig } from './helpers/train-data.js';
 
 const execFileAsync = promisify(execFile);
 const log = createLogger('test', 'silent');
 
 const TINY: Partial<TrainConfig> = {
-  embeddingSize: 16,
-  hiddenSize: 32,
-  attentionSize: 32,
-  outputSize: 32,
+  ...TINY_DIMS,
   tokenBudget: 200,
   bleuSentences: 4,
   seed: 5,

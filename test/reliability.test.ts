@@ -17,16 +17,13 @@ import { readParams } from '../src/model/weights-io.js';
 import type { NamedArray } from '../src/train/engine.js';
 import { createLogger } from '../src/util/log.js';
 import { runFaultInjection, SAMPLE_CORPUS, formatReport } from '../src/cli/fault-inject.js';
-import { preparedData, trainConfig } from './helpers/train-data.js';
+import { TINY_DIMS, preparedData, trainConfig } from './helpers/train-data.js';
 
 const log = createLogger('test', 'silent');
 
 /** Small and quick: checkpoints every 2 steps, no validation within the first 1000 steps. */
 const TINY: Partial<TrainConfig> = {
-  embeddingSize: 16,
-  hiddenSize: 32,
-  attentionSize: 32,
-  outputSize: 32,
+  ...TINY_DIMS,
   dropout: 0.1,
   tokenBudget: 120,
   seed: 5,

@@ -9,6 +9,14 @@ import { TrainConfigSchema, type TrainConfig } from '../../src/train/config.js';
 import { encodePairs, type PreparedData } from '../../src/train/prepare.js';
 import { trainTokenizerPair } from './tiny-model.js';
 
+/** The smallest model dimensions the training tests use (fast steps, still every part of the model). */
+export const TINY_DIMS: Partial<TrainConfig> = {
+  embeddingSize: 16,
+  hiddenSize: 32,
+  attentionSize: 32,
+  outputSize: 32,
+};
+
 /**
  * A training config writing to `out`: eng→spa, learning rate 1e-2, one worker, then `settings` in order (later
  * ones win). The corpus is a placeholder: tests hand the Trainer its data directly.
