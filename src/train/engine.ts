@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Example } from '../data/batching.js';
 import { toTensorBatch, disposeBatch, targetTokens } from '../data/batching.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
+import { FusedAdam, type ParamLayout } from './adam.js';
 
 export interface NamedArray {
   name: string;
@@ -44,51 +45,36 @@ export function clipScale(norm: number, clipNorm: number): number {
   return Math.min(1, clipNorm / (norm + 1e-6));
 }
 
-export async function readOptimizer(opt: tf.Optimizer): Promise<NamedArray[]> {
-  const named = await opt.getWeights();
-  const out = named.map((w) => ({
-    name: w.name,
-    shape: w.tensor.shape,
-    values: Float32Array.from(w.tensor.dataSync() as Float32Array),
-  }));
-  named.find((w) => w.name === 'iter')?.tensor.dispose(); // a fresh scalar; the moments are the optimizer's own
-  return out;
+/** Σ g² over `grads` in float64, then the square root: the global gradient norm. */
+export function globalNorm(grads: Float32Array): number {
+  let sq = 0;
+  for (let i = 0; i < grads.length; i++) sq += grads[i] * grads[i];
+  return Math.sqrt(sq);
 }
 
-export async function writeOptimizer(opt: tf.Optimizer, state: NamedArray[]): Promise<void> {
-  const tensors = state.map((s) => ({ name: s.name, tensor: tf.tensor(s.values, s.shape, 'float32') }));
-  await opt.setWeights(tensors);
-  tf.dispose(tensors.map((t) => t.tensor));
-  const iterations = state.find((s) => s.name === 'iter')?.values[0];
-  if (iterations !== undefined) restoreAdamPowers(opt, iterations);
+/** The layout of a model's parameters as FusedAdam (and the flat gradient buffers) see them. */
+export function paramLayout(vars: tf.Variable[]): ParamLayout[] {
+  return vars.map((v) => ({ name: v.name, shape: v.shape, size: v.size }));
 }
 
-/**
- * Adam's bias-correction powers β^(t+1): tfjs's setWeights recomputes them with pow(), which differs in
- * the last bits from the running float32 product that applyGradients keeps, and a resumed run drifted
- * from an uninterrupted one (≈1e-5 in the weights after some steps). Recompute them as applyGradients
- * does: t float32 multiplications (Math.fround of a product of two float32 values is exactly the float32
- * product).
- */
-function restoreAdamPowers(opt: tf.Optimizer, iterations: number): void {
-  const adam = opt as unknown as Partial<Record<'accBeta1' | 'accBeta2', tf.Variable>> &
-    Partial<Record<'beta1' | 'beta2', number>>;
-  if (!adam.accBeta1 || !adam.accBeta2 || adam.beta1 === undefined || adam.beta2 === undefined) return;
-  const power = (beta: number) => {
-    const b = Math.fround(beta);
-    let acc = b;
-    for (let i = 0; i < iterations; i++) acc = Math.fround(acc * b);
-    return acc;
-  };
-  const b1 = tf.scalar(power(adam.beta1));
-  const b2 = tf.scalar(power(adam.beta2));
-  adam.accBeta1.assign(b1);
-  adam.accBeta2.assign(b2);
-  tf.dispose([b1, b2]);
+/** Copy every variable's values into `flat` (in `vars` order). */
+export function readFlat(vars: tf.Variable[], flat: Float32Array): void {
+  let offset = 0;
+  for (const v of vars) {
+    flat.set(v.dataSync() as Float32Array, offset);
+    offset += v.size;
+  }
 }
 
-export function setLr(opt: tf.Optimizer, lr: number): void {
-  (opt as unknown as { learningRate: number }).learningRate = lr;
+/** Assign `flat` (in `vars` order) back to the variables. */
+export function writeFlat(vars: tf.Variable[], flat: Float32Array): void {
+  let offset = 0;
+  for (const v of vars) {
+    const t = tf.tensor(flat.subarray(offset, offset + v.size), v.shape, 'float32');
+    v.assign(t);
+    t.dispose();
+    offset += v.size;
+  }
 }
 
 /**
@@ -116,20 +102,24 @@ export function lossAndGrads(
 }
 
 export class LocalEngine implements TrainingEngine {
-  private readonly optimizer: tf.AdamOptimizer;
+  private readonly adam: FusedAdam;
   private readonly vars: tf.Variable[];
+  private readonly weights: Float32Array;
+  private readonly grads: Float32Array;
 
   constructor(
     private readonly model: Seq2Seq,
     private readonly settings: StepSettings,
   ) {
-    this.optimizer = tf.train.adam(settings.learningRate);
     this.vars = model.params.entries().map(([, v]) => v);
+    this.adam = new FusedAdam(paramLayout(this.vars), settings.learningRate);
+    this.weights = new Float32Array(this.adam.size);
+    this.grads = new Float32Array(this.adam.size);
   }
 
   async step(examples: Example[], stepSeed: number): Promise<number> {
     const n = targetTokens(examples);
-    const loss = tf.tidy(() => {
+    const lossValue = tf.tidy(() => {
       const { loss, grads } = lossAndGrads(
         this.model,
         this.vars,
@@ -138,36 +128,37 @@ export class LocalEngine implements TrainingEngine {
         this.settings.labelSmoothing,
         seedSequence(stepSeed, 0),
       );
-      const names = Object.keys(grads);
-      const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k]))))).dataSync()[0];
-      const lossValue = loss.dataSync()[0];
-      if (!Number.isFinite(norm) || !Number.isFinite(lossValue)) return tf.scalar(NaN);
-      const scale = clipScale(norm, this.settings.clipNorm);
-      this.optimizer.applyGradients(names.map((name) => ({ name, tensor: tf.mul(grads[name], scale) })));
-      return loss;
+      let offset = 0;
+      for (const v of this.vars) {
+        this.grads.set(grads[v.name].dataSync() as Float32Array, offset);
+        offset += v.size;
+      }
+      return loss.dataSync()[0];
     });
-    const value = loss.dataSync()[0];
-    loss.dispose();
-    return value;
+    const norm = globalNorm(this.grads);
+    if (!Number.isFinite(norm) || !Number.isFinite(lossValue)) return NaN;
+    // The variables are the source of truth (the Trainer may assign them); read, update, write back.
+    readFlat(this.vars, this.weights);
+    this.adam.step(this.weights, this.grads, clipScale(norm, this.settings.clipNorm));
+    writeFlat(this.vars, this.weights);
+    return lossValue;
   }
 
   setLearningRate(lr: number): void {
-    setLr(this.optimizer, lr);
+    this.adam.learningRate = lr;
   }
 
   async syncTo(model: Seq2Seq): Promise<void> {
     if (model !== this.model) throw new Error('LocalEngine trains the Trainer model in place');
   }
 
-  optimizerState(): Promise<NamedArray[]> {
-    return readOptimizer(this.optimizer);
+  async optimizerState(): Promise<NamedArray[]> {
+    return this.adam.state();
   }
 
   async loadState(_model: Seq2Seq, optimizer: NamedArray[]): Promise<void> {
-    await writeOptimizer(this.optimizer, optimizer);
+    if (optimizer.length > 0) this.adam.load(optimizer);
   }
 
-  async dispose(): Promise<void> {
-    this.optimizer.dispose();
-  }
+  async dispose(): Promise<void> {}
 }

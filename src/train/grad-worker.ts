@@ -4,7 +4,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend/select.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { readParams } from '../model/weights-io.js';
-import { clipScale, lossAndGrads, readOptimizer, seedSequence, setLr, writeOptimizer } from './engine.js';
+import { FusedAdam } from './adam.js';
+import {
+  clipScale,
+  globalNorm,
+  lossAndGrads,
+  paramLayout,
+  readFlat,
+  seedSequence,
+  writeFlat,
+} from './engine.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './parallel.js';
 
 const init = (workerData as { init: WorkerInit }).init;
@@ -21,7 +30,10 @@ for (const [, v] of entries) {
   offsets.push(P);
   P += v.size;
 }
-const optimizer = tf.train.adam(init.settings.learningRate);
+const adam = new FusedAdam(paramLayout(vars), init.settings.learningRate);
+/** This replica's weights, flat: Adam updates them here, then they are assigned to the variables. */
+const weights = new Float32Array(P);
+readFlat(vars, weights);
 const slots = Array.from({ length: init.slots }, (_, i) => new Float32Array(init.grads, i * P * 4, P));
 const mine = slots[init.index];
 /** The summed gradients, reused every step (P floats: allocating it per step churned ~25 MB a step). */
@@ -51,20 +63,11 @@ function applySummed(learningRate: number): number {
   // Every worker sums the slots in the same order, so all replicas apply bit-identical updates.
   sum.set(slots[0]);
   for (const s of slots.slice(1)) for (let i = 0; i < P; i++) sum[i] += s[i];
-  let sq = 0;
-  for (let i = 0; i < P; i++) sq += sum[i] * sum[i];
-  const norm = Math.sqrt(sq);
+  const norm = globalNorm(sum);
   if (!Number.isFinite(norm)) return norm;
-  const scale = clipScale(norm, init.settings.clipNorm);
-  setLr(optimizer, learningRate);
-  tf.tidy(() => {
-    optimizer.applyGradients(
-      entries.map(([, v], k) => ({
-        name: v.name,
-        tensor: tf.mul(tf.tensor(sum.subarray(offsets[k], offsets[k] + v.size), v.shape, 'float32'), scale),
-      })),
-    );
-  });
+  adam.learningRate = learningRate;
+  adam.step(weights, sum, clipScale(norm, init.settings.clipNorm));
+  writeFlat(vars, weights);
   return norm;
 }
 
@@ -82,7 +85,7 @@ port.on('message', (msg: WorkerRequest) => {
           reply({ type: 'weights', weights: readParams(model.params) });
           break;
         case 'get-optimizer':
-          reply({ type: 'optimizer', optimizer: await readOptimizer(optimizer) });
+          reply({ type: 'optimizer', optimizer: adam.state() });
           break;
         case 'set-state': {
           const byName = new Map(model.params.entries());
@@ -91,7 +94,8 @@ port.on('message', (msg: WorkerRequest) => {
             byName.get(w.name)!.assign(t);
             t.dispose();
           }
-          if (msg.optimizer.length > 0) await writeOptimizer(optimizer, msg.optimizer);
+          readFlat(vars, weights);
+          if (msg.optimizer.length > 0) adam.load(msg.optimizer);
           reply({ type: 'state-set' });
           break;
         }
