@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     if (!t) throw new Error(`${files[0]}: no tensor "${name}" (not a checkpoint of this model)`);
     return t.shape[0];
   };
-  await initBackend('cpu');
+  await initBackend(); // any backend: only to build the model and write its weights
   const model = new Seq2Seq(
     modelConfigFor(newest.config, rows('embedding.src'), rows('embedding.tgt')),
     newest.config.seed,
