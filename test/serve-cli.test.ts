@@ -89,6 +89,8 @@ describe('npm start (serve.ts as a process)', function () {
     const s = startServe(['--model', modelDir, '--port', '0', '--request-timeout', '1']);
     try {
       const port = await listeningPort(s, 60_000);
+      // the log names the matmul the workers run (wasm is what loads here)
+      expect(s.output()).to.match(/matmul \(in the workers\): (OpenBLAS|XNNPACK)/);
       const health = await fetch(`http://127.0.0.1:${port}/api/health`);
       expect(health.status).to.equal(200);
       const { answer, ms } = await stalledRequest(port);

@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   } catch (err) {
     return fail(`cannot load model ${o.model}: ${(err as Error).message}`);
   }
+  if (pool.info.matmul) log.info(`matmul (in the workers): ${pool.info.matmul}`);
   const modelInfo = loadModelInfo({ ...pool.info, dir: modelDir });
   log.info(
     `model ${modelInfo.srcLang}→${modelInfo.tgtLang}, ${modelInfo.parameters.toLocaleString('en')} parameters, backend ${modelInfo.backend}`,

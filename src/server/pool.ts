@@ -84,6 +84,7 @@ export class WorkerPool implements TranslationService {
     const pool = new WorkerPool(opts, {
       dir: opts.modelDir,
       backend: first.backend,
+      matmul: first.matmul,
       parameters: first.parameters,
       config: first.config,
     });

@@ -15,7 +15,15 @@ export type ToWorker =
   { type: 'translate'; id: number; texts: string[]; opts: TranslateOptions } | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; parameters: number; config: ModelDirConfig; tensors: number }
+  | {
+      type: 'ready';
+      backend: string;
+      /** wasm only: which matmul runs (src/backend/select.ts) */
+      matmul?: string;
+      parameters: number;
+      config: ModelDirConfig;
+      tensors: number;
+    }
   | { type: 'fatal'; message: string }
   | { type: 'result'; id: number; translations: Translation[]; tensors: number }
   | { type: 'error'; id: number; message: string; tensors: number };

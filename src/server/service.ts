@@ -12,6 +12,8 @@ export interface ServiceInfo {
   dir: string;
   /** TensorFlow.js backend in use (in the workers for a WorkerPool). */
   backend: string;
+  /** On wasm: which matmul runs (OpenBLAS addon or XNNPACK, and why). */
+  matmul?: string;
   parameters: number;
   config: ModelDirConfig;
 }

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   post({
     type: 'ready',
     backend: currentBackend()?.name ?? 'unknown',
+    matmul: currentBackend()?.matmul,
     parameters: translator.parameterCount(),
     config: translator.config,
     tensors: Translator.liveTensors(),
