@@ -84,12 +84,8 @@ const gruCell: KernelFunc = (args: KernelArgs) => {
   return out;
 };
 
-let registered = false;
-
-/** Register both kernels on wasm (once). */
-export function registerFusedCells(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({ kernelName: LSTM_CELL, backendName: 'wasm', kernelFunc: lstmCell });
-  tf.registerKernel({ kernelName: GRU_CELL, backendName: 'wasm', kernelFunc: gruCell });
-}
+/** Both kernels, registered on wasm by installWasmKernelFixes. */
+export const FUSED_CELL_KERNELS: tf.KernelConfig[] = [
+  { kernelName: LSTM_CELL, backendName: 'wasm', kernelFunc: lstmCell },
+  { kernelName: GRU_CELL, backendName: 'wasm', kernelFunc: gruCell },
+];

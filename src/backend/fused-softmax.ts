@@ -79,11 +79,8 @@ const logSoftmaxAdd: KernelFunc = (args: KernelArgs) => {
   return out;
 };
 
-let registered = false;
-
-export function registerFusedSoftmax(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({ kernelName: GREEDY_PICK, backendName: 'wasm', kernelFunc: greedyPick });
-  tf.registerKernel({ kernelName: LOG_SOFTMAX_ADD, backendName: 'wasm', kernelFunc: logSoftmaxAdd });
-}
+/** Both kernels, registered on wasm by installWasmKernelFixes. */
+export const FUSED_SOFTMAX_KERNELS: tf.KernelConfig[] = [
+  { kernelName: GREEDY_PICK, backendName: 'wasm', kernelFunc: greedyPick },
+  { kernelName: LOG_SOFTMAX_ADD, backendName: 'wasm', kernelFunc: logSoftmaxAdd },
+];

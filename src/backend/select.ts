@@ -69,7 +69,8 @@ function setUpWasmMatMul(): string {
   return `${native.description} (native addon nmt-blas), XNNPACK for single rows`;
 }
 
-async function tryLoad(name: BackendName): Promise<void> {
+/** Loads `name`; for wasm also installs the kernel fixes and returns which matmul runs. */
+async function tryLoad(name: BackendName): Promise<string | undefined> {
   const { pkg, tfName } = LOADERS[name];
   await keepingProcessHandlers(async () => {
     if (name !== 'cpu') await import(pkg);
@@ -77,12 +78,17 @@ async function tryLoad(name: BackendName): Promise<void> {
     if (!ok) throw new Error(`tf.setBackend('${tfName}') returned false`);
     await tf.ready();
   });
-  if (name === 'wasm') installWasmKernelFixes();
+  let matmul: string | undefined;
+  if (name === 'wasm') {
+    installWasmKernelFixes();
+    matmul = setUpWasmMatMul();
+  }
   if (name === 'tensorflow-gpu') {
     // tfjs-node-gpu falls back to the CPU build silently when CUDA is missing; check a GPU is visible.
     const gpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
     if (gpu === false) throw new Error('tfjs-node-gpu loaded but no CUDA device is in use');
   }
+  return matmul;
 }
 
 /**
@@ -94,14 +100,15 @@ export async function initBackend(requested?: string, log: Logger = () => {}): P
   const forced = requested ?? process.env.NMT_BACKEND;
   if (forced) {
     const name = parseBackendName(forced);
+    let matmul: string | undefined;
     try {
-      await tryLoad(name);
+      matmul = await tryLoad(name);
     } catch (err) {
       throw new Error(`Backend "${name}" was requested but failed to load: ${(err as Error).message}`, {
         cause: err,
       });
     }
-    chosen = { name, skipped: [], ...(name === 'wasm' ? { matmul: setUpWasmMatMul() } : {}) };
+    chosen = { name, skipped: [], ...(matmul && { matmul }) };
     log(`backend: ${name} (requested)`);
     if (chosen.matmul) log(`matmul: ${chosen.matmul}`);
     return chosen;
@@ -109,8 +116,8 @@ export async function initBackend(requested?: string, log: Logger = () => {}): P
   const skipped: BackendChoice['skipped'] = [];
   for (const name of BACKENDS) {
     try {
-      await tryLoad(name);
-      chosen = { name, skipped, ...(name === 'wasm' ? { matmul: setUpWasmMatMul() } : {}) };
+      const matmul = await tryLoad(name);
+      chosen = { name, skipped, ...(matmul && { matmul }) };
       const why = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
       log(`backend: ${name}${why ? ` (skipped ${why})` : ''}`);
       if (chosen.matmul) log(`matmul: ${chosen.matmul}`);

@@ -35,8 +35,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { registerFusedCells } from './fused-cells.js';
-import { registerFusedSoftmax } from './fused-softmax.js';
+import { FUSED_CELL_KERNELS } from './fused-cells.js';
+import { FUSED_SOFTMAX_KERNELS } from './fused-softmax.js';
 import type { NativeBlas } from './native-blas.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
@@ -391,8 +391,7 @@ export function installWasmKernelFixes(): void {
   replaceKernel('Unpack', () => fastUnpack);
   replaceKernel('Sum', fastSumOf);
   replaceKernel('SplitV', () => fastSplitV);
-  registerFusedCells();
-  registerFusedSoftmax();
+  for (const kernel of [...FUSED_CELL_KERNELS, ...FUSED_SOFTMAX_KERNELS]) tf.registerKernel(kernel);
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({
       kernelName: 'UnsortedSegmentSum',

@@ -6,14 +6,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../backend/select.js';
 import type { ModelConfig } from '../model/config.js';
 import { Seq2Seq } from '../model/seq2seq.js';
-import { greedySearch } from '../search/greedy.js';
+import { greedyInBatches } from './translate-speed.js';
 
 const data = workerData as { backend: string; config: ModelConfig; seed: number; outputTokens: number };
 await initBackend(data.backend);
 const model = new Seq2Seq(data.config, data.seed);
 const search = { maxLenRatio: 0, maxLenExtra: data.outputTokens };
 parentPort!.on('message', (sources: number[][]) => {
-  for (let i = 0; i < sources.length; i += 64) greedySearch(model, sources.slice(i, i + 64), search);
+  greedyInBatches(model, sources, search);
   parentPort!.postMessage('done');
 });
 parentPort!.postMessage('ready');

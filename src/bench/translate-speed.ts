@@ -1,7 +1,7 @@
 /** Translation latency and throughput for a model, with outputs of a fixed length (as the PyTorch reference). */
 import { EOS_ID } from '../model/config.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
-import { greedySearch } from '../search/greedy.js';
+import { greedySearch, type SearchOptions } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
 import { Rng } from '../data/rng.js';
 import { type Timing, timeRuns } from './measure.js';
@@ -22,6 +22,11 @@ export function randomSources(n: number, length: number, vocab: number, seed = 1
   ]);
 }
 
+/** Greedy decoding of `sources` in batches of 64 (the batch figure, in one thread or in a bench worker). */
+export function greedyInBatches(model: Seq2Seq, sources: number[][], search: SearchOptions): void {
+  for (let i = 0; i < sources.length; i += 64) greedySearch(model, sources.slice(i, i + 64), search);
+}
+
 /**
  * @param model an untrained model is fine: decoding is capped at `outputTokens` steps (maxLenRatio 0),
  *   which is what the PyTorch reference does (20 steps, no end-of-sentence check).
@@ -38,7 +43,7 @@ export function measureTranslateSpeed(
   const n = opts.batchSentences ?? 256;
   const batch = randomSources(n, 15, model.config.srcVocabSize, 12);
   const t0 = performance.now();
-  for (let i = 0; i < n; i += 64) greedySearch(model, batch.slice(i, i + 64), search);
+  greedyInBatches(model, batch, search);
   const batchSentencesPerSec = n / ((performance.now() - t0) / 1000);
   return { greedy, beam5, batchSentencesPerSec, outputTokens };
 }

@@ -8,13 +8,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Example } from '../data/batching.js';
 import { toTensorBatch, disposeBatch, targetTokens } from '../data/batching.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
+import type { NamedWeights } from '../model/weights-io.js';
 import { FusedAdam, type ParamLayout } from './adam.js';
 
-export interface NamedArray {
-  name: string;
-  shape: number[];
-  values: Float32Array;
-}
+/** Named float32 values (weights, gradients, optimizer state), as weights-io.ts reads and writes them. */
+export type NamedArray = NamedWeights;
 
 export interface StepSettings {
   labelSmoothing: number;
@@ -57,12 +55,12 @@ export function paramLayout(vars: tf.Variable[]): ParamLayout[] {
   return vars.map((v) => ({ name: v.name, shape: v.shape, size: v.size }));
 }
 
-/** Copy every variable's values into `flat` (in `vars` order). */
-export function readFlat(vars: tf.Variable[], flat: Float32Array): void {
+/** Copy the values of `tensors` (variables, or their gradients in the same order) into `flat`. */
+export function readFlat(tensors: tf.Tensor[], flat: Float32Array): void {
   let offset = 0;
-  for (const v of vars) {
-    flat.set(v.dataSync() as Float32Array, offset);
-    offset += v.size;
+  for (const t of tensors) {
+    flat.set(t.dataSync() as Float32Array, offset);
+    offset += t.size;
   }
 }
 
@@ -128,11 +126,10 @@ export class LocalEngine implements TrainingEngine {
         this.settings.labelSmoothing,
         seedSequence(stepSeed, 0),
       );
-      let offset = 0;
-      for (const v of this.vars) {
-        this.grads.set(grads[v.name].dataSync() as Float32Array, offset);
-        offset += v.size;
-      }
+      readFlat(
+        this.vars.map((v) => grads[v.name]),
+        this.grads,
+      );
       return loss.dataSync()[0];
     });
     const norm = globalNorm(this.grads);

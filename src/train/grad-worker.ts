@@ -22,15 +22,10 @@ const reply = (r: WorkerReply) => port.postMessage(r);
 
 await initBackend(init.backend);
 const model = new Seq2Seq(init.modelConfig, init.seed);
-const entries = model.params.entries();
-const vars = entries.map(([, v]) => v);
-const offsets: number[] = [];
-let P = 0;
-for (const [, v] of entries) {
-  offsets.push(P);
-  P += v.size;
-}
+const vars = model.params.entries().map(([, v]) => v);
 const adam = new FusedAdam(paramLayout(vars), init.settings.learningRate);
+/** Parameters in all: the length of every flat buffer (weights, gradient slots, their sum). */
+const P = adam.size;
 /** This replica's weights, flat: Adam updates them here, then they are assigned to the variables. */
 const weights = new Float32Array(P);
 readFlat(vars, weights);
@@ -54,7 +49,10 @@ function computeGrads(indices: number[], normalizer: number, stepSeed: number): 
       init.settings.labelSmoothing,
       seedSequence(stepSeed, init.index),
     );
-    entries.forEach(([, v], k) => mine.set(grads[v.name].dataSync() as Float32Array, offsets[k]));
+    readFlat(
+      vars.map((v) => grads[v.name]),
+      mine,
+    );
     return loss.dataSync()[0];
   });
 }

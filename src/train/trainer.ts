@@ -16,6 +16,7 @@ import { LocalEngine, type NamedArray, type TrainingEngine } from './engine.js';
 import { ParallelEngine, defaultWorkers } from './parallel.js';
 import { currentBackend } from '../backend/select.js';
 import { saveModelDir } from '../model/model-dir.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { TrainConfig } from './config.js';
 import { type TrainState, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { prepareData, type PreparedData } from './prepare.js';
@@ -68,7 +69,7 @@ export function trainedModelInfo(
 /**
  * Keeps the checkpoint just written to `last` as step-<step>.ckpt beside it and removes the oldest ones
  * beyond `keep`. A hard link costs nothing: `last` is always replaced by a rename, so the link keeps the
- * old file. Filesystems without hard links get a copy.
+ * old file. Filesystems without hard links get a copy, written atomically like every checkpoint.
  */
 function keepValidationCheckpoint(last: string, step: number, keep: number): void {
   const dir = path.dirname(last);
@@ -77,7 +78,7 @@ function keepValidationCheckpoint(last: string, step: number, keep: number): voi
   try {
     fs.linkSync(last, kept);
   } catch {
-    fs.copyFileSync(last, kept);
+    writeFileAtomic(kept, fs.readFileSync(last));
   }
   const steps = fs
     .readdirSync(dir)
