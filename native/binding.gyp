@@ -2,10 +2,10 @@
   "targets": [
     {
       "target_name": "nmt_blas",
-      "sources": ["blas.c"],
+      "sources": ["blas.c", "small_gemm.c", "softmax_xent.c", "vector_math.c"],
       "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],
-      "libraries": ["-lopenblas"],
-      "cflags": ["-O2", "-Wall"],
+      "libraries": ["-lopenblas", "-lmvec", "-lm", "-ldl"],
+      "cflags": ["-O3", "-Wall"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

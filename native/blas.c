@@ -9,11 +9,25 @@
  *   sgemm(heap, transA, transB, M, N, K, aOffset, bOffset, cOffset, batch, strideA, strideB, strideC)
  *     for i in [0, batch): C_i[M×N] = op(A_i) op(B_i), row-major, strides in floats (0 broadcasts).
  *   setThreads(n), threads(), config()
+ *
+ * and, for products with a few rows against a reused matrix (small_gemm.c):
+ *   smallGemmAvailable()                     true when this CPU has the instructions the kernels need
+ *   pack(heap, bOffset, K, N)                copy B [K×N] out of the heap into a packed matrix (an external)
+ *   packedInfo(packed)                       { k, n, dtype: 'float16' | 'float32', bytes }
+ *   gemmPacked(heap, packed, M, aOffset, cOffset)   C[M×N] = A[M×K] · B
+ *
+ * and the training loss (softmax_xent.c):
+ *   softmaxXent(heap, N, V, zOffset, targetsOffset, weightsOffset, lossOffset, gradOffset, smoothing)
+ * and tanh(heap, n, xOffset, outOffset) (vector_math.c).
  */
 #include <node_api.h>
 #include <cblas.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "small_gemm.h"
+#include "softmax_xent.h"
+#include "vector_math.h"
 
 /* OpenBLAS's own entry points (declared in its cblas.h on Debian; declared here for other layouts). */
 extern void openblas_set_num_threads(int num_threads);
@@ -68,6 +82,16 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
       for (int64_t j = 0; j < M * N; j++) c[i * stride_c + j] = 0.0f;
       continue;
     }
+    if (M == 1) {
+      /* One row: sgemv reads B once; sgemm would first copy all of B into its packed layout. */
+      if (trans_b)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)N, (int)K, 1.0f, b + i * stride_b, (int)K, a + i * stride_a,
+                    1, 0.0f, c + i * stride_c, 1);
+      else
+        cblas_sgemv(CblasRowMajor, CblasTrans, (int)K, (int)N, 1.0f, b + i * stride_b, (int)N, a + i * stride_a,
+                    1, 0.0f, c + i * stride_c, 1);
+      continue;
+    }
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
                 (int)M, (int)N, (int)K, 1.0f, a + i * stride_a, lda, b + i * stride_b, ldb, 0.0f,
                 c + i * stride_c, (int)N);
@@ -100,12 +124,179 @@ static napi_value config(napi_env env, napi_callback_info info) {
   return out;
 }
 
+
+/* ---- few-row products against a packed matrix (small_gemm.c) ---- */
+
+static int heap_of(napi_env env, napi_value v, void **heap, size_t *bytes) {
+  bool is_ab = false;
+  napi_is_arraybuffer(env, v, &is_ab);
+  return is_ab && napi_get_arraybuffer_info(env, v, heap, bytes) == napi_ok;
+}
+
+static void free_packed(napi_env env, void *data, void *hint) {
+  (void)hint;
+  int64_t unused;
+  napi_adjust_external_memory(env, -(int64_t)small_gemm_packed_bytes((packed_matrix *)data), &unused);
+  small_gemm_free((packed_matrix *)data);
+}
+
+static packed_matrix *packed_of(napi_env env, napi_value v) {
+  napi_valuetype type;
+  void *data = NULL;
+  if (napi_typeof(env, v, &type) != napi_ok || type != napi_external) return NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok) return NULL;
+  return (packed_matrix *)data;
+}
+
+static napi_value small_gemm_available_js(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  napi_get_boolean(env, small_gemm_available() != 0, &out);
+  return out;
+}
+
+static napi_value pack(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != 4) return fail(env, "pack expects 4 arguments");
+  if (!small_gemm_available()) return fail(env, "pack: this CPU lacks AVX2, FMA or F16C");
+  void *heap = NULL;
+  size_t heap_bytes = 0;
+  if (!heap_of(env, argv[0], &heap, &heap_bytes))
+    return fail(env, "pack: argument 1 must be an ArrayBuffer (the wasm heap)");
+  int64_t v[3];
+  for (int i = 0; i < 3; i++)
+    if (!get_int64(env, argv[1 + i], &v[i])) return fail(env, "pack: arguments 2-4 must be numbers");
+  const int64_t off = v[0], k = v[1], n = v[2];
+  if (k < 1 || n < 1 || k > (1 << 24) || n > (1 << 24)) return fail(env, "pack: K and N must be from 1 to 2^24");
+  if (off < 0 || off % 4) return fail(env, "pack: the offset must be a non-negative multiple of 4 bytes");
+  if (off + 4 * k * n > (int64_t)heap_bytes) return fail(env, "pack: the matrix runs past the end of the heap");
+  packed_matrix *p = small_gemm_pack((const float *)((char *)heap + off), (int)k, (int)n);
+  if (!p) return fail(env, "pack: out of memory");
+  int64_t unused;
+  napi_adjust_external_memory(env, (int64_t)small_gemm_packed_bytes(p), &unused);
+  napi_value out;
+  if (napi_create_external(env, p, free_packed, NULL, &out) != napi_ok) {
+    small_gemm_free(p);
+    return fail(env, "pack: could not create the external");
+  }
+  return out;
+}
+
+static napi_value packed_info(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  packed_matrix *p = argc == 1 ? packed_of(env, argv[0]) : NULL;
+  if (!p) return fail(env, "packedInfo expects a packed matrix");
+  napi_value out, k, n, dtype, bytes;
+  napi_create_object(env, &out);
+  napi_create_int32(env, small_gemm_packed_k(p), &k);
+  napi_create_int32(env, small_gemm_packed_n(p), &n);
+  napi_create_string_utf8(env, small_gemm_packed_half(p) ? "float16" : "float32", NAPI_AUTO_LENGTH, &dtype);
+  napi_create_double(env, (double)small_gemm_packed_bytes(p), &bytes);
+  napi_set_named_property(env, out, "k", k);
+  napi_set_named_property(env, out, "n", n);
+  napi_set_named_property(env, out, "dtype", dtype);
+  napi_set_named_property(env, out, "bytes", bytes);
+  return out;
+}
+
+static napi_value gemm_packed(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != 5) return fail(env, "gemmPacked expects 5 arguments");
+  void *heap = NULL;
+  size_t heap_bytes = 0;
+  if (!heap_of(env, argv[0], &heap, &heap_bytes))
+    return fail(env, "gemmPacked: argument 1 must be an ArrayBuffer (the wasm heap)");
+  packed_matrix *p = packed_of(env, argv[1]);
+  if (!p) return fail(env, "gemmPacked: argument 2 must be a packed matrix");
+  int64_t v[3];
+  for (int i = 0; i < 3; i++)
+    if (!get_int64(env, argv[2 + i], &v[i])) return fail(env, "gemmPacked: arguments 3-5 must be numbers");
+  const int64_t m = v[0], a_off = v[1], c_off = v[2];
+  const int64_t k = small_gemm_packed_k(p), n = small_gemm_packed_n(p);
+  if (m < 0 || m > (1 << 24)) return fail(env, "gemmPacked: M must be from 0 to 2^24");
+  if (a_off < 0 || c_off < 0 || a_off % 4 || c_off % 4)
+    return fail(env, "gemmPacked: offsets must be non-negative multiples of 4 bytes");
+  if (a_off + 4 * m * k > (int64_t)heap_bytes || c_off + 4 * m * n > (int64_t)heap_bytes)
+    return fail(env, "gemmPacked: a matrix runs past the end of the heap");
+  small_gemm((const float *)((char *)heap + a_off), (int)m, p, (float *)((char *)heap + c_off));
+  return NULL;
+}
+
+static napi_value softmax_xent_js(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != 9) return fail(env, "softmaxXent expects 9 arguments");
+  if (!small_gemm_available()) return fail(env, "softmaxXent: this CPU lacks AVX2 or FMA");
+  void *heap = NULL;
+  size_t heap_bytes = 0;
+  if (!heap_of(env, argv[0], &heap, &heap_bytes))
+    return fail(env, "softmaxXent: argument 1 must be an ArrayBuffer (the wasm heap)");
+  int64_t v[7];
+  for (int i = 0; i < 7; i++)
+    if (!get_int64(env, argv[1 + i], &v[i])) return fail(env, "softmaxXent: arguments 2-8 must be numbers");
+  double smoothing = 0;
+  if (napi_get_value_double(env, argv[8], &smoothing) != napi_ok || !(smoothing >= 0 && smoothing < 1))
+    return fail(env, "softmaxXent: smoothing must be a number in [0, 1)");
+  const int64_t n = v[0], vs = v[1], z_off = v[2], t_off = v[3], w_off = v[4], l_off = v[5], g_off = v[6];
+  if (n < 0 || vs < 1 || n > (1 << 24) || vs > (1 << 24)) return fail(env, "softmaxXent: bad N or V");
+  const int64_t offs[5] = {z_off, t_off, w_off, l_off, g_off};
+  const int64_t ends[5] = {z_off + 4 * n * vs, t_off + 4 * n, w_off + 4 * n, l_off + 4 * n, g_off + 4 * n * vs};
+  for (int i = 0; i < 5; i++) {
+    if (offs[i] < 0 || offs[i] % 4) return fail(env, "softmaxXent: offsets must be non-negative multiples of 4 bytes");
+    if (ends[i] > (int64_t)heap_bytes) return fail(env, "softmaxXent: an array runs past the end of the heap");
+  }
+  char *h = (char *)heap;
+  const int bad = softmax_xent((const float *)(h + z_off), (const int32_t *)(h + t_off), (const float *)(h + w_off),
+                               (int)n, (int)vs, (float)smoothing, (float *)(h + l_off), (float *)(h + g_off));
+  if (bad) {
+    char message[160];
+    snprintf(message, sizeof message, "softmaxXent: the target of row %d is %d, outside the vocabulary [0, %d)",
+             bad - 1, ((const int32_t *)(h + t_off))[bad - 1], (int)vs);
+    return fail(env, message);
+  }
+  return NULL;
+}
+
+static napi_value tanh_js(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != 4) return fail(env, "tanh expects 4 arguments");
+  if (!small_gemm_available()) return fail(env, "tanh: this CPU lacks AVX2");
+  void *heap = NULL;
+  size_t heap_bytes = 0;
+  if (!heap_of(env, argv[0], &heap, &heap_bytes)) return fail(env, "tanh: argument 1 must be an ArrayBuffer (the wasm heap)");
+  int64_t v[3];
+  for (int i = 0; i < 3; i++)
+    if (!get_int64(env, argv[1 + i], &v[i])) return fail(env, "tanh: arguments 2-4 must be numbers");
+  const int64_t n = v[0], x_off = v[1], o_off = v[2];
+  if (n < 0 || x_off < 0 || o_off < 0 || x_off % 4 || o_off % 4)
+    return fail(env, "tanh: the count and the offsets must be non-negative, offsets multiples of 4 bytes");
+  if (x_off + 4 * n > (int64_t)heap_bytes || o_off + 4 * n > (int64_t)heap_bytes)
+    return fail(env, "tanh: an array runs past the end of the heap");
+  tanh_f32((const float *)((char *)heap + x_off), (float *)((char *)heap + o_off), (size_t)n);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
+      {"smallGemmAvailable", NULL, small_gemm_available_js, NULL, NULL, NULL, napi_default, NULL},
+      {"pack", NULL, pack, NULL, NULL, NULL, napi_default, NULL},
+      {"packedInfo", NULL, packed_info, NULL, NULL, NULL, napi_default, NULL},
+      {"gemmPacked", NULL, gemm_packed, NULL, NULL, NULL, napi_default, NULL},
+      {"softmaxXent", NULL, softmax_xent_js, NULL, NULL, NULL, napi_default, NULL},
+      {"tanh", NULL, tanh_js, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -14,8 +14,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, currentBackend, initBackend, parseBackendName } from '../src/backend/select.js';
-import { type NativeBlas, loadNativeBlas } from '../src/backend/native-blas.js';
-import { NATIVE_MIN_ROWS, installNativeMatMul, installWasmKernelFixes } from '../src/backend/wasm-kernels.js';
+import { type NativeBlas, type PackedMatrix, loadNativeBlas } from '../src/backend/native-blas.js';
+import { SOFTMAX_XENT } from '../src/backend/native-kernels.js';
+import { smoothedCrossEntropy } from '../src/model/loss.js';
+import {
+  NATIVE_MIN_ROWS,
+  SMALL_GEMM_MAX_ROWS,
+  installNativeMatMul,
+  installWasmKernelFixes,
+} from '../src/backend/wasm-kernels.js';
 import { Rng } from '../src/data/rng.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -469,6 +476,8 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
   let blas: NativeBlas | undefined;
   let calls = 0;
   let original: NativeBlas['sgemm'] | undefined;
+  let packedCalls = 0;
+  let originalPacked: NativeBlas['gemmPacked'] | undefined;
 
   before(async function () {
     await initBackend('wasm');
@@ -491,10 +500,16 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
       calls++;
       original!(...args);
     };
+    originalPacked = blas.gemmPacked.bind(blas);
+    blas.gemmPacked = (...args: Parameters<NativeBlas['gemmPacked']>) => {
+      packedCalls++;
+      originalPacked!(...args);
+    };
   });
 
   after(() => {
     if (blas && original) blas.sgemm = original;
+    if (blas && originalPacked) blas.gemmPacked = originalPacked;
   });
 
   /** `fn` on wasm and cpu agree, and wasm sent `expected` products to OpenBLAS. */
@@ -509,16 +524,18 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
     expect(calls - before, `${label}: products run by OpenBLAS`).to.equal(expected);
   }
 
-  it('2-D products from NATIVE_MIN_ROWS rows up, all transposes; fewer rows stay in XNNPACK', async () => {
-    for (const M of [NATIVE_MIN_ROWS - 1, NATIVE_MIN_ROWS, 37]) {
+  it('2-D products from NATIVE_MIN_ROWS rows up, all transposes; fewer rows too when the packed kernels are on and nothing is transposed', async () => {
+    // (Fewer rows against a matrix seen for the first time: OpenBLAS's gemv when the packed kernels are
+    // on, since XNNPACK would repack the matrix; with a transpose, XNNPACK.)
+    const packedOn = blas!.smallGemmAvailable();
+    for (const M of [1, NATIVE_MIN_ROWS - 1, NATIVE_MIN_ROWS, 37]) {
       const [K, N] = [29, 41];
       for (const tA of [false, true]) {
         for (const tB of [false, true]) {
           const a = randomInput(tA ? [K, M] : [M, K], 101);
           const b = randomInput(tB ? [N, K] : [K, N], 102);
-          await expectNative(`M=${M} tA=${tA} tB=${tB}`, M >= NATIVE_MIN_ROWS ? 1 : 0, () =>
-            tf.matMul(a(), b(), tA, tB),
-          );
+          const expected = M >= NATIVE_MIN_ROWS || (packedOn && !tA && !tB) ? 1 : 0;
+          await expectNative(`M=${M} tA=${tA} tB=${tB}`, expected, () => tf.matMul(a(), b(), tA, tB));
         }
       }
     }
@@ -540,6 +557,9 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
     const a = randomInput([4, 6, 16], 105);
     const bt = randomInput([4, 24, 16], 106);
     await expectNative('batched, transposeB', 1, () => tf.matMul(a(), bt(), false, true));
+    // One row each, transposeB (OpenBLAS's gemv on B as stored).
+    const a1 = randomInput([4, 1, 16], 112);
+    await expectNative('batched one row, transposeB', 1, () => tf.matMul(a1(), bt(), false, true));
   });
 
   it('gradients of a recurrent-style product chain match the cpu backend', async () => {
@@ -568,6 +588,126 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
     expect(heap(), 'the heap grew').to.be.above(before);
   });
 
+  /** [rows, cols] values that are all exact float16 numbers (multiples of 1/256 in ±4), or not. */
+  function matrixValues(rows: number, cols: number, seed: number, exactInHalf: boolean): Float32Array {
+    const rng = new Rng(seed);
+    return Float32Array.from({ length: rows * cols }, () => {
+      const x = rng.next() * 8 - 4;
+      return exactInHalf ? Math.round(x * 256) / 256 : x;
+    });
+  }
+
+  /** C = A · B in float64, row-major. */
+  function reference(a: Float32Array, b: Float32Array, M: number, K: number, N: number): number[] {
+    const c = new Array<number>(M * N).fill(0);
+    for (let i = 0; i < M; i++)
+      for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) c[i * N + j] += a[i * K + k] * b[k * N + j];
+    return c;
+  }
+
+  it('few-row products against a matrix used before run in the packed kernels, with every tail', function () {
+    if (!blas!.smallGemmAvailable()) this.skip();
+    const K = 37;
+    for (const exact of [true, false]) {
+      for (const N of [16, 41, 70, 130]) {
+        const bValues = matrixValues(K, N, N, exact);
+        const b = tf.tensor2d(bValues, [K, N]);
+        let seen = false;
+        for (const M of [1, 2, 3, 5, 6, 7, 12, SMALL_GEMM_MAX_ROWS + 1]) {
+          const aValues = matrixValues(M, K, 1000 + M, false);
+          const want = reference(aValues, bValues, M, K, N);
+          for (let use = 0; use < 3; use++) {
+            const before = packedCalls;
+            const c = tf.tidy(() => tf.matMul(tf.tensor2d(aValues, [M, K]), b));
+            const got = c.dataSync();
+            c.dispose();
+            // The first few-row product with b only marks it as seen; from the second on, it is packed.
+            const small = M <= SMALL_GEMM_MAX_ROWS;
+            const packed = small && seen;
+            seen ||= small;
+            const label = `exact=${exact} M=${M} N=${N} use ${use}`;
+            expect(packedCalls - before, `${label}: packed products`).to.equal(packed ? 1 : 0);
+            expect(got.length, label).to.equal(M * N);
+            for (let i = 0; i < M * N; i++) expect(got[i], `${label} [${i}]`).to.be.closeTo(want[i], 1e-3);
+          }
+        }
+        b.dispose();
+      }
+    }
+  });
+
+  it('pack stores float16 only when every value is exactly a float16; gemmPacked checks its bounds', function () {
+    if (!blas!.smallGemmAvailable()) this.skip();
+    const [K, N] = [3, 20];
+    const heap = new ArrayBuffer(4 * (K * N + 2 * K + 2 * N));
+    const f = new Float32Array(heap);
+    f.set(matrixValues(K, N, 7, true));
+    const half = blas!.pack(heap, 0, K, N);
+    // Panels of 16 columns, the last zero-padded: 2 panels × K rows × 16 values × 2 bytes.
+    expect(blas!.packedInfo(half)).to.deep.equal({ k: K, n: N, dtype: 'float16', bytes: 2 * K * 16 * 2 });
+    f[5] = 0.1; // not a float16 number
+    const single = blas!.pack(heap, 0, K, N);
+    expect(blas!.packedInfo(single)).to.deep.equal({ k: K, n: N, dtype: 'float32', bytes: 2 * K * 16 * 4 });
+    // Two rows of A after B, C after them.
+    const aOff = 4 * K * N;
+    const cOff = aOff + 4 * 2 * K;
+    f.set([1, 0, 0, 0, 0, 1], K * N); // rows: e_0 and e_2
+    originalPacked!(heap, single, 2, aOff, cOff);
+    expect(Array.from(new Float32Array(heap, cOff, N))).to.deep.equal(Array.from(f.subarray(0, N)));
+    expect(Array.from(new Float32Array(heap, cOff + 4 * N, N))).to.deep.equal(
+      Array.from(f.subarray(2 * N, 3 * N)),
+    );
+    expect(() => originalPacked!(heap, single, 3, aOff, cOff)).to.throw(
+      'gemmPacked: a matrix runs past the end of the heap',
+    );
+    expect(() => originalPacked!(heap, single, 1, aOff + 2, cOff)).to.throw('multiples of 4 bytes');
+    expect(() => blas!.pack(heap, heap.byteLength - 4 * K * N + 4, K, N)).to.throw(
+      'pack: the matrix runs past the end of the heap',
+    );
+    expect(() => originalPacked!(heap, {} as PackedMatrix, 1, aOff, cOff)).to.throw(
+      'argument 2 must be a packed matrix',
+    );
+  });
+
+  it('the fused native loss equals the composed one (cpu) in value and gradient; a bad target is named', async function () {
+    if (!tf.getKernel(SOFTMAX_XENT, 'wasm')) {
+      if (blas!.smallGemmAvailable()) throw new Error(`${SOFTMAX_XENT} is not registered on wasm`);
+      this.skip();
+    }
+    const [N, V] = [9, 45]; // V not a multiple of the 8 lanes
+    const z = randomInput([N, V], 111, 6);
+    const targets = [0, 44, 3, 7, 8, 20, 1, 2, 40];
+    const weights = [1, 1, 0, 1, 1, 0, 1, 1, 1]; // two padding rows
+    for (const eps of [0, 0.1]) {
+      await expectSameOnBothBackends(
+        `loss ε=${eps}`,
+        () => {
+          const t = tf.tensor1d(targets, 'int32');
+          const w = tf.tensor1d(weights);
+          // Extreme logits in one row: exp must not overflow (the row maximum is subtracted first).
+          const zz = tf.add(
+            z(),
+            tf
+              .oneHot(tf.tensor1d([3], 'int32'), V)
+              .mul(80)
+              .pad([
+                [4, N - 5],
+                [0, 0],
+              ]),
+          );
+          const { value, grads } = tf.valueAndGrads((x: tf.Tensor) =>
+            smoothedCrossEntropy(x as tf.Tensor2D, t, w, eps),
+          )([zz]);
+          return [value, ...grads];
+        },
+        1e-4,
+      );
+    }
+    expect(() =>
+      tf.tidy(() => smoothedCrossEntropy(tf.zeros([2, V]), tf.tensor1d([1, V], 'int32'), tf.ones([2]), 0)),
+    ).to.throw(`the target of row 1 is ${V}, outside the vocabulary [0, ${V})`);
+  });
+
   it('sgemm refuses matrices outside the heap and bad arguments, naming the problem', () => {
     const heap = new ArrayBuffer(64);
     expect(() => original!(heap, false, false, 2, 2, 2, 0, 16, 56, 1, 0, 0, 0)).to.throw(
@@ -585,7 +725,7 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
 
 /** The second log line on wasm: what multiplies matrices. */
 const MATMUL_LOG =
-  /^matmul: (OpenBLAS \S+ \S+, \d+ threads? \(native addon nmt-blas\), XNNPACK for single rows|XNNPACK \(native OpenBLAS not used: .+\))$/;
+  /^matmul: (OpenBLAS \S+ \S+, \d+ threads? \(native addon nmt-blas\), (packed AVX2 kernels for up to \d+ rows|XNNPACK for single rows \(.+\))|XNNPACK \(native OpenBLAS not used: .+\))$/;
 
 describe('backend selection', () => {
   let dir: string;

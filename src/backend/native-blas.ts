@@ -9,6 +9,9 @@
  */
 import { createRequire } from 'node:module';
 
+/** A matrix packed by the addon (a native external: freed when garbage-collected). */
+export type PackedMatrix = { readonly __packedMatrix: unique symbol };
+
 export interface NativeBlas {
   /** C_i = op(A_i) op(B_i) for i < batch, row-major; offsets in bytes, strides in floats (0 broadcasts). */
   sgemm(
@@ -26,6 +29,30 @@ export interface NativeBlas {
     strideB: number,
     strideC: number,
   ): void;
+  /** True when this CPU has what the few-row kernels need (AVX2, FMA, F16C). */
+  smallGemmAvailable(): boolean;
+  /** Copy B [K×N] (row-major, at `bOffset` bytes in the heap) into panels, float16 when that is exact. */
+  pack(heap: ArrayBufferLike, bOffset: number, K: number, N: number): PackedMatrix;
+  packedInfo(packed: PackedMatrix): { k: number; n: number; dtype: 'float16' | 'float32'; bytes: number };
+  /** C[M×N] = A[M×K] · B for a packed B; offsets in bytes. */
+  gemmPacked(heap: ArrayBufferLike, packed: PackedMatrix, M: number, aOffset: number, cOffset: number): void;
+  /**
+   * Label-smoothed cross-entropy of logits [N×V] and its gradient (native/softmax_xent.c); offsets in
+   * bytes; throws naming the row whose target is outside [0, V).
+   */
+  softmaxXent(
+    heap: ArrayBufferLike,
+    N: number,
+    V: number,
+    logitsOffset: number,
+    targetsOffset: number,
+    weightsOffset: number,
+    lossOffset: number,
+    gradOffset: number,
+    smoothing: number,
+  ): void;
+  /** out = tanh(x) over n float32 values (libmvec); offsets in bytes. */
+  tanh(heap: ArrayBufferLike, n: number, xOffset: number, outOffset: number): void;
   setThreads(n: number): void;
   threads(): number;
   /** OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64". */
@@ -49,6 +76,12 @@ export function loadNativeBlas(): NativeBlasStatus {
     // A plain object over the addon's (read-only) functions, so a test can count the calls.
     const blas: NativeBlas = {
       sgemm: addon.sgemm,
+      smallGemmAvailable: addon.smallGemmAvailable,
+      pack: addon.pack,
+      packedInfo: addon.packedInfo,
+      gemmPacked: addon.gemmPacked,
+      softmaxXent: addon.softmaxXent,
+      tanh: addon.tanh,
       setThreads: addon.setThreads,
       threads: addon.threads,
       config: addon.config,

@@ -13,7 +13,8 @@ import '@tensorflow/tfjs-backend-cpu';
 // (into the global registry that every copy of tfjs-core shares). Training needs them.
 import '@tensorflow/tfjs';
 import { loadNativeBlas } from './native-blas.js';
-import { installNativeMatMul, installWasmKernelFixes } from './wasm-kernels.js';
+import { installNativeKernels } from './native-kernels.js';
+import { SMALL_GEMM_MAX_ROWS, installNativeMatMul, installWasmKernelFixes } from './wasm-kernels.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -65,8 +66,15 @@ export function parseBackendName(value: string): BackendName {
 function setUpWasmMatMul(): string {
   const native = loadNativeBlas();
   if (!native.blas) return `XNNPACK (native OpenBLAS not used: ${native.reason})`;
-  installNativeMatMul(native.blas);
-  return `${native.description} (native addon nmt-blas), XNNPACK for single rows`;
+  const packed = process.env.NMT_PACKED_GEMM !== '0';
+  installNativeMatMul(native.blas, packed);
+  installNativeKernels(native.blas);
+  const few = !packed
+    ? 'XNNPACK for single rows (packed kernels turned off by NMT_PACKED_GEMM=0)'
+    : native.blas.smallGemmAvailable()
+      ? `packed AVX2 kernels for up to ${SMALL_GEMM_MAX_ROWS} rows`
+      : 'XNNPACK for single rows (this CPU lacks AVX2/FMA/F16C for the packed kernels)';
+  return `${native.description} (native addon nmt-blas), ${few}`;
 }
 
 /** Loads `name`; for wasm also installs the kernel fixes and returns which matmul runs. */

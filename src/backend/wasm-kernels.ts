@@ -30,6 +30,11 @@
  *    heap, transposes included (measured, one core: [256, 256] × [256, 8000] 9.6 ms vs 46 ms in
  *    XNNPACK). Single rows stay in XNNPACK, which is faster for them ([1, 256] × [256, 8000]: 0.53 ms vs
  *    0.78 ms): OpenBLAS's sgemm is not tuned for one row.
+ * 7. Products with at most SMALL_GEMM_MAX_ROWS rows (a sentence's decoder step in greedy search, a
+ *    beam's five) whose right-hand matrix is used a second time — a weight — run in the addon's packed
+ *    AVX2 kernels (native/small_gemm.c): the matrix is packed once (float16 when that is exact, as for a
+ *    model saved in float16) and read at memory speed after that. Measured on one core:
+ *    [1, 256] × [256, 8000] 0.15 ms (XNNPACK 0.53), [5, 256] × [256, 8000] 0.33 ms (OpenBLAS 0.92).
  *
  * Tests in test/backend.test.ts compare every kernel here with the `cpu` backend.
  */
@@ -37,7 +42,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { FUSED_CELL_KERNELS } from './fused-cells.js';
 import { FUSED_SOFTMAX_KERNELS } from './fused-softmax.js';
-import type { NativeBlas } from './native-blas.js';
+import type { NativeBlas, PackedMatrix } from './native-blas.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type KernelArgs = Parameters<KernelFunc>[0];
@@ -71,6 +76,7 @@ function installDisposeHook(backend: BackendWasm): void {
   const dispose = backend.disposeData.bind(backend);
   backend.disposeData = (dataId: object, force?: boolean): boolean => {
     const freed = dispose(dataId, force);
+    if (freed || !backend.dataIdMap.has(dataId)) packedCache.delete(dataId);
     const cached = transposeCache.get(dataId);
     if (cached && (freed || !backend.dataIdMap.has(dataId))) {
       transposeCache.delete(dataId);
@@ -319,7 +325,55 @@ export const NATIVE_MIN_ROWS = 4;
 
 const product = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
 
-/** `BatchMatMul` in OpenBLAS, or null to leave the product to the previous kernel. */
+/** Products with at most this many rows may use the packed kernels; see point 7 of the header. */
+export const SMALL_GEMM_MAX_ROWS = 12;
+
+/**
+ * Right-hand matrices of few-row products, by their data: 'seen' after the first product, packed at
+ * the second. A matrix used twice is a weight (or a per-batch one, like the decoder's concatenated
+ * [W | U]); an activation used once never pays for packing. Entries go when their tensor is disposed
+ * (installDisposeHook); the packed copy is freed by the garbage collector after that.
+ */
+const packedCache = new WeakMap<object, PackedMatrix | 'seen'>();
+
+function packedFor(blas: NativeBlas, backend: BackendWasm, b: tf.TensorInfo, K: number, N: number) {
+  installDisposeHook(backend);
+  const entry = packedCache.get(b.dataId);
+  if (entry === undefined) {
+    packedCache.set(b.dataId, 'seen');
+    return null;
+  }
+  // A reshape shares its source's data: the packed copy only serves the same [K, N].
+  if (entry !== 'seen') {
+    const info = blas.packedInfo(entry);
+    return info.k === K && info.n === N ? entry : null;
+  }
+  const bv = backend.typedArrayFromHeap(b);
+  const packed = blas.pack(bv.buffer, bv.byteOffset, K, N);
+  packedCache.set(b.dataId, packed);
+  return packed;
+}
+
+/** A few rows times a reused matrix in the packed kernels (point 7), or null. */
+function packedMatMul(
+  blas: NativeBlas,
+  backend: BackendWasm,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  outShape: number[],
+): tf.TensorInfo | null {
+  const [M, N] = outShape.slice(-2);
+  const K = a.shape[a.shape.length - 1];
+  const packed = packedFor(blas, backend, b, K, N);
+  if (!packed) return null;
+  const out = backend.makeOutput(outShape, 'float32');
+  const av = backend.typedArrayFromHeap(a);
+  const ov = backend.typedArrayFromHeap(out);
+  blas.gemmPacked(ov.buffer, packed, M, av.byteOffset, ov.byteOffset);
+  return out;
+}
+
+/** `BatchMatMul` in OpenBLAS or the packed kernels, or null to leave the product to the previous kernel. */
 function nativeBatchMatMul(blas: NativeBlas, args: KernelArgs): tf.TensorInfo | null {
   const backend = args.backend as BackendWasm;
   const a = args.inputs.a as tf.TensorInfo;
@@ -344,7 +398,12 @@ function nativeBatchMatMul(blas: NativeBlas, args: KernelArgs): tf.TensorInfo | 
   else if (batchB === 1 && leadB.length <= leadA.length) lead = leadA;
   else return null; // partial broadcasting ([2, 1, …] × [1, 3, …]): rare, left to the original
   const batch = product(lead);
-  if (batch === 1 && M < NATIVE_MIN_ROWS) return null;
+  if (smallGemm && batch === 1 && batchA === 1 && M <= SMALL_GEMM_MAX_ROWS && !transposeA && !transposeB) {
+    const out = packedMatMul(blas, backend, a, b, [...lead, M, N]);
+    if (out) return out;
+    // A matrix seen for the first time (a gradient summed by fastSum, say): OpenBLAS, whose one-row
+    // path is a gemv. XNNPACK would first repack it (a Sum of [1300, 8000] took 45 ms that way, 4 here).
+  } else if (batch === 1 && M < NATIVE_MIN_ROWS) return null;
   const out = backend.makeOutput([...lead, M, N], 'float32');
   // Views are taken after the allocation, which can grow (and move) the wasm heap.
   const av = backend.typedArrayFromHeap(a);
@@ -369,9 +428,14 @@ function nativeBatchMatMul(blas: NativeBlas, args: KernelArgs): tf.TensorInfo | 
 }
 
 let nativeInstalled = false;
+let smallGemm = false;
 
-/** Route `BatchMatMul` to OpenBLAS (point 6 of the header); call after installWasmKernelFixes. */
-export function installNativeMatMul(blas: NativeBlas): void {
+/**
+ * Route `BatchMatMul` to OpenBLAS and the packed kernels (points 6 and 7 of the header); call after
+ * installWasmKernelFixes. `packed: false` leaves few-row products as before (for comparisons).
+ */
+export function installNativeMatMul(blas: NativeBlas, packed = true): void {
+  smallGemm = packed && blas.smallGemmAvailable();
   if (nativeInstalled) return;
   nativeInstalled = true;
   replaceKernel(

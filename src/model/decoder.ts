@@ -40,6 +40,8 @@ export class AttentionGruDecoder {
   private readonly bo: tf.Tensor1D;
   readonly wOut: tf.Tensor2D; // [O, V]
   readonly bOut: tf.Tensor1D;
+  /** recurrentWeights() kept for search, with the data it was built from (see recurrentWeightsForSearch). */
+  private searchRecurrent?: { weights: RecurrentWeights; from: object[] };
 
   constructor(
     params: Params,
@@ -86,6 +88,32 @@ export class AttentionGruDecoder {
       w: tf.concat([this.attention.W, this.ws], 1) as tf.Tensor2D,
       b: tf.concat([this.attention.bW, this.bs]) as tf.Tensor1D,
     };
+  }
+
+  /**
+   * recurrentWeights() for search, built once and kept across steps and sentences: a new concatenation
+   * per sentence cost more than the product it feeds (~1.7 ms per sentence, measured: a new matrix is
+   * first multiplied in XNNPACK, then packed; see wasm-kernels.ts). Rebuilt when training has given a
+   * weight new data (tfjs assigns a variable new data rather than writing into the old).
+   */
+  recurrentWeightsForSearch(): RecurrentWeights {
+    const from = [this.attention.W, this.ws, this.attention.bW, this.bs].map((t) => t.dataId);
+    const kept = this.searchRecurrent;
+    if (kept && from.every((d, i) => d === kept.from[i])) return kept.weights;
+    this.dispose();
+    // Two concatenations, no intermediates; kept so that the caller's tf.tidy does not free them.
+    const weights = this.recurrentWeights();
+    tf.keep(weights.w);
+    tf.keep(weights.b);
+    this.searchRecurrent = { weights, from };
+    return weights;
+  }
+
+  /** Frees what recurrentWeightsForSearch kept (the weights themselves belong to Params). */
+  dispose(): void {
+    if (!this.searchRecurrent) return;
+    tf.dispose([this.searchRecurrent.weights.w, this.searchRecurrent.weights.b]);
+    this.searchRecurrent = undefined;
   }
 
   /**

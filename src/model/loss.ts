@@ -7,9 +7,11 @@
  * Written with tf.customGrad because the composed version computes exp over the [N, V] logits two or
  * three times (log-softmax forward, its gradient, the smoothing term); the exponentials of the vocabulary
  * projection are the most expensive elementwise work in a training step. Here they are computed once and
- * the softmax is kept for the backward pass.
+ * the softmax is kept for the backward pass. With the native addon the whole of it, gradient included,
+ * is one kernel (src/backend/native-kernels.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { SOFTMAX_XENT } from '../backend/native-kernels.js';
 
 /**
  * @param logits [N, V]
@@ -24,6 +26,18 @@ export function smoothedCrossEntropy(
   smoothing: number,
 ): tf.Scalar {
   const [N, V] = logits.shape;
+  if (tf.getKernel(SOFTMAX_XENT, tf.getBackend())) {
+    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const z = args[0] as tf.Tensor2D;
+      const save = args[1] as tf.GradSaveFunc;
+      const [perToken, grad] = tf
+        .engine()
+        .runKernel(SOFTMAX_XENT, { logits: z, targets, weights }, { smoothing }) as tf.Tensor[];
+      save([grad]);
+      return { value: tf.sum(perToken) as tf.Scalar, gradFunc: (dy, saved) => tf.mul(saved[0], dy) };
+    });
+    return fused(logits) as tf.Scalar;
+  }
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const z = args[0] as tf.Tensor2D;
     const save = args[1] as tf.GradSaveFunc;

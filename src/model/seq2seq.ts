@@ -9,7 +9,7 @@ import { type ModelConfig, BOS_ID } from './config.js';
 import { Params } from './params.js';
 import { BiLstmEncoder } from './encoder.js';
 import { type AttentionMemory, BahdanauAttention } from './attention.js';
-import { AttentionGruDecoder, type RecurrentWeights } from './decoder.js';
+import { AttentionGruDecoder } from './decoder.js';
 import { smoothedCrossEntropy } from './loss.js';
 import { dropout } from './ops.js';
 
@@ -28,7 +28,6 @@ export interface TensorBatch {
 export interface EncodedSource {
   memory: AttentionMemory;
   initialState: tf.Tensor2D;
-  recurrent: RecurrentWeights;
 }
 
 export interface StepOutput {
@@ -38,14 +37,7 @@ export interface StepOutput {
 }
 
 export function disposeEncoded(enc: EncodedSource): void {
-  tf.dispose([
-    enc.memory.states,
-    enc.memory.keys,
-    enc.memory.maskBias,
-    enc.initialState,
-    enc.recurrent.w,
-    enc.recurrent.b,
-  ]);
+  tf.dispose([enc.memory.states, enc.memory.keys, enc.memory.maskBias, enc.initialState]);
 }
 
 /** A source of dropout seeds; training passes one drawn from the trainer's Rng for exact resume. */
@@ -108,7 +100,6 @@ export class Seq2Seq {
     return {
       memory: this.attention.precompute(h, srcMask),
       initialState: this.decoder.initialState(final),
-      recurrent: this.decoder.recurrentWeights(),
     };
   }
 
@@ -137,12 +128,13 @@ export class Seq2Seq {
       seeds(),
     );
     const yProj = tf.unstack(tf.transpose(this.decoder.projectEmbeddings(yEmb), [1, 0, 2])) as tf.Tensor2D[];
+    const recurrent = this.decoder.recurrentWeights();
     let s = enc.initialState;
     const states: tf.Tensor2D[] = [];
     const contexts: tf.Tensor2D[] = [];
     const weights: tf.Tensor2D[] = [];
     for (let t = 0; t < T; t++) {
-      const out = this.decoder.step(yProj[t], s, enc.memory, enc.recurrent);
+      const out = this.decoder.step(yProj[t], s, enc.memory, recurrent);
       s = out.state;
       states.push(s);
       contexts.push(out.context);
@@ -187,7 +179,7 @@ export class Seq2Seq {
   /** One search step: the logits of p(y_t | y_{t-1}, s_{t-1}, h), the new state and a_t. */
   decodeStep(prev: tf.Tensor1D, s: tf.Tensor2D, enc: EncodedSource): StepOutput {
     const { yEmb, yProj } = this.embedPrevious(prev);
-    const out = this.decoder.step(yProj, s, enc.memory, enc.recurrent);
+    const out = this.decoder.step(yProj, s, enc.memory, this.decoder.recurrentWeightsForSearch());
     const logits = this.decoder.logits(out.state, out.context, yEmb, false, 0);
     return { logits, state: out.state, attention: out.weights };
   }
@@ -202,6 +194,7 @@ export class Seq2Seq {
   }
 
   dispose(): void {
+    this.decoder.dispose();
     this.params.dispose();
   }
 }

@@ -63,7 +63,6 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
       maskBias: tileBeams(enc0.memory.maskBias, K),
     },
     initialState: tileBeams(enc0.initialState, K),
-    recurrent: { w: tf.clone(enc0.recurrent.w), b: tf.clone(enc0.recurrent.b) },
   })) as unknown as EncodedSource;
   disposeEncoded(enc0);
   tf.dispose([ids, mask]);
