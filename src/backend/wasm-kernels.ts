@@ -30,6 +30,9 @@
  *    heap, transposes included (measured, one core: [256, 256] × [256, 8000] 9.6 ms vs 46 ms in
  *    XNNPACK). Single rows stay in XNNPACK, which is faster for them ([1, 256] × [256, 8000]: 0.53 ms vs
  *    0.78 ms): OpenBLAS's sgemm is not tuned for one row.
+ * 8. `Identity` copies its input; gradient tapes call it for every pass-through (~1,100 times in a
+ *    training step of the default model, 72 ms). Ours shares the data (reference-counted, as `Reshape`
+ *    does): tensors are immutable, and variables get new data on assign rather than being written into.
  * 7. Products with at most SMALL_GEMM_MAX_ROWS rows (a sentence's decoder step in greedy search, a
  *    beam's five) whose right-hand matrix is used a second time — a weight — run in the addon's packed
  *    AVX2 kernels (native/small_gemm.c): the matrix is packed once (float16 when that is exact, as for a
@@ -292,6 +295,16 @@ function fastSumOf(original: tf.KernelConfig): KernelFunc {
   };
 }
 
+/** Identity without a copy (point 8 of the header); strings keep the original kernel. */
+function sharedIdentity(original: tf.KernelConfig): KernelFunc {
+  return (args: KernelArgs) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return original.kernelFunc(args);
+    (args.backend as BackendWasm).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
 /** SplitV as one contiguous copy per piece (the original copies element by element, like Slice). */
 const fastSplitV: KernelFunc = (args: KernelArgs) => {
   const backend = args.backend as BackendWasm;
@@ -455,6 +468,7 @@ export function installWasmKernelFixes(): void {
   replaceKernel('Unpack', () => fastUnpack);
   replaceKernel('Sum', fastSumOf);
   replaceKernel('SplitV', () => fastSplitV);
+  replaceKernel('Identity', sharedIdentity);
   for (const kernel of [...FUSED_CELL_KERNELS, ...FUSED_SOFTMAX_KERNELS]) tf.registerKernel(kernel);
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({
