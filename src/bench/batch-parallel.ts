@@ -5,6 +5,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { ModelConfig } from '../model/config.js';
+import type { WeightDtype } from '../model/weights-io.js';
 import { startTsWorker } from '../util/ts-worker.js';
 
 function next(worker: Worker): Promise<unknown> {
@@ -18,6 +19,8 @@ export async function measureParallelBatch(opts: {
   backend: string;
   config: ModelConfig;
   seed: number;
+  /** Precision the weights are rounded to (as the main thread's model). */
+  weights: WeightDtype;
   sources: number[][];
   workers: number;
   outputTokens: number;
@@ -27,6 +30,7 @@ export async function measureParallelBatch(opts: {
       backend: opts.backend,
       config: opts.config,
       seed: opts.seed,
+      weights: opts.weights,
       outputTokens: opts.outputTokens,
     }),
   );

@@ -126,3 +126,17 @@ export function readBytes(file: string): Uint8Array {
     throw new Error(`cannot read weights ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
+
+/**
+ * Round every parameter to what `dtype` stores, as a model exported in that precision loads (float16:
+ * values become float16 numbers; float32: unchanged). The bench uses it to time the shipped format.
+ */
+export function roundParamsTo(params: Params, dtype: WeightDtype): void {
+  if (dtype === 'float32') return;
+  for (const [, v] of params.entries()) {
+    const rounded = Float32Array.from(new Float16Array(v.dataSync() as Float32Array));
+    const t = tf.tensor(rounded, v.shape, 'float32');
+    v.assign(t);
+    t.dispose();
+  }
+}
