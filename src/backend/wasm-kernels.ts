@@ -28,16 +28,19 @@
  * 6. With the optional native addon (`native/`, see native-blas.ts), `BatchMatMul` with at least
  *    NATIVE_MIN_ROWS rows, and every batched product, runs in OpenBLAS's sgemm on pointers into the wasm
  *    heap, transposes included (measured, one core: [256, 256] × [256, 8000] 9.6 ms vs 46 ms in
- *    XNNPACK). Single rows stay in XNNPACK, which is faster for them ([1, 256] × [256, 8000]: 0.53 ms vs
- *    0.78 ms): OpenBLAS's sgemm is not tuned for one row.
- * 8. `Identity` copies its input; gradient tapes call it for every pass-through (~1,100 times in a
- *    training step of the default model, 72 ms). Ours shares the data (reference-counted, as `Reshape`
- *    does): tensors are immutable, and variables get new data on assign rather than being written into.
+ *    XNNPACK). Without the packed kernels of point 7 (a CPU without AVX2, or NMT_PACKED_GEMM=0), single
+ *    rows stay in XNNPACK, faster for a reused weight ([1, 256] × [256, 8000]: 0.53 ms vs 0.78 ms). With
+ *    them, few-row products against a matrix seen for the first time go to OpenBLAS (one row: sgemv),
+ *    since XNNPACK repacks every new right-hand matrix first (summing the rows of a new [1300, 8000], a
+ *    bias gradient: 60 ms in XNNPACK, 3.3 ms as OpenBLAS's gemv).
  * 7. Products with at most SMALL_GEMM_MAX_ROWS rows (a sentence's decoder step in greedy search, a
  *    beam's five) whose right-hand matrix is used a second time — a weight — run in the addon's packed
  *    AVX2 kernels (native/small_gemm.c): the matrix is packed once (float16 when that is exact, as for a
  *    model saved in float16) and read at memory speed after that. Measured on one core:
  *    [1, 256] × [256, 8000] 0.15 ms (XNNPACK 0.53), [5, 256] × [256, 8000] 0.33 ms (OpenBLAS 0.92).
+ * 8. `Identity` copies its input; gradient tapes call it for every pass-through (~1,100 times in a
+ *    training step of the default model, 72 ms). Ours shares the data (reference-counted, as `Reshape`
+ *    does): tensors are immutable, and variables get new data on assign rather than being written into.
  *
  * Tests in test/backend.test.ts compare every kernel here with the `cpu` backend.
  */
@@ -414,8 +417,7 @@ function nativeBatchMatMul(blas: NativeBlas, args: KernelArgs): tf.TensorInfo | 
   if (smallGemm && batch === 1 && batchA === 1 && M <= SMALL_GEMM_MAX_ROWS && !transposeA && !transposeB) {
     const out = packedMatMul(blas, backend, a, b, [...lead, M, N]);
     if (out) return out;
-    // A matrix seen for the first time (a gradient summed by fastSum, say): OpenBLAS, whose one-row
-    // path is a gemv. XNNPACK would first repack it (a Sum of [1300, 8000] took 45 ms that way, 4 here).
+    // A matrix seen for the first time (a gradient summed by fastSum, say): OpenBLAS (point 6).
   } else if (batch === 1 && M < NATIVE_MIN_ROWS) return null;
   const out = backend.makeOutput([...lead, M, N], 'float32');
   // Views are taken after the allocation, which can grow (and move) the wasm heap.
