@@ -428,6 +428,26 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
     ints.dispose();
   });
 
+  it('Identity shares the data: the copy outlives its source and the source outlives the copy, nothing leaks', async () => {
+    await tf.setBackend('wasm');
+    const before = wasmBackend().numDataIds();
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const y = tf.clone(x); // runs the Identity kernel
+    expect(wasmBackend().numDataIds(), 'one buffer for both').to.equal(before + 1);
+    x.dispose();
+    expect(Array.from(y.dataSync())).to.deep.equal([1, 2, 3, 4, 5, 6]);
+    const z = tf.clone(y);
+    z.dispose();
+    expect(Array.from(y.dataSync()), 'disposing a copy leaves the data').to.deep.equal([1, 2, 3, 4, 5, 6]);
+    y.dispose();
+    expect(wasmBackend().numDataIds(), 'freed with the last reference').to.equal(before);
+    // Gradients pass through Identity kernels: the same values as on cpu.
+    const w = randomInput([6, 4], 41);
+    await expectSameOnBothBackends('grad through clone', () =>
+      tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.clone(tf.clone(v)))))(w()),
+    );
+  });
+
   it('Sum over leading axes and over trailing axes (the matmul paths), keepDims, other axes, small inputs, int32', async () => {
     // The override only takes over when the reduced leading axes have ≥ 64 elements; cover both sides.
     const cases: { shape: number[]; axis?: number | number[]; keepDims?: boolean; tol?: number }[] = [
