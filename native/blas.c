@@ -18,7 +18,8 @@
  *
  * and the training loss (softmax_xent.c):
  *   softmaxXent(heap, N, V, zOffset, targetsOffset, weightsOffset, lossOffset, gradOffset, smoothing)
- * and tanh(heap, n, xOffset, outOffset) (vector_math.c).
+ * and tanh(heap, n, xOffset, outOffset) (vector_math.c);
+ * and, on Float32Arrays (not the heap), addInto(out, x): out += x (add_into.c).
  */
 #include <node_api.h>
 #include <cblas.h>
@@ -28,6 +29,7 @@
 #include "small_gemm.h"
 #include "softmax_xent.h"
 #include "vector_math.h"
+#include "add_into.h"
 
 /* OpenBLAS's own entry points (declared in its cblas.h on Debian; declared here for other layouts). */
 extern void openblas_set_num_threads(int num_threads);
@@ -285,6 +287,32 @@ static napi_value tanh_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A Float32Array's data and length; 0 when `v` is not one. */
+static int float32_array(napi_env env, napi_value v, float **data, size_t *length) {
+  bool is_typed = false;
+  napi_is_typedarray(env, v, &is_typed);
+  if (!is_typed) return 0;
+  napi_typedarray_type type;
+  void *raw = NULL;
+  if (napi_get_typedarray_info(env, v, &type, length, &raw, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_float32_array) return 0;
+  *data = (float *)raw;
+  return 1;
+}
+
+static napi_value add_into_js(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  float *out, *x;
+  size_t n_out, n_x;
+  if (argc != 2 || !float32_array(env, argv[0], &out, &n_out) || !float32_array(env, argv[1], &x, &n_x))
+    return fail(env, "addInto expects two Float32Arrays");
+  if (n_out != n_x) return fail(env, "addInto: the arrays differ in length");
+  add_into(out, x, n_out);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
@@ -297,6 +325,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gemmPacked", NULL, gemm_packed, NULL, NULL, NULL, napi_default, NULL},
       {"softmaxXent", NULL, softmax_xent_js, NULL, NULL, NULL, napi_default, NULL},
       {"tanh", NULL, tanh_js, NULL, NULL, NULL, napi_default, NULL},
+      {"addInto", NULL, add_into_js, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

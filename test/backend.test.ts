@@ -728,6 +728,20 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
     ).to.throw(`the target of row 1 is ${V}, outside the vocabulary [0, ${V})`);
   });
 
+  it("addInto (the workers' gradient-slot sum) adds like the JavaScript loop, on shared memory too", () => {
+    const n = 1003;
+    const shared = new Float32Array(new SharedArrayBuffer(4 * n));
+    shared.set(matrixValues(1, n, 5, false));
+    const x = matrixValues(1, n, 6, false);
+    const want = Array.from(shared, (v, i) => Math.fround(v + x[i]));
+    blas!.addInto(shared, x);
+    expect(Array.from(shared)).to.deep.equal(want);
+    expect(() => blas!.addInto(shared, new Float32Array(3))).to.throw('addInto: the arrays differ in length');
+    expect(() => blas!.addInto(shared, new Float64Array(n) as unknown as Float32Array)).to.throw(
+      'addInto expects two Float32Arrays',
+    );
+  });
+
   it('sgemm refuses matrices outside the heap and bad arguments, naming the problem', () => {
     const heap = new ArrayBuffer(64);
     expect(() => original!(heap, false, false, 2, 2, 2, 0, 16, 56, 1, 0, 0, 0)).to.throw(

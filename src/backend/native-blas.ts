@@ -53,6 +53,8 @@ export interface NativeBlas {
   ): void;
   /** out = tanh(x) over n float32 values (libmvec); offsets in bytes. */
   tanh(heap: ArrayBufferLike, n: number, xOffset: number, outOffset: number): void;
+  /** out[i] += x[i] over Float32Arrays of one length (native/add_into.c). */
+  addInto(out: Float32Array, x: Float32Array): void;
   setThreads(n: number): void;
   threads(): number;
   /** OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64". */
@@ -82,6 +84,7 @@ export function loadNativeBlas(): NativeBlasStatus {
       gemmPacked: addon.gemmPacked,
       softmaxXent: addon.softmaxXent,
       tanh: addon.tanh,
+      addInto: addon.addInto,
       setThreads: addon.setThreads,
       threads: addon.threads,
       config: addon.config,

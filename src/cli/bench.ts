@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [--configs default,large] [--backends wasm,cpu] [--steps 10] [--no-torch]
+ * npm run bench [-- --json] [--configs default,large] [--backends wasm,cpu] [--steps 50] [--no-torch]
  *
  * Training throughput (target tokens/s of full steps on real eng-spa batches, or synthetic batches of the
  * same shapes when ../shared is absent), translation latency (greedy and beam 5, one 15-subword
@@ -58,7 +58,12 @@ const program = new Command()
     '--backends <list>',
     'backends to measure (default: the one selected automatically, plus cpu for translation only)',
   )
-  .option('--steps <n>', 'timed training steps per measurement', (v) => Number(v), 10)
+  .option(
+    '--steps <n>',
+    'timed training steps per measurement (batches vary: 10 were too few)',
+    (v) => Number(v),
+    50,
+  )
   .option('--runs <n>', 'timed translations per latency figure', (v) => Number(v), 20)
   .option('--no-torch', 'skip the PyTorch reference')
   .addOption(

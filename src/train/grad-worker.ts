@@ -1,6 +1,7 @@
 /** A data-parallel training worker: see parallel.ts for the protocol and why it keeps replicas identical. */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { loadNativeBlas } from '../backend/native-blas.js';
 import { initBackend } from '../backend/select.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { readParams } from '../model/weights-io.js';
@@ -60,7 +61,11 @@ function computeGrads(indices: number[], normalizer: number, stepSeed: number): 
 function applySummed(learningRate: number): number {
   // Every worker sums the slots in the same order, so all replicas apply bit-identical updates.
   sum.set(slots[0]);
-  for (const s of slots.slice(1)) for (let i = 0; i < P; i++) sum[i] += s[i];
+  const native = loadNativeBlas().blas;
+  for (const s of slots.slice(1)) {
+    if (native) native.addInto(sum, s);
+    else for (let i = 0; i < P; i++) sum[i] += s[i];
+  }
   const norm = globalNorm(sum);
   if (!Number.isFinite(norm)) return norm;
   adam.learningRate = learningRate;
