@@ -45,23 +45,48 @@ static int get_int64(napi_env env, napi_value v, int64_t *out) {
   return napi_get_value_int64(env, v, out) == napi_ok;
 }
 
+static int heap_of(napi_env env, napi_value v, void **heap, size_t *bytes) {
+  bool is_ab = false;
+  napi_is_arraybuffer(env, v, &is_ab);
+  return is_ab && napi_get_arraybuffer_info(env, v, heap, bytes) == napi_ok;
+}
+
+/*
+ * The common start of the functions that work on the wasm heap: exactly `argc` arguments, the heap
+ * first, then `count` integers from argument `first` (0-based). On a mismatch it throws, naming the
+ * function, and returns 0.
+ */
+static int heap_call(napi_env env, napi_callback_info info, const char *name, size_t argc, napi_value *argv,
+                     void **heap, size_t *heap_bytes, size_t first, size_t count, int64_t *ints) {
+  size_t got = argc;
+  char message[160];
+  napi_get_cb_info(env, info, &got, argv, NULL, NULL);
+  if (got != argc) {
+    snprintf(message, sizeof message, "%s expects %zu arguments", name, argc);
+  } else if (!heap_of(env, argv[0], heap, heap_bytes)) {
+    snprintf(message, sizeof message, "%s: argument 1 must be an ArrayBuffer (the wasm heap)", name);
+  } else {
+    for (size_t i = 0; i < count; i++)
+      if (!get_int64(env, argv[first + i], &ints[i])) {
+        snprintf(message, sizeof message, "%s: arguments %zu-%zu must be numbers", name, first + 1, first + count);
+        fail(env, message);
+        return 0;
+      }
+    return 1;
+  }
+  fail(env, message);
+  return 0;
+}
+
 static napi_value sgemm(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
   napi_value argv[13];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 13) return fail(env, "sgemm expects 13 arguments");
   void *heap = NULL;
   size_t heap_bytes = 0;
-  bool is_ab = false;
-  napi_is_arraybuffer(env, argv[0], &is_ab);
-  if (!is_ab || napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes) != napi_ok)
-    return fail(env, "sgemm: argument 1 must be an ArrayBuffer (the wasm heap)");
+  int64_t v[10];
+  if (!heap_call(env, info, "sgemm", 13, argv, &heap, &heap_bytes, 3, 10, v)) return NULL;
   bool trans_a = false, trans_b = false;
   napi_get_value_bool(env, argv[1], &trans_a);
   napi_get_value_bool(env, argv[2], &trans_b);
-  int64_t v[10];
-  for (int i = 0; i < 10; i++)
-    if (!get_int64(env, argv[3 + i], &v[i])) return fail(env, "sgemm: arguments 4-13 must be numbers");
   const int64_t M = v[0], N = v[1], K = v[2], a_off = v[3], b_off = v[4], c_off = v[5];
   const int64_t batch = v[6], stride_a = v[7], stride_b = v[8], stride_c = v[9];
   if (M < 0 || N < 0 || K < 0 || batch < 0 || stride_a < 0 || stride_b < 0 || stride_c < 0)
@@ -129,12 +154,6 @@ static napi_value config(napi_env env, napi_callback_info info) {
 
 /* ---- few-row products against a packed matrix (small_gemm.c) ---- */
 
-static int heap_of(napi_env env, napi_value v, void **heap, size_t *bytes) {
-  bool is_ab = false;
-  napi_is_arraybuffer(env, v, &is_ab);
-  return is_ab && napi_get_arraybuffer_info(env, v, heap, bytes) == napi_ok;
-}
-
 static void free_packed(napi_env env, void *data, void *hint) {
   (void)hint;
   int64_t unused;
@@ -158,18 +177,12 @@ static napi_value small_gemm_available_js(napi_env env, napi_callback_info info)
 }
 
 static napi_value pack(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 4) return fail(env, "pack expects 4 arguments");
-  if (!small_gemm_available()) return fail(env, "pack: this CPU lacks AVX2, FMA or F16C");
   void *heap = NULL;
   size_t heap_bytes = 0;
-  if (!heap_of(env, argv[0], &heap, &heap_bytes))
-    return fail(env, "pack: argument 1 must be an ArrayBuffer (the wasm heap)");
   int64_t v[3];
-  for (int i = 0; i < 3; i++)
-    if (!get_int64(env, argv[1 + i], &v[i])) return fail(env, "pack: arguments 2-4 must be numbers");
+  if (!heap_call(env, info, "pack", 4, argv, &heap, &heap_bytes, 1, 3, v)) return NULL;
+  if (!small_gemm_available()) return fail(env, "pack: this CPU lacks AVX2, FMA or F16C");
   const int64_t off = v[0], k = v[1], n = v[2];
   if (k < 1 || n < 1 || k > (1 << 24) || n > (1 << 24)) return fail(env, "pack: K and N must be from 1 to 2^24");
   if (off < 0 || off % 4) return fail(env, "pack: the offset must be a non-negative multiple of 4 bytes");
@@ -206,19 +219,13 @@ static napi_value packed_info(napi_env env, napi_callback_info info) {
 }
 
 static napi_value gemm_packed(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 5) return fail(env, "gemmPacked expects 5 arguments");
   void *heap = NULL;
   size_t heap_bytes = 0;
-  if (!heap_of(env, argv[0], &heap, &heap_bytes))
-    return fail(env, "gemmPacked: argument 1 must be an ArrayBuffer (the wasm heap)");
+  int64_t v[3];
+  if (!heap_call(env, info, "gemmPacked", 5, argv, &heap, &heap_bytes, 2, 3, v)) return NULL;
   packed_matrix *p = packed_of(env, argv[1]);
   if (!p) return fail(env, "gemmPacked: argument 2 must be a packed matrix");
-  int64_t v[3];
-  for (int i = 0; i < 3; i++)
-    if (!get_int64(env, argv[2 + i], &v[i])) return fail(env, "gemmPacked: arguments 3-5 must be numbers");
   const int64_t m = v[0], a_off = v[1], c_off = v[2];
   const int64_t k = small_gemm_packed_k(p), n = small_gemm_packed_n(p);
   if (m < 0 || m > (1 << 24)) return fail(env, "gemmPacked: M must be from 0 to 2^24");
@@ -231,18 +238,12 @@ static napi_value gemm_packed(napi_env env, napi_callback_info info) {
 }
 
 static napi_value softmax_xent_js(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value argv[9];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 9) return fail(env, "softmaxXent expects 9 arguments");
-  if (!small_gemm_available()) return fail(env, "softmaxXent: this CPU lacks AVX2 or FMA");
   void *heap = NULL;
   size_t heap_bytes = 0;
-  if (!heap_of(env, argv[0], &heap, &heap_bytes))
-    return fail(env, "softmaxXent: argument 1 must be an ArrayBuffer (the wasm heap)");
   int64_t v[7];
-  for (int i = 0; i < 7; i++)
-    if (!get_int64(env, argv[1 + i], &v[i])) return fail(env, "softmaxXent: arguments 2-8 must be numbers");
+  if (!heap_call(env, info, "softmaxXent", 9, argv, &heap, &heap_bytes, 1, 7, v)) return NULL;
+  if (!small_gemm_available()) return fail(env, "softmaxXent: this CPU lacks AVX2 or FMA");
   double smoothing = 0;
   if (napi_get_value_double(env, argv[8], &smoothing) != napi_ok || !(smoothing >= 0 && smoothing < 1))
     return fail(env, "softmaxXent: smoothing must be a number in [0, 1)");
@@ -267,17 +268,12 @@ static napi_value softmax_xent_js(napi_env env, napi_callback_info info) {
 }
 
 static napi_value tanh_js(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 4) return fail(env, "tanh expects 4 arguments");
-  if (!small_gemm_available()) return fail(env, "tanh: this CPU lacks AVX2");
   void *heap = NULL;
   size_t heap_bytes = 0;
-  if (!heap_of(env, argv[0], &heap, &heap_bytes)) return fail(env, "tanh: argument 1 must be an ArrayBuffer (the wasm heap)");
   int64_t v[3];
-  for (int i = 0; i < 3; i++)
-    if (!get_int64(env, argv[1 + i], &v[i])) return fail(env, "tanh: arguments 2-4 must be numbers");
+  if (!heap_call(env, info, "tanh", 4, argv, &heap, &heap_bytes, 1, 3, v)) return NULL;
+  if (!small_gemm_available()) return fail(env, "tanh: this CPU lacks AVX2");
   const int64_t n = v[0], x_off = v[1], o_off = v[2];
   if (n < 0 || x_off < 0 || o_off < 0 || x_off % 4 || o_off % 4)
     return fail(env, "tanh: the count and the offsets must be non-negative, offsets multiples of 4 bytes");
