@@ -21,6 +21,7 @@ import {
   NATIVE_MIN_ROWS,
   SMALL_GEMM_MAX_ROWS,
   installNativeMatMul,
+  float32Values,
   installWasmKernelFixes,
 } from '../src/backend/wasm-kernels.js';
 import { Rng } from '../src/data/rng.js';
@@ -446,6 +447,18 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
     await expectSameOnBothBackends('grad through clone', () =>
       tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.clone(tf.clone(v)))))(w()),
     );
+  });
+
+  it('float32Values reads a tensor without a copy on wasm (the same numbers as dataSync), and copies elsewhere', async () => {
+    for (const backend of ['wasm', 'cpu'] as const) {
+      await tf.setBackend(backend);
+      const x = tf.tensor2d([1.5, -2, 3.25, 4, 5, 6], [2, 3]);
+      const view = float32Values(x);
+      expect(Array.from(view), backend).to.deep.equal(Array.from(x.dataSync()));
+      expect(view.length).to.equal(6);
+      x.dispose();
+    }
+    await tf.setBackend('wasm');
   });
 
   it('Sum over leading axes and over trailing axes (the matmul paths), keepDims, other axes, small inputs, int32', async () => {

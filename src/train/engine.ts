@@ -5,6 +5,7 @@
  * - ParallelEngine (parallel.ts): data-parallel over worker threads, one model replica each.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { float32Values } from '../backend/wasm-kernels.js';
 import type { Example } from '../data/batching.js';
 import { toTensorBatch, disposeBatch, targetTokens } from '../data/batching.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
@@ -59,7 +60,7 @@ export function paramLayout(vars: tf.Variable[]): ParamLayout[] {
 export function readFlat(tensors: tf.Tensor[], flat: Float32Array): void {
   let offset = 0;
   for (const t of tensors) {
-    flat.set(t.dataSync() as Float32Array, offset);
+    flat.set(float32Values(t), offset); // nothing allocates between the view and the copy
     offset += t.size;
   }
 }
