@@ -19,7 +19,12 @@
  * and the training loss (softmax_xent.c):
  *   softmaxXent(heap, N, V, zOffset, targetsOffset, weightsOffset, lossOffset, gradOffset, smoothing)
  * and tanh(heap, n, xOffset, outOffset) (vector_math.c);
- * and, on Float32Arrays (not the heap), addInto(out, x): out += x (add_into.c).
+ * and, on Float32Arrays (not the heap), addInto(out, x): out += x (add_into.c);
+ * and the training cells (cells.c), offsets in bytes, -1 for an absent optional array:
+ *   lstmForward(heap, B, H, xw, hw, c, h, m|-1, hOut, cOut, acts)
+ *   lstmBackward(heap, B, H, acts, c, m|-1, dh|-1, dc|-1, dz, dhPrev, dcPrev)
+ *   gruForward(heap, B, H, width, offset, gy, gc, sp, s, sOut, acts)
+ *   gruBackward(heap, B, H, width, offset, acts, s, ds, dgx, dsp, dsPrev)
  */
 #include <node_api.h>
 #include <cblas.h>
@@ -30,6 +35,7 @@
 #include "softmax_xent.h"
 #include "vector_math.h"
 #include "add_into.h"
+#include "cells.h"
 
 /* OpenBLAS's own entry points (declared in its cblas.h on Debian; declared here for other layouts). */
 extern void openblas_set_num_threads(int num_threads);
@@ -309,6 +315,69 @@ static napi_value add_into_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * Offsets (bytes) of float arrays in the heap with their lengths (floats): each must be a multiple of 4
+ * and end inside the heap; an offset of -1 means absent when `optional` allows it. Returns NULL when all
+ * are fine, else the message.
+ */
+static const char *check_arrays(size_t heap_bytes, const int64_t *offsets, const int64_t *lengths, int count,
+                                const int *optional) {
+  for (int i = 0; i < count; i++) {
+    if (offsets[i] == -1 && optional && optional[i]) continue;
+    if (offsets[i] < 0 || offsets[i] % 4) return "offsets must be non-negative multiples of 4 bytes";
+    if (lengths[i] < 0 || offsets[i] + 4 * lengths[i] > (int64_t)heap_bytes) return "an array runs past the end of the heap";
+  }
+  return NULL;
+}
+
+#define AT(i) (v[i] == -1 ? NULL : (float *)(h + v[i]))
+
+static napi_value cell_call(napi_env env, napi_callback_info info, int which) {
+  static const char *names[4] = {"lstmForward", "lstmBackward", "gruForward", "gruBackward"};
+  static const size_t ints[4] = {10, 10, 10, 10};
+  napi_value argv[12];
+  void *heap = NULL;
+  size_t heap_bytes = 0;
+  int64_t v[11];
+  if (!heap_call(env, info, names[which], ints[which] + 1, argv, &heap, &heap_bytes, 1, ints[which], v)) return NULL;
+  if (!small_gemm_available()) return fail(env, "training cells: this CPU lacks AVX2 or FMA");
+  const int64_t B = v[0], H = v[1];
+  if (B < 0 || H < 1 || B > (1 << 20) || H > (1 << 16)) return fail(env, "training cells: bad B or H");
+  char *h = (char *)heap;
+  const char *bad;
+  if (which < 2) {
+    /* lstmForward: xw hw c h m hOut cOut acts; lstmBackward: acts c m dh dc dz dhPrev dcPrev */
+    const int64_t fwd_len[8] = {B * 4 * H, B * 4 * H, B * H, B * H, B, B * H, B * H, B * 5 * H};
+    const int fwd_opt[8] = {0, 0, 0, 0, 1, 0, 0, 0};
+    const int64_t bwd_len[8] = {B * 5 * H, B * H, B, B * H, B * H, B * 4 * H, B * H, B * H};
+    const int bwd_opt[8] = {0, 0, 1, 1, 1, 0, 0, 0};
+    bad = check_arrays(heap_bytes, v + 2, which == 0 ? fwd_len : bwd_len, 8, which == 0 ? fwd_opt : bwd_opt);
+    if (bad) return fail(env, bad);
+    if (which == 0)
+      lstm_forward(AT(2), AT(3), AT(4), AT(5), AT(6), (int)B, (int)H, AT(7), AT(8), AT(9));
+    else
+      lstm_backward(AT(2), AT(3), AT(4), AT(5), AT(6), (int)B, (int)H, AT(7), AT(8), AT(9));
+    return NULL;
+  }
+  const int64_t width = v[2], offset = v[3];
+  if (offset < 0 || width < offset + 3 * H) return fail(env, "training cells: sp must have offset + 3H columns");
+  /* gruForward: gy gc sp s sOut acts; gruBackward: acts s ds dgx dsp dsPrev */
+  const int64_t fwd_len[6] = {B * 3 * H, B * 3 * H, B * width, B * H, B * H, B * 4 * H};
+  const int64_t bwd_len[6] = {B * 4 * H, B * H, B * H, B * 3 * H, B * width, B * H};
+  bad = check_arrays(heap_bytes, v + 4, which == 2 ? fwd_len : bwd_len, 6, NULL);
+  if (bad) return fail(env, bad);
+  if (which == 2)
+    gru_forward(AT(4), AT(5), AT(6), (int)width, (int)offset, AT(7), (int)B, (int)H, AT(8), AT(9));
+  else
+    gru_backward(AT(4), AT(5), AT(6), (int)B, (int)H, (int)width, (int)offset, AT(7), AT(8), AT(9));
+  return NULL;
+}
+
+static napi_value lstm_forward_js(napi_env env, napi_callback_info info) { return cell_call(env, info, 0); }
+static napi_value lstm_backward_js(napi_env env, napi_callback_info info) { return cell_call(env, info, 1); }
+static napi_value gru_forward_js(napi_env env, napi_callback_info info) { return cell_call(env, info, 2); }
+static napi_value gru_backward_js(napi_env env, napi_callback_info info) { return cell_call(env, info, 3); }
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
@@ -322,6 +391,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"softmaxXent", NULL, softmax_xent_js, NULL, NULL, NULL, napi_default, NULL},
       {"tanh", NULL, tanh_js, NULL, NULL, NULL, napi_default, NULL},
       {"addInto", NULL, add_into_js, NULL, NULL, NULL, napi_default, NULL},
+      {"lstmForward", NULL, lstm_forward_js, NULL, NULL, NULL, napi_default, NULL},
+      {"lstmBackward", NULL, lstm_backward_js, NULL, NULL, NULL, napi_default, NULL},
+      {"gruForward", NULL, gru_forward_js, NULL, NULL, NULL, napi_default, NULL},
+      {"gruBackward", NULL, gru_backward_js, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

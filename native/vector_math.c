@@ -36,3 +36,17 @@ __attribute__((target("avx2,fma"))) void tanh_f32(const float *x, float *out, si
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, vtanhf(_mm256_loadu_ps(x + i)));
   for (; i < n; i++) out[i] = tanhf(x[i]);
 }
+
+/* glibc's AVX2 expf (libmvec, since glibc 2.22, linked for softmax_xent.c). */
+extern __m256 _ZGVdN8v_expf(__m256 x);
+
+/* out = 1 / (1 + exp(-x)); in place allowed. */
+__attribute__((target("avx2,fma"))) void sigmoid_f32(const float *x, float *out, size_t n) {
+  size_t i = 0;
+  const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+  for (; i + 8 <= n; i += 8) {
+    const __m256 e = _ZGVdN8v_expf(_mm256_sub_ps(zero, _mm256_loadu_ps(x + i)));
+    _mm256_storeu_ps(out + i, _mm256_div_ps(one, _mm256_add_ps(one, e)));
+  }
+  for (; i < n; i++) out[i] = 1.0f / (1.0f + expf(-x[i]));
+}

@@ -5,5 +5,6 @@
 #include <stddef.h>
 
 void tanh_f32(const float *x, float *out, size_t n);
+void sigmoid_f32(const float *x, float *out, size_t n);
 
 #endif

@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
 import { GRU_CELL, LSTM_CELL } from '../src/backend/fused-cells.js';
+import { GRU_TRAIN, LSTM_TRAIN } from '../src/backend/native-cells.js';
 import { GREEDY_PICK, LOG_SOFTMAX_ADD } from '../src/backend/fused-softmax.js';
 import { Rng } from '../src/data/rng.js';
 import { gruUpdate, lstmUpdate } from '../src/model/cells.js';
@@ -26,18 +27,38 @@ function random(shape: number[], seed: number, scale = 2): tf.Tensor2D {
   );
 }
 
-/** Runs `fn` with the fused kernels unregistered (the op-by-op path), then registers them again. */
-function withoutFused<T>(fn: () => T): T {
-  const kernels = [LSTM_CELL, GRU_CELL, GREEDY_PICK, LOG_SOFTMAX_ADD].map((name) =>
-    tf.getKernel(name, 'wasm'),
-  );
+/** Runs `fn` with the named kernels unregistered, then (once a returned promise settles) registers them again. */
+function withoutKernels<T>(names: string[], fn: () => T): T {
+  const kernels = names.map((name) => tf.getKernel(name, 'wasm'));
   for (const k of kernels) if (k) tf.unregisterKernel(k.kernelName, 'wasm');
-  try {
-    return fn();
-  } finally {
+  const restore = () => {
     for (const k of kernels) if (k) tf.registerKernel(k);
+  };
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    restore();
+    throw err;
   }
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
 }
+
+/** The op-by-op path: no fused JavaScript kernels, no native cells. */
+const withoutFused = <T>(fn: () => T): T =>
+  withoutKernels([LSTM_CELL, GRU_CELL, GREEDY_PICK, LOG_SOFTMAX_ADD, LSTM_TRAIN, GRU_TRAIN], fn);
+/** The fused JavaScript kernels, as on a machine without the native addon. */
+const withoutNative = <T>(fn: () => T): T => withoutKernels([LSTM_TRAIN, GRU_TRAIN], fn);
+/** Both cell implementations that can run here: native (when the addon is installed) and JavaScript. */
+const cellVariants = () =>
+  tf.getKernel(LSTM_TRAIN, 'wasm')
+    ? ([
+        ['native', <T>(fn: () => T) => fn()],
+        ['javascript', withoutNative],
+      ] as const)
+    : ([['javascript', <T>(fn: () => T) => fn()]] as const);
 
 function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
   const x = a.dataSync();
@@ -63,11 +84,13 @@ describe('fused inference kernels on wasm: LSTM/GRU cells, greedy pick, beam log
       const h = random([B, H], 3, 1);
       const c = random([B, H], 4, 1);
       const m = tf.tensor2d([1, 0, 1], [B, 1]);
-      for (const mask of [undefined, m]) {
-        const fused = lstmUpdate(xw, hw, h, c, mask);
-        const ops = withoutFused(() => lstmUpdate(xw, hw, h, c, mask));
-        expect(maxDiff(fused.h, ops.h), 'h').to.be.below(1e-6);
-        expect(maxDiff(fused.c, ops.c), 'c').to.be.below(1e-6);
+      for (const [variant, run] of cellVariants()) {
+        for (const mask of [undefined, m]) {
+          const fused = run(() => lstmUpdate(xw, hw, h, c, mask));
+          const ops = withoutFused(() => lstmUpdate(xw, hw, h, c, mask));
+          expect(maxDiff(fused.h, ops.h), `${variant} h`).to.be.below(1e-6);
+          expect(maxDiff(fused.c, ops.c), `${variant} c`).to.be.below(1e-6);
+        }
       }
       // the masked row keeps its previous state exactly
       const masked = lstmUpdate(xw, hw, h, c, m);
@@ -84,35 +107,85 @@ describe('fused inference kernels on wasm: LSTM/GRU cells, greedy pick, beam log
       const gc = random([B, 3 * H], 6);
       const sp = random([B, A + 3 * H], 7);
       const s = random([B, H], 8, 1);
-      const fused = gruUpdate(gy, gc, sp, A, s);
       const ops = withoutFused(() => gruUpdate(gy, gc, sp, A, s));
-      expect(maxDiff(fused, ops)).to.be.below(1e-6);
+      for (const [variant, run] of cellVariants())
+        expect(
+          maxDiff(
+            run(() => gruUpdate(gy, gc, sp, A, s)),
+            ops,
+          ),
+          variant,
+        ).to.be.below(1e-6);
     });
   });
 
-  it('is not used inside a gradient tape (no gradient is registered), nor for large batches', async () => {
-    const [B, H] = [2, 8];
-    const xw = random([B, 4 * H], 9);
-    const hw = random([B, 4 * H], 10);
-    const c = random([B, H], 11);
-    const h = random([B, H], 12);
-    // differentiable: the op path runs under tf.grad
-    const g = tf.grad((x: tf.Tensor) => tf.sum(lstmUpdate(x as tf.Tensor2D, hw, h, c).h))(xw);
-    expect(g.shape).to.deep.equal([B, 4 * H]);
-    expect(Array.from(g.dataSync()).every(Number.isFinite)).to.equal(true);
-    // 4096 × 4 = 16,384 gates exceed the fused limit (8,192): the op path (no NmtLstmCell kernel) runs
-    const big = tf.zeros([4096, 4]) as tf.Tensor2D;
-    const bigC = tf.zeros([4096, 1]) as tf.Tensor2D;
-    const small = tf.zeros([2048, 4]) as tf.Tensor2D;
-    const smallC = tf.zeros([2048, 1]) as tf.Tensor2D;
-    // (tf.profile reuses its result object: read each one before the next profile)
-    const kernelsOf = async (x: tf.Tensor2D, y: tf.Tensor2D) => [
-      ...(await tf.profile(() => Object.values(lstmUpdate(x, x, y, y)))).kernelNames,
-    ];
-    expect(await kernelsOf(big, bigC)).to.not.include(LSTM_CELL);
-    expect(await kernelsOf(small, smallC)).to.include(LSTM_CELL);
-    tf.dispose([xw, hw, c, h, g, big, bigC, small, smallC]);
+  it("native training cells: the gradients of the op path, padding rows and an unused c' included", function () {
+    if (!tf.getKernel(LSTM_TRAIN, 'wasm')) this.skip();
+    const [B, H, A] = [3, 16, 8];
+    tf.tidy(() => {
+      const [xw, hw] = [random([B, 4 * H], 21), random([B, 4 * H], 22)];
+      const [h, c] = [random([B, H], 23, 1), random([B, H], 24, 1)];
+      const [w1, w2] = [random([B, H], 25), random([B, H], 26)];
+      const m = tf.tensor2d([1, 0, 1], [B, 1]);
+      for (const mask of [undefined, m]) {
+        for (const useC of [true, false]) {
+          // Without a mask h reaches the step only through hw: it is not an input of the cell then.
+          const loss = (x: tf.Tensor, y: tf.Tensor, cp: tf.Tensor, hp?: tf.Tensor) => {
+            const hIn = (hp ?? h) as tf.Tensor2D;
+            const out = lstmUpdate(x as tf.Tensor2D, y as tf.Tensor2D, hIn, cp as tf.Tensor2D, mask);
+            const fromH = tf.sum(tf.mul(out.h, w1));
+            return useC ? tf.add(fromH, tf.sum(tf.mul(out.c, w2))) : fromH;
+          };
+          const inputs = mask ? [xw, hw, c, h] : [xw, hw, c];
+          const native = tf.grads(loss)(inputs);
+          const ops = withoutFused(() => tf.grads(loss)(inputs));
+          native.forEach((g, k) =>
+            expect(maxDiff(g, ops[k]), `LSTM mask=${!!mask} c'=${useC} grad ${k}`).to.be.below(1e-5),
+          );
+        }
+      }
+      const [gy, gc, sp, s] = [
+        random([B, 3 * H], 27),
+        random([B, 3 * H], 28),
+        random([B, A + 3 * H], 29),
+        random([B, H], 30, 1),
+      ];
+      const gruLoss = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor, e: tf.Tensor) =>
+        tf.sum(
+          tf.mul(gruUpdate(a as tf.Tensor2D, b as tf.Tensor2D, d as tf.Tensor2D, A, e as tf.Tensor2D), w1),
+        );
+      const native = tf.grads(gruLoss)([gy, gc, sp, s]);
+      const ops = withoutFused(() => tf.grads(gruLoss)([gy, gc, sp, s]));
+      native.forEach((g, k) => expect(maxDiff(g, ops[k]), `GRU grad ${k}`).to.be.below(1e-5));
+      // The attention's columns of sp get no gradient from the cell.
+      expect(Array.from(native[2].slice([0, 0], [B, A]).dataSync()).every((x) => x === 0)).to.equal(true);
+    });
   });
+
+  it('the JavaScript kernels are not used inside a gradient tape (no gradient is registered), nor for large batches', () =>
+    withoutNative(async () => {
+      const [B, H] = [2, 8];
+      const xw = random([B, 4 * H], 9);
+      const hw = random([B, 4 * H], 10);
+      const c = random([B, H], 11);
+      const h = random([B, H], 12);
+      // differentiable: the op path runs under tf.grad
+      const g = tf.grad((x: tf.Tensor) => tf.sum(lstmUpdate(x as tf.Tensor2D, hw, h, c).h))(xw);
+      expect(g.shape).to.deep.equal([B, 4 * H]);
+      expect(Array.from(g.dataSync()).every(Number.isFinite)).to.equal(true);
+      // 4096 × 4 = 16,384 gates exceed the fused limit (8,192): the op path (no NmtLstmCell kernel) runs
+      const big = tf.zeros([4096, 4]) as tf.Tensor2D;
+      const bigC = tf.zeros([4096, 1]) as tf.Tensor2D;
+      const small = tf.zeros([2048, 4]) as tf.Tensor2D;
+      const smallC = tf.zeros([2048, 1]) as tf.Tensor2D;
+      // (tf.profile reuses its result object: read each one before the next profile)
+      const kernelsOf = async (x: tf.Tensor2D, y: tf.Tensor2D) => [
+        ...(await tf.profile(() => Object.values(lstmUpdate(x, x, y, y)))).kernelNames,
+      ];
+      expect(await kernelsOf(big, bigC)).to.not.include(LSTM_CELL);
+      expect(await kernelsOf(small, smallC)).to.include(LSTM_CELL);
+      tf.dispose([xw, hw, c, h, g, big, bigC, small, smallC]);
+    }));
 
   it('greedy pick and beam log-probabilities: same as log-softmax ops, ties, -Infinity scores, spread rows', () => {
     tf.tidy(() => {

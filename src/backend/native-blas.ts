@@ -55,6 +55,25 @@ export interface NativeBlas {
   tanh(heap: ArrayBufferLike, n: number, xOffset: number, outOffset: number): void;
   /** out[i] += x[i] over Float32Arrays of one length (native/add_into.c). */
   addInto(out: Float32Array, x: Float32Array): void;
+  /** Training cells (native/cells.c); byte offsets into the heap, -1 for an absent optional array. */
+  lstmForward(heap: ArrayBufferLike, B: number, H: number, ...offsets: number[]): void;
+  lstmBackward(heap: ArrayBufferLike, B: number, H: number, ...offsets: number[]): void;
+  gruForward(
+    heap: ArrayBufferLike,
+    B: number,
+    H: number,
+    width: number,
+    offset: number,
+    ...offsets: number[]
+  ): void;
+  gruBackward(
+    heap: ArrayBufferLike,
+    B: number,
+    H: number,
+    width: number,
+    offset: number,
+    ...offsets: number[]
+  ): void;
   setThreads(n: number): void;
   threads(): number;
   /** OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64". */
@@ -85,6 +104,10 @@ export function loadNativeBlas(): NativeBlasStatus {
       softmaxXent: addon.softmaxXent,
       tanh: addon.tanh,
       addInto: addon.addInto,
+      lstmForward: addon.lstmForward,
+      lstmBackward: addon.lstmBackward,
+      gruForward: addon.gruForward,
+      gruBackward: addon.gruBackward,
       setThreads: addon.setThreads,
       threads: addon.threads,
       config: addon.config,

@@ -5,10 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { GRU_CELL, LSTM_CELL } from '../backend/fused-cells.js';
+import { GRU_TRAIN, LSTM_TRAIN } from '../backend/native-cells.js';
 import { keepWhereMasked } from './ops.js';
 
 /** Fused kernels pay off while a step's gates hold at most this many numbers (B × 4H). */
 const FUSED_MAX_GATES = 8192;
+
+/** The native cells (src/backend/native-cells.ts): any batch, with gradients; when the addon is there. */
+const useNative = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== undefined;
 
 function useFused(gates: number): boolean {
   return (
@@ -29,6 +33,13 @@ export function lstmUpdate(
   c: tf.Tensor2D,
   m?: tf.Tensor,
 ): { h: tf.Tensor2D; c: tf.Tensor2D } {
+  if (useNative(LSTM_TRAIN)) {
+    const ones = m ? undefined : tf.ones([c.shape[0], 1]);
+    const [hNew, cNew] = tf
+      .engine()
+      .runKernel(LSTM_TRAIN, { xw, hw, c, h, m: m ?? ones! }, {}) as tf.Tensor2D[];
+    return { h: hNew, c: cNew };
+  }
   if (useFused(xw.size)) {
     const inputs: tf.NamedTensorMap = m ? { xw, hw, c, h, m } : { xw, hw, c };
     const [hNew, cNew] = tf.engine().runKernel(LSTM_CELL, inputs, {}) as tf.Tensor2D[];
@@ -52,6 +63,11 @@ export function gruUpdate(
   s: tf.Tensor2D,
 ): tf.Tensor2D {
   const H = s.shape[1];
+  if (useNative(GRU_TRAIN)) {
+    // [s', acts]: acts is kept by the gradient (or freed by the caller's tidy).
+    const [sNew] = tf.engine().runKernel(GRU_TRAIN, { gy, gc, sp, s }, { offset }) as tf.Tensor2D[];
+    return sNew;
+  }
   if (useFused(gy.shape[0] * 4 * H)) {
     return tf.engine().runKernel(GRU_CELL, { gy, gc, sp, s }, { offset }) as tf.Tensor2D;
   }
