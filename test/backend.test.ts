@@ -21,6 +21,7 @@ import {
   NATIVE_MIN_ROWS,
   SMALL_GEMM_MAX_ROWS,
   installNativeMatMul,
+  fastTanh,
   float32Values,
   installWasmKernelFixes,
 } from '../src/backend/wasm-kernels.js';
@@ -293,26 +294,59 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
     ]);
   });
 
-  it('Tanh, incl. large |x|, tiny |x| and exact zeros', async () => {
-    const special = [
-      0, -0, 1e-6, -1e-6, 1e-3, 0.5, -0.5, 1, -1, 5, -5, 9, -9, 15, -15, 30, -30, 44, -44, 100, -100,
-    ];
-    const rnd = randomArray(1000, new Rng(18), 40);
-    const values = Float32Array.from([...special, ...rnd]);
-    const [cpu] = await expectSameOnBothBackends('tanh', () => tf.tanh(tf.tensor1d(values)));
-    // Saturation must be exact (a value just above 1 would make 1 − tanh² negative in gradients).
-    const w = tf.tidy(() =>
-      tf
-        .tanh(tf.tensor1d([30, -30, 100, -100]))
-        .dataSync()
-        .slice(),
-    );
-    expect(Array.from(w)).to.deep.equal([1, -1, 1, -1]);
-    expect(cpu.values[0]).to.equal(0);
-    await expectSameOnBothBackends('tanh on 3-D', () => tf.tanh(randomInput([3, 4, 5], 19, 3)()));
-    await expectSameOnBothBackends('grad of tanh', () =>
-      tf.grad((x: tf.Tensor) => tf.sum(tf.tanh(x)))(tf.tensor1d(values)),
-    );
+  /** Both wasm Tanh kernels: the native one when the addon is installed, and the JavaScript fastTanh. */
+  const tanhVariants = (): [string, tf.KernelConfig | undefined][] => {
+    const current = tf.getKernel('Tanh', 'wasm');
+    const js = { kernelName: 'Tanh', backendName: 'wasm', kernelFunc: fastTanh };
+    return current?.kernelFunc === fastTanh
+      ? [['fastTanh', undefined]]
+      : [
+          ['native', undefined],
+          ['fastTanh', js],
+        ];
+  };
+  async function withTanh(kernel: tf.KernelConfig | undefined, fn: () => Promise<void>): Promise<void> {
+    const current = tf.getKernel('Tanh', 'wasm');
+    if (kernel && current) {
+      tf.unregisterKernel('Tanh', 'wasm');
+      tf.registerKernel(kernel);
+    }
+    try {
+      await fn();
+    } finally {
+      if (kernel && current) {
+        tf.unregisterKernel('Tanh', 'wasm');
+        tf.registerKernel(current);
+      }
+    }
+  }
+
+  it('Tanh (native and fastTanh), incl. large |x|, tiny |x| and exact zeros', async () => {
+    for (const [variant, kernel] of tanhVariants()) {
+      await withTanh(kernel, async () => {
+        const special = [
+          0, -0, 1e-6, -1e-6, 1e-3, 0.5, -0.5, 1, -1, 5, -5, 9, -9, 15, -15, 30, -30, 44, -44, 100, -100,
+        ];
+        const rnd = randomArray(1000, new Rng(18), 40);
+        const values = Float32Array.from([...special, ...rnd]);
+        const [cpu] = await expectSameOnBothBackends(`${variant} tanh`, () => tf.tanh(tf.tensor1d(values)));
+        // Saturation must be exact (a value just above 1 would make 1 − tanh² negative in gradients).
+        const w = tf.tidy(() =>
+          tf
+            .tanh(tf.tensor1d([30, -30, 100, -100]))
+            .dataSync()
+            .slice(),
+        );
+        expect(Array.from(w), variant).to.deep.equal([1, -1, 1, -1]);
+        expect(cpu.values[0]).to.equal(0);
+        await expectSameOnBothBackends(`${variant} tanh on 3-D`, () =>
+          tf.tanh(randomInput([3, 4, 5], 19, 3)()),
+        );
+        await expectSameOnBothBackends(`${variant} grad of tanh`, () =>
+          tf.grad((x: tf.Tensor) => tf.sum(tf.tanh(x)))(tf.tensor1d(values)),
+        );
+      });
+    }
   });
 
   it('Tanh on a tensor large enough to grow the wasm heap inside the kernel', async function () {

@@ -188,7 +188,7 @@ const unsortedSegmentSum: KernelFunc = (args: KernelArgs) => {
 };
 
 /** tanh(x) = 2σ(2x) − 1, using the XNNPACK sigmoid. */
-const fastTanh: KernelFunc = (args: KernelArgs) => {
+export const fastTanh: KernelFunc = (args: KernelArgs) => {
   const backend = args.backend as BackendWasm;
   const x = args.inputs.x as tf.TensorInfo;
   const sigmoid = tf.getKernel('Sigmoid', 'wasm');
