@@ -243,6 +243,20 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
     }
   });
 
+  it('a transposed product of a reshaped view is not served the transpose cached for its source shape', async () => {
+    // Reshape shares its source's data: the cached transpose of x [2, 3, 4] must not come back for the
+    // [6, 4] view of the same buffer (the wrapped _FusedMatMul transposes through the cache).
+    const x = randomInput([2, 3, 4], 61);
+    const w3 = randomInput([2, 3, 5], 62);
+    const w2 = randomInput([6, 5], 63);
+    await expectSameOnBothBackends('3-D then its 2-D view, transposeA', () => {
+      const xv = x();
+      const first = tf.fused.matMul({ a: xv, b: w3(), transposeA: true });
+      const second = tf.fused.matMul({ a: tf.reshape(xv, [6, 4]), b: w2(), transposeA: true });
+      return [first, second];
+    });
+  });
+
   it('gradients of matMul and fused.matMul (transposed products inside) match', async () => {
     const a = randomInput([5, 8], 10);
     const b = randomInput([8, 6], 11);

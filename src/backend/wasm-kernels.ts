@@ -62,14 +62,23 @@ let installed = false;
  * cached transpose stays valid until its source is disposed, and it is freed then (see
  * installDisposeHook).
  */
-const transposeCache = new WeakMap<object, tf.TensorInfo>();
+const transposeCache = new WeakMap<object, Map<string, tf.TensorInfo>>();
 
+/**
+ * Keyed by the data and the shape it is read as: reshapes and Identity share their source's data, so one
+ * buffer can be [B, S, 2H] in one product and [B·S, 2H] in the next, with different transposes (keyed by
+ * the data alone, a cached [B, 2H, S] came back for the 2-D one: found by training with
+ * NMT_NATIVE_BLAS=0).
+ */
 function cachedTranspose(x: tf.TensorInfo, backend: BackendWasm): tf.TensorInfo {
   installDisposeHook(backend);
-  const hit = transposeCache.get(x.dataId);
+  let byShape = transposeCache.get(x.dataId);
+  if (!byShape) transposeCache.set(x.dataId, (byShape = new Map()));
+  const key = x.shape.join(',');
+  const hit = byShape.get(key);
   if (hit) return hit;
   const t = transposeLastTwo(x, backend);
-  transposeCache.set(x.dataId, t);
+  byShape.set(key, t);
   return t;
 }
 
@@ -86,7 +95,7 @@ function installDisposeHook(backend: BackendWasm): void {
     const cached = transposeCache.get(dataId);
     if (cached && (freed || !backend.dataIdMap.has(dataId))) {
       transposeCache.delete(dataId);
-      dispose(cached.dataId, true);
+      for (const t of cached.values()) dispose(t.dataId, true);
     }
     return freed;
   };
