@@ -12,6 +12,17 @@ import { createRequire } from 'node:module';
 /** A matrix packed by the addon (a native external: freed when garbage-collected). */
 export type PackedMatrix = { readonly __packedMatrix: unique symbol };
 
+/** The training cells' calls (native/cells.c): byte offsets of the arrays, -1 for an absent optional one. */
+type LstmCall = (heap: ArrayBufferLike, B: number, H: number, ...offsets: number[]) => void;
+type GruCall = (
+  heap: ArrayBufferLike,
+  B: number,
+  H: number,
+  width: number,
+  offset: number,
+  ...offsets: number[]
+) => void;
+
 export interface NativeBlas {
   /** C_i = op(A_i) op(B_i) for i < batch, row-major; offsets in bytes, strides in floats (0 broadcasts). */
   sgemm(
@@ -55,25 +66,11 @@ export interface NativeBlas {
   tanh(heap: ArrayBufferLike, n: number, xOffset: number, outOffset: number): void;
   /** out[i] += x[i] over Float32Arrays of one length (native/add_into.c). */
   addInto(out: Float32Array, x: Float32Array): void;
-  /** Training cells (native/cells.c); byte offsets into the heap, -1 for an absent optional array. */
-  lstmForward(heap: ArrayBufferLike, B: number, H: number, ...offsets: number[]): void;
-  lstmBackward(heap: ArrayBufferLike, B: number, H: number, ...offsets: number[]): void;
-  gruForward(
-    heap: ArrayBufferLike,
-    B: number,
-    H: number,
-    width: number,
-    offset: number,
-    ...offsets: number[]
-  ): void;
-  gruBackward(
-    heap: ArrayBufferLike,
-    B: number,
-    H: number,
-    width: number,
-    offset: number,
-    ...offsets: number[]
-  ): void;
+  /** Training cells (native/cells.c). */
+  lstmForward: LstmCall;
+  lstmBackward: LstmCall;
+  gruForward: GruCall;
+  gruBackward: GruCall;
   setThreads(n: number): void;
   threads(): number;
   /** OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64". */
