@@ -1,7 +1,9 @@
 /**
  * The element-wise halves of the LSTM and GRU steps (what follows the matmuls), written once as
- * TensorFlow.js ops, which training differentiates, and run as one fused kernel when nothing needs a
- * gradient and the batch is small (src/backend/fused-cells.ts says why that is faster).
+ * TensorFlow.js ops, the reference and the fallback. With the native addon they run as one native kernel
+ * per step, with a registered gradient, in training and translation (src/backend/native-cells.ts);
+ * without it, as one fused JavaScript kernel when nothing needs a gradient and the batch is small
+ * (src/backend/fused-cells.ts says why that is faster), else as the ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { GRU_CELL, LSTM_CELL } from '../backend/fused-cells.js';
