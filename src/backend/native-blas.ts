@@ -8,6 +8,8 @@
  * is the right default here: training and serving already run one worker thread per core.
  */
 import { createRequire } from 'node:module';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** A matrix packed by the addon (a native external: freed when garbage-collected). */
 export type PackedMatrix = { readonly __packedMatrix: unique symbol };
@@ -133,4 +135,22 @@ export function loadNativeBlas(): NativeBlasStatus {
     };
   }
   return status;
+}
+
+/** Byte offset of a tensor in the wasm heap, -1 for an absent (optional) one: the addon's convention. */
+export type HeapOffsets = (t: tf.TensorInfo | undefined) => number;
+
+/**
+ * The way every addon call on the wasm heap runs: allocate the outputs, then pass the heap and byte
+ * offsets to `call`. The offsets are taken after all allocations, which can grow (and move) the heap.
+ */
+export function runOnHeap(
+  backend: BackendWasm,
+  outShapes: number[][],
+  call: (heap: ArrayBufferLike, at: HeapOffsets, outs: number[]) => void,
+): tf.TensorInfo[] {
+  const outs = outShapes.map((shape) => backend.makeOutput(shape, 'float32'));
+  const at: HeapOffsets = (t) => (t ? backend.typedArrayFromHeap(t).byteOffset : -1);
+  call(backend.typedArrayFromHeap(outs[0]).buffer, at, outs.map(at));
+  return outs;
 }

@@ -1,8 +1,8 @@
 /**
- * LSTM and GRU cell steps for training in the native addon (native/cells.c says why), as kernels with
- * registered gradients, so that they run under gradient tapes. src/model/cells.ts uses them inside
- * gradient tapes when they are registered (wasm with the addon and an AVX2 CPU); the forms written with
- * TensorFlow.js ops stay the reference (test/backend.test.ts compares values and gradients).
+ * LSTM and GRU cell steps in the native addon (native/cells.c says why), as kernels with registered
+ * gradients, so that they also run under gradient tapes. src/model/cells.ts uses them, in training and
+ * translation, when they are registered (wasm with the addon and an AVX2 CPU); the forms written with
+ * TensorFlow.js ops stay the reference (test/fused-cells.test.ts compares values and gradients).
  *
  * NmtLstmTrain   xw [B, 4H], hw [B, 4H], c [B, H], h [B, H], m [B, 1] (1 = token, 0 = padding)
  *                → h' [B, H], c' [B, H], acts [B, 5H] (kept for the gradient)
@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { NativeBlas } from './native-blas.js';
+import { type NativeBlas, runOnHeap } from './native-blas.js';
 
 export const LSTM_TRAIN = 'NmtLstmTrain';
 export const GRU_TRAIN = 'NmtGruTrain';
@@ -19,29 +19,13 @@ const LSTM_TRAIN_GRAD = 'NmtLstmTrainGrad';
 const GRU_TRAIN_GRAD = 'NmtGruTrainGrad';
 
 type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
-type Offsets = (t: tf.TensorInfo | undefined) => number;
 
-/**
- * Allocate the outputs, then pass the heap and byte offsets (-1 for an absent input) to `call`: offsets
- * are taken after every allocation, which can move the heap.
- */
-function run(
-  args: KernelArgs,
-  outShapes: number[][],
-  call: (heap: ArrayBufferLike, at: Offsets, outs: number[]) => void,
-): tf.TensorInfo[] {
-  const backend = args.backend as BackendWasm;
-  const outs = outShapes.map((shape) => backend.makeOutput(shape, 'float32'));
-  const at: Offsets = (t) => (t ? backend.typedArrayFromHeap(t).byteOffset : -1);
-  call(backend.typedArrayFromHeap(outs[0]).buffer, at, outs.map(at));
-  return outs;
-}
+/** Run on the heap of the kernel's backend (see runOnHeap). */
+const run = (args: KernelArgs, outShapes: number[][], call: Parameters<typeof runOnHeap>[2]) =>
+  runOnHeap(args.backend as BackendWasm, outShapes, call);
 
-let registered = false;
-
+/** Registers the kernels and their gradients; called once, by installNativeKernels (native-kernels.ts). */
 export function installNativeCells(blas: NativeBlas): void {
-  if (registered || !blas.smallGemmAvailable()) return;
-  registered = true;
   const kernel = (kernelName: string, kernelFunc: (args: KernelArgs) => tf.TensorInfo[]) =>
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
 

@@ -14,10 +14,13 @@
  * src/model/loss.ts uses it when it is registered (the gradient is computed with the loss, so the
  * backward pass is one multiplication by dy) and composes the same formulas from TensorFlow.js ops
  * otherwise.
+ *
+ * And the LSTM and GRU cells with their gradients (native-cells.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { NativeBlas } from './native-blas.js';
+import { type NativeBlas, runOnHeap } from './native-blas.js';
+import { installNativeCells } from './native-cells.js';
 
 export const SOFTMAX_XENT = 'NmtSoftmaxXent';
 
@@ -37,15 +40,14 @@ export function installNativeKernels(blas: NativeBlas): void {
         const backend = args.backend as BackendWasm;
         const x = args.inputs.x as tf.TensorInfo;
         if (x.dtype !== 'float32') return previousTanh.kernelFunc(args);
-        const out = backend.makeOutput(x.shape, 'float32');
-        // Views after the allocation, which can grow (and move) the wasm heap.
-        const xv = backend.typedArrayFromHeap(x);
-        const ov = backend.typedArrayFromHeap(out);
-        blas.tanh(ov.buffer, tf.util.sizeFromShape(x.shape), xv.byteOffset, ov.byteOffset);
+        const [out] = runOnHeap(backend, [x.shape], (heap, at, [o]) =>
+          blas.tanh(heap, tf.util.sizeFromShape(x.shape), at(x), o),
+        );
         return out;
       },
     });
   }
+  installNativeCells(blas);
   tf.registerKernel({
     kernelName: SOFTMAX_XENT,
     backendName: 'wasm',
@@ -60,13 +62,9 @@ export function installNativeKernels(blas: NativeBlas): void {
         throw new Error(
           `${SOFTMAX_XENT}: ${N} rows of logits but ${targets.shape[0]} targets, ${weights.shape[0]} weights`,
         );
-      const loss = backend.makeOutput([N], 'float32');
-      const grad = backend.makeOutput([N, V], 'float32');
-      // Views after the allocations, which can grow (and move) the wasm heap.
-      const at = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
-      const heap = backend.typedArrayFromHeap(grad).buffer;
-      blas.softmaxXent(heap, N, V, at(logits), at(targets), at(weights), at(loss), at(grad), smoothing);
-      return [loss, grad];
+      return runOnHeap(backend, [[N], [N, V]], (heap, at, [loss, grad]) =>
+        blas.softmaxXent(heap, N, V, at(logits), at(targets), at(weights), loss, grad, smoothing),
+      );
     },
   });
 }

@@ -13,7 +13,6 @@ import '@tensorflow/tfjs-backend-cpu';
 // (into the global registry that every copy of tfjs-core shares). Training needs them.
 import '@tensorflow/tfjs';
 import { loadNativeBlas } from './native-blas.js';
-import { installNativeCells } from './native-cells.js';
 import { installNativeKernels } from './native-kernels.js';
 import { SMALL_GEMM_MAX_ROWS, installNativeMatMul, installWasmKernelFixes } from './wasm-kernels.js';
 
@@ -70,7 +69,6 @@ function setUpWasmMatMul(): string {
   const packed = process.env.NMT_PACKED_GEMM !== '0';
   installNativeMatMul(native.blas, packed);
   installNativeKernels(native.blas);
-  installNativeCells(native.blas);
   const few = !packed
     ? 'XNNPACK for single rows (packed kernels turned off by NMT_PACKED_GEMM=0)'
     : native.blas.smallGemmAvailable()

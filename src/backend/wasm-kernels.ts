@@ -48,7 +48,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { FUSED_CELL_KERNELS } from './fused-cells.js';
 import { FUSED_SOFTMAX_KERNELS } from './fused-softmax.js';
-import type { NativeBlas, PackedMatrix } from './native-blas.js';
+import { type NativeBlas, type PackedMatrix, runOnHeap } from './native-blas.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type KernelArgs = Parameters<KernelFunc>[0];
@@ -391,11 +391,7 @@ function packedMatMul(
   const K = a.shape[a.shape.length - 1];
   const packed = packedFor(blas, backend, b, K, N);
   if (!packed) return null;
-  const out = backend.makeOutput(outShape, 'float32');
-  const av = backend.typedArrayFromHeap(a);
-  const ov = backend.typedArrayFromHeap(out);
-  blas.gemmPacked(ov.buffer, packed, M, av.byteOffset, ov.byteOffset);
-  return out;
+  return runOnHeap(backend, [outShape], (heap, at, [c]) => blas.gemmPacked(heap, packed, M, at(a), c))[0];
 }
 
 /** `BatchMatMul` in OpenBLAS or the packed kernels, or null to leave the product to the previous kernel. */
@@ -428,25 +424,10 @@ function nativeBatchMatMul(blas: NativeBlas, args: KernelArgs): tf.TensorInfo | 
     if (out) return out;
     // A matrix seen for the first time (a gradient summed by fastSum, say): OpenBLAS (point 6).
   } else if (batch === 1 && M < NATIVE_MIN_ROWS) return null;
-  const out = backend.makeOutput([...lead, M, N], 'float32');
-  // Views are taken after the allocation, which can grow (and move) the wasm heap.
-  const av = backend.typedArrayFromHeap(a);
-  const bv = backend.typedArrayFromHeap(b);
-  const ov = backend.typedArrayFromHeap(out);
-  blas.sgemm(
-    ov.buffer,
-    transposeA,
-    transposeB,
-    M,
-    N,
-    K,
-    av.byteOffset,
-    bv.byteOffset,
-    ov.byteOffset,
-    batch,
-    batchA === 1 ? 0 : M * K,
-    batchB === 1 ? 0 : K * N,
-    M * N,
+  // Strides between the products of a batch, in floats; 0 broadcasts a single matrix.
+  const [strideA, strideB] = [batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N];
+  const [out] = runOnHeap(backend, [[...lead, M, N]], (heap, at, [c]) =>
+    blas.sgemm(heap, transposeA, transposeB, M, N, K, at(a), at(b), c, batch, strideA, strideB, M * N),
   );
   return out;
 }

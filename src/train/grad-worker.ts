@@ -32,6 +32,8 @@ const weights = new Float32Array(P);
 readFlat(vars, weights);
 const slots = Array.from({ length: init.slots }, (_, i) => new Float32Array(init.grads, i * P * 4, P));
 const mine = slots[init.index];
+/** The addon's slot sum, when it is installed (V8 is slow over SharedArrayBuffer-backed arrays). */
+const native = loadNativeBlas().blas;
 /** The summed gradients, reused every step (P floats: allocating it per step churned ~25 MB a step). */
 const sum = new Float32Array(P);
 
@@ -61,7 +63,6 @@ function computeGrads(indices: number[], normalizer: number, stepSeed: number): 
 function applySummed(learningRate: number): number {
   // Every worker sums the slots in the same order, so all replicas apply bit-identical updates.
   sum.set(slots[0]);
-  const native = loadNativeBlas().blas;
   for (const s of slots.slice(1)) {
     if (native) native.addInto(sum, s);
     else for (let i = 0; i < P; i++) sum[i] += s[i];
