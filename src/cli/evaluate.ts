@@ -3,6 +3,7 @@
  *
  * Files only (no model, no TensorFlow.js):
  *   npm run -s evaluate -- --hyp hyp.txt --ref ref.txt [--json] [--tokenize 13a|intl|none] [--lowercase]
+ *   npm run -s evaluate -- --alignments hyp.align --gold gold.align [--one-based-gold] [--json]   (AER)
  *
  * A model on a test set:
  *   npm run -s evaluate -- --model DIR --test test.tsv            (any corpus spec: TSV, "a.en,a.es", synthetic:…)
@@ -33,10 +34,14 @@ import {
   type BleuTokenizerName,
 } from '../metrics/index.js';
 import { intInRange, nonNegativeNumber, positiveInt, UsageError } from './args.js';
+import { alignmentReport } from './evaluate-alignments.js';
 import { readSegments, scoreFilesReport } from './evaluate-files.js';
 
 interface EvaluateOptions {
   hyp?: string;
+  alignments?: string;
+  gold?: string;
+  oneBasedGold?: boolean;
   ref?: string;
   model?: string;
   test?: string;
@@ -62,6 +67,9 @@ function buildProgram(): Command {
       'Score a hypothesis file against references (--hyp/--ref), or translate a test set with a model and score it (--model).',
     )
     .option('--hyp <file>', 'hypothesis file, one segment per line (files-only mode)')
+    .option('--alignments <file>', 'word alignments to score (Pharaoh i-j, 0-based, one line per pair): AER')
+    .option('--gold <file>', 'human alignments for --alignments (i-j sure, ipj possible)')
+    .option('--one-based-gold', 'the --gold indices start at 1 (as in the Hansards release)')
     .option('--ref <file>', 'reference file, line-aligned with --hyp or --src')
     .option('--model <dir>', 'model directory (config.json + weights.bin) to translate the test set with')
     .option('--test <spec>', 'test set: a TSV pair file, "test.en,test.es" (Moses pair) or a synthetic: spec')
@@ -316,7 +324,19 @@ async function main(): Promise<void> {
     throw new UsageError('choose one mode: --hyp/--ref scores files, --model translates a test set');
   }
   let output: string;
-  if (o.hyp !== undefined) output = await evaluateFiles(o);
+  if (o.alignments !== undefined) {
+    if (!o.gold) throw new UsageError('--alignments needs --gold (the human alignments, line-aligned)');
+    if (o.hyp !== undefined || o.model !== undefined)
+      throw new UsageError(
+        '--alignments scores alignment files and cannot be combined with --hyp or --model',
+      );
+    output = await alignmentReport(o.alignments, o.gold, {
+      oneBasedGold: o.oneBasedGold,
+      json: o.json,
+      width: o.width,
+    });
+  } else if (o.gold !== undefined) throw new UsageError('--gold goes with --alignments FILE');
+  else if (o.hyp !== undefined) output = await evaluateFiles(o);
   else if (o.model !== undefined) output = await evaluateModel(o);
   else
     throw new UsageError(
