@@ -9,6 +9,7 @@ import { EOS_ID } from '../model/config.js';
 import { loadModelDir, type LoadedModel } from '../model/model-dir.js';
 import { greedySearch, type Hypothesis } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
+import { forceAlign, type AlignOptions, type AlignPair, type ForcedAlignment } from './force-align.js';
 
 export interface TranslateOptions {
   /** 1 = greedy. */
@@ -95,6 +96,14 @@ export class Translator {
       });
     }
     return results;
+  }
+
+  /**
+   * Forced alignment of given translations: word links, attention and each target token's log-probability
+   * under teacher forcing (src/translate/force-align.ts).
+   */
+  align(pairs: readonly AlignPair[], opts: AlignOptions = {}): ForcedAlignment[] {
+    return forceAlign(this.loaded, pairs, opts);
   }
 
   dispose(): void {
