@@ -1,4 +1,4 @@
-// Neural MT: progressive enhancement for the translate page. Everything works without this file:
+// Neural MT: progressive enhancement for the translate and check pages. Everything works without this file:
 // the form posts normally, the word/subword toggle is radio buttons + CSS, rows highlight with CSS.
 // This adds column highlighting and a readout for the heatmap, arrow-key navigation between cells,
 // a remembered word/subword choice, a character counter and a busy state on submit.
@@ -85,6 +85,42 @@
 
   document.querySelectorAll('table[data-heatmap]').forEach(setupHeatmap);
 
+  // A matrix wider than the screen scrolls inside its box: say so, and fade the edge with more behind it.
+  function setupScrollCue(frame) {
+    var box = frame.querySelector('.heatmap-scroll');
+    var hint = frame.querySelector('[data-scroll-hint]');
+    var hintText = frame.querySelector('[data-scroll-hint-text]');
+    if (!box) return;
+    function update() {
+      // Hidden matrices (the other view of the word/subword toggle) measure 0: leave them alone.
+      if (box.clientWidth === 0) return;
+      var scrollable = box.scrollWidth > box.clientWidth + 1;
+      frame.classList.toggle('is-scrollable', scrollable);
+      frame.classList.toggle('at-end', box.scrollLeft + box.clientWidth >= box.scrollWidth - 2);
+      if (hint) hint.hidden = !scrollable;
+      if (scrollable && hintText) {
+        var heads = box.querySelectorAll('thead th.col-head');
+        var rect = box.getBoundingClientRect();
+        var rowHead = box.querySelector('tbody th.row-head');
+        var left = rect.left + (rowHead ? rowHead.getBoundingClientRect().width : 0);
+        var shown = 0;
+        heads.forEach(function (th) {
+          var r = th.getBoundingClientRect();
+          if (r.left >= left - 1 && r.right <= rect.right + 1) shown++;
+        });
+        hintText.textContent =
+          'Scroll the matrix sideways: ' + shown + ' of ' + heads.length + ' columns in view.';
+      }
+    }
+    box.addEventListener('scroll', update, { passive: true });
+    window.addEventListener('resize', update);
+    document.querySelectorAll('input[name="view"]').forEach(function (radio) {
+      radio.addEventListener('change', update);
+    });
+    update();
+  }
+  document.querySelectorAll('[data-heatmap-frame]').forEach(setupScrollCue);
+
   // Remember the word/subword choice.
   var KEY = 'nmt.alignmentView';
   var radios = document.querySelectorAll('input[name="view"]');
@@ -100,33 +136,33 @@
     // Storage disabled: the toggle still works, it is just not remembered.
   }
 
-  // Character counter, Ctrl/Cmd+Enter to submit, busy state.
-  var form = document.getElementById('translate-form');
-  var text = document.getElementById('text');
-  var counter = document.getElementById('text-counter');
-  if (form && text) {
-    var max = Number(text.getAttribute('maxlength')) || 0;
-    var update = function () {
-      if (!counter || !max) return;
-      var n = Array.from(text.value).length;
-      counter.textContent = n + ' / ' + max;
-      counter.classList.toggle('is-near', n > max * 0.9);
-    };
-    text.addEventListener('input', update);
-    update();
-    text.addEventListener('keydown', function (e) {
-      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-        e.preventDefault();
-        if (form.requestSubmit) form.requestSubmit();
-        else form.submit();
-      }
+  // Character counters, Ctrl/Cmd+Enter to submit, busy state: for every form of the page (translate, check).
+  document.querySelectorAll('form.translate-form').forEach(function (form) {
+    form.querySelectorAll('textarea').forEach(function (text) {
+      var counter = document.getElementById(text.getAttribute('data-counter') || '');
+      var max = Number(text.getAttribute('maxlength')) || 0;
+      var update = function () {
+        if (!counter || !max) return;
+        var n = Array.from(text.value).length;
+        counter.textContent = n + ' / ' + max;
+        counter.classList.toggle('is-near', n > max * 0.9);
+      };
+      text.addEventListener('input', update);
+      update();
+      text.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          if (form.requestSubmit) form.requestSubmit();
+          else form.submit();
+        }
+      });
     });
     form.addEventListener('submit', function () {
-      var button = document.getElementById('submit');
+      var button = form.querySelector('button[type="submit"]');
       if (button) {
         button.setAttribute('aria-busy', 'true');
-        button.textContent = 'Translating…';
+        button.textContent = form.getAttribute('data-busy-label') || 'Working…';
       }
     });
-  }
+  });
 })();

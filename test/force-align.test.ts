@@ -3,6 +3,7 @@
  * greedy output reproduces that output's attention and log-probability; subwords map onto given words;
  * the word aggregation matches alignment.ts; no tensor outlives a call.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -179,6 +180,50 @@ describe('forced alignment', function () {
         expect(s).to.be.within(0, 3);
         expect(t).to.be.within(0, 3);
       }
+    });
+  });
+
+  describe('npm run align', function () {
+    let dir: string;
+    const run = (args: string[], input: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn('npx', ['tsx', 'src/cli/align.ts', '--model', dir, ...args], { cwd: repoRoot });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+        child.stdin.end(input);
+      });
+
+    before(async function () {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-align-cli-'));
+      await makeTinyModel(dir);
+    });
+    after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('writes one line of Pharaoh links per pair, from TSV or "|||" lines', async function () {
+      const r = await run(
+        [],
+        'The cat sleeps.\tEl gato duerme.\nthe soup is hot ||| la sopa está caliente\n',
+      );
+      expect(r.code, r.stderr).to.equal(0);
+      const lines = r.stdout.split('\n');
+      expect(lines).to.have.length(3); // two pairs and the final newline
+      expect(lines[0]).to.match(/^\d+-\d+ \d+-\d+ \d+-\d+$/);
+      expect(lines[1]).to.match(/^(\d+-\d+ ?){4}$/);
+      expect(lines[2]).to.equal('');
+    });
+
+    it('--details adds the word matrix and per-token log-probabilities; a bad line names itself', async function () {
+      const r = await run(['--details', '--pretokenized'], 'the cat\tel gato\n');
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/^\d+-\d+ \d+-\d+\n# word attention ×100/);
+      expect(r.stdout).to.match(/\nel +\d+ +\d+\ngato +\d+ +\d+\n/);
+      expect(r.stdout).to.match(/# log p per target subword \(total -\d+\.\d{3}\): .*<\/s> -\d+\.\d{3}/);
+      const bad = await run([], 'ok\tbien\nno tab here\n');
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr).to.include('align: line 2: expected "source<TAB>target"');
     });
   });
 

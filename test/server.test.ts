@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp, DEFAULT_LIMITS, lineChart, loadModelInfo, type ModelInfo } from '../src/server/app.js';
+import { CHART_LAYOUTS } from '../src/server/chart.js';
 import {
   InProcessService,
   WorkerPool,
@@ -63,7 +64,26 @@ describe('server', function () {
     );
     const cfgFile = path.join(dir, 'config.json');
     const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
-    cfg.info = { ...cfg.info, testBleu: 12.345, testChrf: 34.567, step: 500, validBleu: 20 };
+    cfg.info = {
+      ...cfg.info,
+      testBleu: 12.345,
+      testChrf: 34.567,
+      step: 500,
+      validBleu: 20,
+      // What the trainer records (issue 13): the page shows these, and nothing it was not told.
+      corpora: [
+        {
+          name: 'Tatoeba sample',
+          file: 'corpora/sample.eng-spa.tsv',
+          role: 'train',
+          pairs: 1234,
+          licence: 'CC-BY 2.0 FR',
+          source: 'https://tatoeba.org',
+        },
+        { name: 'In-house test set', role: 'test', pairs: 56, source: 'javascript:alert(1)' },
+        { role: 'valid', pairs: 7 },
+      ],
+    };
     fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
 
     service = await InProcessService.load(dir);
@@ -216,30 +236,73 @@ describe('server', function () {
   });
 
   describe('GET /model', function () {
-    it('shows languages, parameters, backend, corpus attribution and test scores', async function () {
+    it('shows languages, parameters, backend, the corpora and licences of its metadata, and test scores', async function () {
       const res = await request(app).get('/model').expect(200);
       const html = res.text;
       expect(html).to.include('English (<code>eng</code>) → Spanish (<code>spa</code>)');
       expect(html).to.include(`<dd id="parameters">${modelInfo.parameters.toLocaleString('en')}</dd>`);
       expect(modelInfo.parameters).to.be.greaterThan(1000);
       expect(html).to.include(`<dd id="backend"><code>${service.info.backend}</code></dd>`);
-      expect(html).to.include('corpora/sample.eng-spa.tsv');
-      expect(html).to.include('href="https://tatoeba.org"');
-      expect(html).to.include('CC-BY 2.0 FR');
-      expect(html).to.include('https://www.manythings.org/anki/');
+      const corpora = html.slice(
+        html.indexOf('id="corpora"'),
+        html.indexOf('</ul>', html.indexOf('id="corpora"')),
+      );
+      expect(corpora).to.include('<a href="https://tatoeba.org">Tatoeba sample</a>');
+      expect(corpora).to.include('1,234 pairs');
+      expect(corpora).to.include('Licence: CC-BY 2.0 FR');
+      expect(corpora).to.include('<code>corpora/sample.eng-spa.tsv</code>');
+      // No licence recorded: said so, not invented; a non-http source is text, never a link.
+      expect(corpora).to.match(/In-house test set<\/span> <span class="corpus-role">test<\/span>/);
+      expect(corpora).to.include('licence not recorded');
+      expect(corpora).to.include('Source: javascript:alert(1)');
+      expect(corpora).not.to.include('href="javascript');
+      expect([...corpora.matchAll(/<li class="corpus">/g)]).to.have.length(2); // the nameless entry is left out
+      // The footer names the training corpus only, from the same metadata, on every page.
+      for (const page of [html, (await request(app).get('/').expect(200)).text]) {
+        expect(page).to.include('<span id="footer-data">Trained on Tatoeba sample (CC-BY 2.0 FR).</span>');
+      }
+      expect(html).not.to.include('manythings');
       expect(html).to.include('<dd id="test-bleu">12.3</dd>');
       expect(html).to.include('<dd id="test-chrf">34.6</dd>');
     });
 
+    it('falls back to info.corpus, then to saying that nothing is recorded; never a hard-coded licence', async function () {
+      const old = createApp({
+        pool: service,
+        modelInfo: { ...modelInfo, info: { corpus: '../data/my-pairs.tsv' } },
+      });
+      const html = (await request(old).get('/model').expect(200)).text;
+      expect(html).to.include('<span class="corpus-name">my-pairs.tsv</span>');
+      expect(html).to.include('<code>../data/my-pairs.tsv</code>');
+      expect(html).to.include(
+        '<span id="footer-data">Trained on my-pairs.tsv (licence not recorded).</span>',
+      );
+      const none = createApp({ pool: service, modelInfo: { ...modelInfo, info: {} } });
+      const bare = (await request(none).get('/model').expect(200)).text;
+      expect(bare).to.include('id="no-corpora"');
+      expect(bare).to.include('Training data not recorded in the model.');
+      for (const page of [html, bare]) {
+        expect(page).not.to.include('CC-BY');
+        expect(page).not.to.include('Tatoeba');
+      }
+    });
+
     it('draws loss and validation BLEU curves as inline SVG from metrics.jsonl', async function () {
       const html = (await request(app).get('/model').expect(200)).text;
-      expect(html).to.include('<figure class="chart" id="chart-loss">');
-      expect(html).to.include('<figure class="chart" id="chart-bleu">');
-      const paths = [...html.matchAll(/<path class="line (s\d)" d="(M[\d.,ML]+)"/g)];
+      expect(html).to.include('<figure class="chart chart-wide" id="chart-loss">');
+      expect(html).to.include('<figure class="chart chart-wide" id="chart-bleu">');
+      // The same two charts for phones, shown instead by the stylesheet below 700 px.
+      expect(html).to.include('<figure class="chart chart-narrow" id="chart-loss-narrow">');
+      expect(html).to.include('<figure class="chart chart-narrow" id="chart-bleu-narrow">');
+      const wide = html.slice(
+        html.indexOf('class="charts charts-wide"'),
+        html.indexOf('class="charts charts-narrow"'),
+      );
+      const paths = [...wide.matchAll(/<path class="line (s\d)" d="(M[\d.,ML]+)"/g)];
       expect(paths).to.have.length(4); // train loss, valid loss, BLEU, chrF
       // 10 train points → 10 segments' worth of coordinates; 5 validation dots per valid series
       expect(paths[0][2].match(/[ML]/g)).to.have.length(10);
-      expect([...html.matchAll(/<circle class="dot s1"/g)]).to.have.length(5);
+      expect([...wide.matchAll(/<circle class="dot s1"/g)]).to.have.length(5);
       expect(html).to.include('BLEU at step 500: 20.00');
       expect(html).not.to.match(/<script(?! src="\/app\.js")/);
     });
@@ -249,6 +312,18 @@ describe('server', function () {
       const html = (await request(bare).get('/model').expect(200)).text;
       expect(html).to.include('No training log');
       expect(html).not.to.include('test-bleu');
+    });
+
+    it('ends the x axis at the last step, not at the next round number', function () {
+      const points = [0, 5000, 10_000, 15_000, 20_500].map((step) => ({ step, value: step / 1000 }));
+      for (const layout of [CHART_LAYOUTS.wide, CHART_LAYOUTS.narrow]) {
+        const c = lineChart('x', 'X', 'y', [{ name: 'a', cls: 's1', points, dots: true }], layout)!;
+        const last = c.series[0].dots[c.series[0].dots.length - 1];
+        expect(last.cx).to.equal(c.plot.x + c.plot.w); // the data reaches the end of the axis
+        expect(c.xTicks.map((t) => t.label)).not.to.include('25k');
+        expect(c.xTicks[c.xTicks.length - 1].label).to.equal('20k');
+        expect(c.xTicks[c.xTicks.length - 1].x).to.be.lessThan(c.plot.x + c.plot.w);
+      }
     });
 
     it('lineChart scales points into the plot area', function () {
@@ -410,6 +485,167 @@ describe('server', function () {
     });
   });
 
+  describe('POST /api/align', function () {
+    const post = (body: unknown) =>
+      request(app)
+        .post('/api/align')
+        .send(body as object);
+
+    it('force-aligns a given translation: word links, matrices and how likely each word is', async function () {
+      const res = await post({ source: 'The cat sleeps.', target: 'El gato duerme.' }).expect(200);
+      const a = res.body;
+      expect(a.backend).to.equal(service.info.backend);
+      expect(a.ms).to.be.a('number');
+      expect(a.sourceWords).to.deep.equal(['The', 'cat', 'sleeps.']);
+      expect(a.targetWords).to.deep.equal(['El', 'gato', 'duerme.']);
+      expect(a.pharaoh).to.match(/^\d+-\d+ \d+-\d+ \d+-\d+$/);
+      expect(a.links).to.have.length(3);
+      expect(a.wordMatrix).to.have.length(3);
+      expect(a.wordMatrix[0]).to.have.length(3);
+      expect(a.words.map((w: { word: string }) => w.word)).to.deep.equal(a.targetWords);
+      for (const w of a.words) {
+        expect(w.logProb).to.be.at.most(0);
+        expect(w.probability).to.be.closeTo(Math.exp(w.logProb), 1e-3);
+      }
+      expect(a.targetTokens[a.targetTokens.length - 1]).to.equal('</s>');
+      expect(a.attention).to.have.length(a.targetTokens.length);
+      expect(a.tokenLogProbs).to.have.length(a.targetTokens.length);
+      expect(a.end.probability).to.be.within(0, 1);
+      expect(a.method).to.include({ step: 'own', sourcePieces: 'sum', targetPieces: 'mean' });
+      expect(a.method.description).to.include('most attention');
+      // The same pair through the service directly: the API adds nothing and loses nothing but digits.
+      const [direct] = await service.align([{ source: 'The cat sleeps.', target: 'El gato duerme.' }]);
+      expect(a.pharaoh).to.equal(direct.pharaoh);
+      expect(a.logProb).to.be.closeTo(direct.logProb, 1e-3);
+    });
+
+    it('keeps pre-tokenized words as given', async function () {
+      const res = await post({ source: 'the cat sleeps .', target: 'el gato duerme .', pretokenized: true });
+      expect(res.status).to.equal(200);
+      expect(res.body.sourceWords).to.deep.equal(['the', 'cat', 'sleeps', '.']);
+      expect(res.body.targetWords).to.deep.equal(['el', 'gato', 'duerme', '.']);
+      const plain = await post({ source: 'the cat sleeps .', target: 'el gato duerme .' }).expect(200);
+      expect(plain.body.targetWords).to.have.length(4); // this tokenizer splits at spaces too
+    });
+
+    it('400/422/415/405 for bad requests, naming the field and the limit', async function () {
+      expectError(await post({ target: 'Hola' }), 400, 'missing_field', 'source');
+      expectError(await post({ source: 'Hi' }), 400, 'missing_field', 'target');
+      expectError(await post({ source: 3, target: 'Hola' }), 400, 'invalid_field', 'source');
+      expectError(await post({ source: 'Hi', target: ['Hola'] }), 400, 'invalid_field', 'target');
+      expectError(await post({ source: 'Hi', target: ' \u200b ' }), 400, 'invalid_field', 'target');
+      expectError(
+        await post({ source: 'Hi', target: 'Hola', pretokenized: 'yes' }),
+        400,
+        'invalid_field',
+        'pretokenized',
+      );
+      expectError(await post({ source: 'Hi', target: 'Hola', beam: 2 }), 400, 'unknown_field', 'beam');
+      expectError(await post([{ source: 'Hi', target: 'Hola' }]), 400, 'invalid_body');
+      const long = await post({ source: 'Hi', target: 'a'.repeat(501) });
+      expectError(long, 422, 'text_too_long', 'target');
+      expect(long.body.error.message).to.include('the limit is 500 characters');
+      expectError(
+        await request(app).post('/api/align').type('form').send({ source: 'Hi' }),
+        415,
+        'unsupported_media_type',
+      );
+      const get = await request(app).get('/api/align');
+      expectError(get, 405, 'method_not_allowed');
+      expect(get.headers.allow).to.equal('POST');
+      expect(get.body.error.message).to.equal('Use POST /api/align.');
+    });
+  });
+
+  describe('GET and POST /check (check a translation)', function () {
+    it('renders the check form, reached from a tab, prefilled from a link', async function () {
+      const html = (await request(app).get('/check?source=The%20cat&target=El%20%3Cb%3E').expect(200)).text;
+      expect(html).to.include('<a href="/check" id="tab-check" aria-current="page">Check a translation</a>');
+      expect(html).to.match(/<textarea id="source" name="source"[^>]*>The cat<\/textarea>/);
+      expect(html).to.match(/<textarea id="target" name="target"[^>]*>El &lt;b&gt;<\/textarea>/);
+      expect(html).to.include('<input type="checkbox" id="pretokenized" name="pretokenized" value="on">');
+      expect(html).not.to.include('id="check-result"');
+      const home = (await request(app).get('/').expect(200)).text;
+      expect(home).to.include('<a href="/check" id="tab-check">Check a translation</a>');
+    });
+
+    it('shows each word with its probability, the unlikely ones marked, the heatmap and the links', async function () {
+      const res = await request(app)
+        .post('/check')
+        .type('form')
+        .send({ source: 'The cat sleeps.', target: 'El gato duerme.' })
+        .expect(200);
+      const html = res.text;
+      const [direct] = await service.align([{ source: 'The cat sleeps.', target: 'El gato duerme.' }]);
+      const chips = [
+        ...html.matchAll(
+          /<li class="wp wp-(likely|doubtful|unlikely)" aria-label="([^"]+)"><span class="wp-word">([^<]+)<\/span><span class="wp-p">(.*?)<\/span><\/li>/g,
+        ),
+      ];
+      expect(chips.map((m) => m[3])).to.deep.equal(['El', 'gato', 'duerme.']);
+      chips.forEach((m, i) => {
+        const p = Math.exp(direct.wordLogProbs[i]);
+        const level = p < 0.1 ? 'unlikely' : p < 0.5 ? 'doubtful' : 'likely';
+        expect(m[1]).to.equal(level);
+        expect(m[2]).to.match(
+          new RegExp(`^${m[3].replace('.', '\\.')}: (&lt;1|&gt;99|\\d{1,2})%, ${level}$`),
+        );
+        // An unlikely word carries a visible mark, not colour alone.
+        expect(m[4].includes('class="wp-flag"')).to.equal(level === 'unlikely');
+      });
+      const unlikely = chips.filter((m) => m[1] === 'unlikely').length;
+      expect(html).to.include(unlikely === 0 ? 'No word is unlikely' : `<strong>${unlikely} of 3</strong>`);
+      expect(html).to.match(/<li class="wp wp-end wp-(likely|doubtful|unlikely)"/);
+      expect(html).to.include('id="heatmap-words"');
+      expect(html).to.include('id="heatmap-subwords"');
+      expect(html).to.include(`<code class="pharaoh" id="pharaoh">${direct.pharaoh}</code>`);
+      expect(html).to.match(
+        /<p class="hint link-method" id="link-method">Each output word is linked to the input word that got the most attention/,
+      );
+      expect([...html.matchAll(/<script/g)]).to.have.length(1);
+    });
+
+    it('escapes user text and re-renders the check form with errors', async function () {
+      const xss = await request(app)
+        .post('/check')
+        .type('form')
+        .send({ source: XSS, target: XSS })
+        .expect(200);
+      expect(xss.text).not.to.include('<script>alert');
+      expect([...xss.text.matchAll(/<script/g)]).to.have.length(1);
+      const empty = await request(app)
+        .post('/check')
+        .type('form')
+        .send({ source: 'Keep me', target: '  ' })
+        .expect(400);
+      expect(empty.text).to.include('Enter the translation to check.');
+      expect(empty.text).to.match(/<textarea id="source" name="source"[^>]*>Keep me<\/textarea>/);
+      const long = await request(app)
+        .post('/check')
+        .type('form')
+        .send({ source: 'a'.repeat(501), target: 'b', pretokenized: 'on' })
+        .expect(422);
+      expect(long.text).to.include('The source text is 501 characters long; the limit is 500 characters.');
+      expect(long.text).to.include('name="pretokenized" value="on" checked');
+      const json = await request(app).post('/check').send({ source: 'a', target: 'b' }).expect(415);
+      expect(json.text).to.include('id="check-form"');
+    });
+
+    it('says on the translate page how links are made, and links the translation to the check page', async function () {
+      const html = (await request(app).post('/').type('form').send({ text: 'The cat sleeps.', beam: '1' }))
+        .text;
+      expect(html).to.match(
+        /<p class="hint link-method" id="link-method">Each output word is linked to the input word that got the most attention while the model produced it/,
+      );
+      const href = /<a href="(\/check\?source=[^"]+)" id="check-this">/.exec(html)?.[1];
+      expect(href).to.be.a('string');
+      const url = new URL(href!.replace(/&amp;/g, '&'), 'http://x');
+      expect(url.searchParams.get('source')).to.equal('The cat sleeps.');
+      const translation = /<p class="translation" id="translation" lang="spa">([^<]*)<\/p>/.exec(html)?.[1];
+      expect(url.searchParams.get('target')).to.equal(translation);
+    });
+  });
+
   describe('errors and limits', function () {
     it('404 JSON for an unknown API route, an HTML page for an unknown page', async function () {
       expectError(await request(app).get('/api/nope'), 404, 'not_found');
@@ -419,18 +655,32 @@ describe('server', function () {
       expect(page.text).to.include('Page not found');
     });
 
-    it('429 after the rate limit, on the API and the form', async function () {
+    it('429 after the rate limit, on the API and the form, counting requests as its message says', async function () {
       const limited = createApp({
         pool: service,
         modelInfo,
-        limits: { rateLimit: { windowMs: 60_000, max: 2 } },
+        // Loopback is not counted by default; these requests come from 127.0.0.1.
+        limits: { rateLimit: { windowMs: 60_000, max: 2, countLoopback: true } },
       });
-      await request(limited).post('/api/translate').send({ text: 'Hi' }).expect(200);
+      // A request of three texts counts once.
+      await request(limited)
+        .post('/api/translate')
+        .send({ texts: ['Hi', 'Bye', 'Tea'] })
+        .expect(200);
       const second = await request(limited).post('/api/translate').send({ text: 'Hi' }).expect(200);
       expect(second.headers.ratelimit).to.be.a('string');
       const third = await request(limited).post('/api/translate').send({ text: 'Hi' });
       expectError(third, 429, 'rate_limited');
-      expect(third.body.error.message).to.include('the limit is 2 translations per 60 s');
+      expect(third.body.error.message).to.include('the limit is 2 requests per 60 s per client');
+      expect(third.body.error.message).to.include('a request counts once, whatever number of texts it holds');
+      expectError(
+        await request(limited).post('/api/align').send({ source: 'Hi', target: 'Hola' }),
+        429,
+        'rate_limited',
+      );
+      expect(
+        (await request(limited).post('/check').type('form').send({ source: 'a', target: 'b' })).status,
+      ).to.equal(429);
       const form = await request(limited)
         .post('/')
         .type('form')
@@ -444,10 +694,35 @@ describe('server', function () {
       await request(limited).get('/api/health').expect(200);
     });
 
+    it('does not count loopback clients by default: one person on their own machine never meets the limit', async function () {
+      const local = createApp({
+        pool: service,
+        modelInfo,
+        limits: { rateLimit: { windowMs: 60_000, max: 1 } },
+      });
+      for (let i = 0; i < 4; i++)
+        await request(local).post('/api/translate').send({ text: 'Hi' }).expect(200);
+      expect(DEFAULT_LIMITS.rateLimit.countLoopback ?? false).to.equal(false);
+      expect(DEFAULT_LIMITS.rateLimit.max).to.be.greaterThan(0);
+      // Behind a trusted proxy, the forwarded client address is what counts.
+      const proxied = createApp({
+        pool: service,
+        modelInfo,
+        trustProxy: true,
+        limits: { rateLimit: { windowMs: 60_000, max: 1 } },
+      });
+      const from = (ip: string) =>
+        request(proxied).post('/api/translate').set('X-Forwarded-For', ip).send({ text: 'Hi' });
+      expect((await from('203.0.113.7')).status).to.equal(200);
+      expectError(await from('203.0.113.7'), 429, 'rate_limited');
+      expect((await from('203.0.113.8')).status).to.equal(200);
+    });
+
     it('500 without details when translation fails, 503 while shutting down', async function () {
       const failing: TranslationService = {
         info: service.info,
         translate: () => Promise.reject(new Error('secret internals at /work/main/src/x.ts:1:1')),
+        align: () => Promise.reject(new Error('secret internals at /work/main/src/y.ts:2:2')),
         close: () => Promise.resolve(),
       };
       const broken = createApp({ pool: failing, modelInfo });
@@ -457,6 +732,13 @@ describe('server', function () {
       const page = await request(broken).post('/').type('form').send({ text: 'Hi' }).expect(500);
       expect(page.text).not.to.include('secret');
       expect(page.text).to.include('Internal server error.');
+      const aligned = await request(broken).post('/api/align').send({ source: 'Hi', target: 'Hola' });
+      expectError(aligned, 500, 'internal_error');
+      expect(aligned.text).not.to.include('secret');
+      const check = await request(broken).post('/check').type('form').send({ source: 'Hi', target: 'Hola' });
+      expect(check.status).to.equal(500);
+      expect(check.text).not.to.include('secret');
+      expect(check.text).to.include('id="check-form"');
       const closing = createApp({
         pool: { ...failing, translate: () => Promise.reject(new ServiceClosedError()) },
         modelInfo,
@@ -503,6 +785,21 @@ describe('server', function () {
       await Promise.all([pool.translate(['Hi'], { beam: 1 }), pool.translate(['Hi'], { beam: 3 })]);
       expect(pool.stats().batches).to.equal(3);
       expect(pool.stats().tensors).to.be.greaterThan(0);
+    });
+
+    it('force-aligns in the worker, batching align requests apart from translations', async function () {
+      const before = pool!.stats().batches;
+      const pair = { source: 'The cat sleeps.', target: 'El gato duerme.' };
+      const [a, t] = await Promise.all([pool!.align([pair]), pool!.translate(['The cat sleeps.'])]);
+      expect(pool!.stats().batches).to.equal(before + 2);
+      const [direct] = await service.align([pair]);
+      expect(a[0].pharaoh).to.equal(direct.pharaoh);
+      expect(a[0].logProb).to.be.closeTo(direct.logProb, 1e-4);
+      expect(t[0].hypotheses[0].text).to.be.a('string');
+      // Two align requests with the same options share one call.
+      const n = pool!.stats().batches;
+      await Promise.all([pool!.align([pair]), pool!.align([pair, pair])]);
+      expect(pool!.stats().batches).to.equal(n + 1);
     });
 
     it('serves the app without tensors on the main thread', async function () {

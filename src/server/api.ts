@@ -2,6 +2,7 @@
  * The JSON API:
  *
  *   POST /api/translate    { text } or { texts }, with beam, nbest and alignments options
+ *   POST /api/align        { source, target, pretokenized? }: forced alignment of a given translation
  *   GET  /api/health       liveness, model summary, backend, uptime, live tensors, batching counters
  *
  * Bodies are validated by validation.ts; errors go to the final handler as HttpErrors.
@@ -10,8 +11,8 @@ import express from 'express';
 import type { RouteContext } from './app.js';
 import { HttpError } from './errors.js';
 import { round } from './format.js';
-import { parseApiRequest, requireContentType } from './validation.js';
-import { apiAlignment } from './view-model.js';
+import { parseAlignRequest, parseApiRequest, requireContentType } from './validation.js';
+import { apiAlignment, apiForcedAlignment } from './view-model.js';
 
 export function apiRoutes({ pool, modelInfo, limits, limiter }: RouteContext): express.Router {
   const started = Date.now();
@@ -64,10 +65,31 @@ export function apiRoutes({ pool, modelInfo, limits, limiter }: RouteContext): e
     },
   );
 
-  router.all('/api/translate', (_req, res, next) => {
-    res.set('Allow', 'POST');
-    next(new HttpError(405, 'method_not_allowed', 'Use POST /api/translate.'));
-  });
+  router.post(
+    '/api/align',
+    limiter,
+    requireContentType('application/json', 'Content-Type must be application/json.'),
+    express.json({ limit: limits.bodyLimit, strict: false }),
+    async (req, res) => {
+      const r = parseAlignRequest(req.body, limits);
+      const t0 = performance.now();
+      const [a] = await pool.align([{ source: r.source, target: r.target }], {
+        pretokenized: r.pretokenized,
+      });
+      res.json({
+        ...apiForcedAlignment(a),
+        backend: modelInfo.backend,
+        ms: round(performance.now() - t0, 1),
+      });
+    },
+  );
+
+  for (const route of ['/api/translate', '/api/align']) {
+    router.all(route, (_req, res, next) => {
+      res.set('Allow', 'POST');
+      next(new HttpError(405, 'method_not_allowed', `Use POST ${route}.`));
+    });
+  }
 
   return router;
 }

@@ -5,8 +5,11 @@
  *
  *   GET  /                 translate page (views/index.ejs)                       pages.ts
  *   POST /                 the same page with a result, rendered server-side       pages.ts
+ *   GET  /check            "Check a translation": source + your translation        pages.ts
+ *   POST /check            its forced alignment, word likelihoods, rendered         pages.ts
  *   GET  /model            model page (views/model.ejs)                            pages.ts
  *   POST /api/translate    JSON API                                                api.ts
+ *   POST /api/align        forced alignment of a given translation, JSON           api.ts
  *   GET  /api/health       liveness, model summary, backend, live tensors          api.ts
  *
  * Every error is `{ error: { code, message, field? } }` with a 4xx status on the API, or the page
@@ -22,7 +25,7 @@ import type { Logger } from 'pino';
 import { apiRoutes } from './api.js';
 import { errorHandler, notFound } from './errors.js';
 import { languageName, round } from './format.js';
-import type { ModelInfo } from './model-info.js';
+import { corporaOf, trainingDataLine, type ModelInfo } from './model-info.js';
 import { pageRoutes, renderFormError } from './pages.js';
 import type { TranslationService } from './service.js';
 import { DEFAULT_LIMITS, rateLimiter, type Limits } from './validation.js';
@@ -32,9 +35,11 @@ export { HttpError } from './errors.js';
 export { languageName } from './format.js';
 export { lineChart, type Chart, type ChartSeries } from './chart.js';
 export {
+  corporaOf,
   loadModelInfo,
   readMetrics,
   type MetricPoint,
+  type CorpusInfo,
   type ModelInfo,
   type TrainingMetrics,
 } from './model-info.js';
@@ -55,7 +60,10 @@ export interface AppOptions {
   modelInfo: ModelInfo;
   limits?: Partial<Limits>;
   log?: Logger;
-  /** Express 'trust proxy' setting, so rate limiting sees client addresses behind a reverse proxy. */
+  /**
+   * Express 'trust proxy' setting, so rate limiting sees client addresses behind a reverse proxy; `true`
+   * is taken as one hop (the proxy in front of this server).
+   */
   trustProxy?: boolean | number | string;
 }
 
@@ -91,7 +99,9 @@ export function createApp(opts: AppOptions): express.Express {
 
   app.set('views', VIEWS_DIR);
   app.set('view engine', 'ejs');
-  app.set('trust proxy', opts.trustProxy ?? false);
+  // `true` means one proxy hop (the reverse proxy in front): trusting every hop would let a client choose
+  // its own address with X-Forwarded-For and so escape the rate limit (express-rate-limit refuses it too).
+  app.set('trust proxy', opts.trustProxy === true ? 1 : (opts.trustProxy ?? false));
   app.disable('x-powered-by');
 
   app.locals.site = {
@@ -99,6 +109,8 @@ export function createApp(opts: AppOptions): express.Express {
     tgtName: languageName(modelInfo.tgtLang),
     srcLang: modelInfo.srcLang,
     tgtLang: modelInfo.tgtLang,
+    // From the model's own config.json, never assumed (model-info.ts).
+    trainingData: trainingDataLine(corporaOf(modelInfo.info)),
   };
   app.locals.limits = limits;
 

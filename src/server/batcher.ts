@@ -1,22 +1,33 @@
 /**
- * Request micro-batching for the WorkerPool. A request joins the oldest queued batch with the same options
- * (beam, nbest, length penalty, length ratio, attention) that has room, or opens a new one. A batch becomes
+ * Request micro-batching for the WorkerPool. A request joins the oldest queued batch of the same task
+ * (translation, or forced alignment of given pairs) with the same options (beam, nbest, length penalty,
+ * length ratio, attention; pre-tokenized, link method) that has room, or opens a new one. A batch becomes
  * ready when its window (`windowMs`) elapses or it holds `maxBatch` texts; until a worker takes it, it
  * keeps absorbing compatible requests, so batches grow with the load. A single request larger than
  * `maxBatch` is a batch of its own.
  */
+import type { AlignOptions, AlignPair, ForcedAlignment } from '../translate/force-align.js';
 import type { Translation, TranslateOptions } from '../translate/translator.js';
 
+/** What a batch asks a worker to do: translate texts, or force-align given pairs. */
+export type Task = { kind: 'translate'; opts: TranslateOptions } | { kind: 'align'; opts: AlignOptions };
+
+/** A batch's inputs with its task's options. */
+export type Items =
+  | { kind: 'translate'; items: string[]; opts: TranslateOptions }
+  | { kind: 'align'; items: AlignPair[]; opts: AlignOptions };
+type Results = Translation[] | ForcedAlignment[];
+
 interface Waiter {
-  texts: string[];
-  resolve: (t: Translation[]) => void;
+  items: string[] | AlignPair[];
+  resolve: (r: Results) => void;
   reject: (e: Error) => void;
 }
 
-/** Requests with the same options, to be sent to a worker as one translate call. */
+/** Requests of one task with the same options, to be sent to a worker as one call. */
 export interface Batch {
   readonly key: string;
-  readonly opts: TranslateOptions;
+  readonly task: Task;
   readonly waiters: Waiter[];
   /** Texts over all waiters. */
   size: number;
@@ -25,8 +36,20 @@ export interface Batch {
   timer?: NodeJS.Timeout;
 }
 
-function optionsKey(o: TranslateOptions): string {
+function taskKey(t: Task): string {
+  if (t.kind === 'align') {
+    const m = t.opts.method ?? {};
+    return JSON.stringify([
+      'align',
+      !!t.opts.pretokenized,
+      m.step ?? null,
+      m.sourcePieces ?? null,
+      m.targetPieces ?? null,
+    ]);
+  }
+  const o = t.opts;
   return JSON.stringify([
+    'translate',
     o.beam ?? 1,
     o.nbest ?? 1,
     o.lengthPenalty ?? null,
@@ -35,17 +58,21 @@ function optionsKey(o: TranslateOptions): string {
   ]);
 }
 
-/** Every text of a batch, in request order. */
-export function batchTexts(batch: Batch): string[] {
-  return batch.waiters.flatMap((w) => w.texts);
+/** Every input of a batch, in request order: texts to translate, or pairs to align. */
+export function batchItems(batch: Batch): Items {
+  const t = batch.task;
+  // A waiter's items are of its batch's kind (enqueue keys batches by task).
+  return t.kind === 'align'
+    ? { kind: 'align', items: batch.waiters.flatMap((w) => w.items as AlignPair[]), opts: t.opts }
+    : { kind: 'translate', items: batch.waiters.flatMap((w) => w.items as string[]), opts: t.opts };
 }
 
-/** Hand each request its slice of the batch's translations. */
-export function resolveBatch(batch: Batch, translations: Translation[]): void {
+/** Hand each request its slice of the batch's results. */
+export function resolveBatch(batch: Batch, results: Results): void {
   let k = 0;
   for (const w of batch.waiters) {
-    w.resolve(translations.slice(k, k + w.texts.length));
-    k += w.texts.length;
+    w.resolve(results.slice(k, k + w.items.length) as Results);
+    k += w.items.length;
   }
 }
 
@@ -65,15 +92,28 @@ export class Batcher {
     private readonly wake: () => void,
   ) {}
 
-  /** Queue a request; the promise settles when its batch is resolved or rejected. */
+  /** Queue texts to translate; the promise settles when its batch is resolved or rejected. */
   add(texts: readonly string[], opts: TranslateOptions): Promise<Translation[]> {
-    return new Promise<Translation[]>((resolve, reject) => {
-      const waiter: Waiter = { texts: [...texts], resolve, reject };
-      const key = optionsKey(opts);
-      // Join a queued batch with the same options if it has room.
-      let batch = this.queue.find((b) => b.key === key && b.size + texts.length <= this.maxBatch);
+    return this.enqueue({ kind: 'translate', opts: { ...opts } }, [...texts]) as Promise<Translation[]>;
+  }
+
+  /** Queue pairs to force-align. */
+  addAlign(pairs: readonly AlignPair[], opts: AlignOptions): Promise<ForcedAlignment[]> {
+    const task: Task = { kind: 'align', opts: { ...opts } };
+    return this.enqueue(
+      task,
+      pairs.map((p) => ({ ...p })),
+    ) as Promise<ForcedAlignment[]>;
+  }
+
+  private enqueue(task: Task, items: string[] | AlignPair[]): Promise<Results> {
+    return new Promise<Results>((resolve, reject) => {
+      const waiter: Waiter = { items, resolve, reject };
+      const key = taskKey(task);
+      // Join a queued batch with the same task and options if it has room.
+      let batch = this.queue.find((b) => b.key === key && b.size + items.length <= this.maxBatch);
       if (!batch) {
-        batch = { key, opts: { ...opts }, waiters: [], size: 0, ready: false };
+        batch = { key, task, waiters: [], size: 0, ready: false };
         this.queue.push(batch);
         const b = batch;
         b.timer = setTimeout(() => {
@@ -82,7 +122,7 @@ export class Batcher {
         }, this.windowMs);
       }
       batch.waiters.push(waiter);
-      batch.size += texts.length;
+      batch.size += items.length;
       if (batch.size >= this.maxBatch) {
         clearTimeout(batch.timer);
         batch.ready = true;

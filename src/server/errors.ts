@@ -1,7 +1,7 @@
 /**
  * Errors the app sends: `HttpError` (status, code, message, field), the mapping of body-parser and service
  * errors to it, and the final handlers (404, then every error). The API and non-HTML clients get
- * `{ error: { code, message, field? } }`; the translate form is re-rendered with the message; other pages
+ * `{ error: { code, message, field? } }`; the translate and check forms are re-rendered with the message; other pages
  * get an HTML error page. Stack traces never leave the process: anything unknown is a generic 500.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -59,7 +59,7 @@ export const notFound: RequestHandler = (req, _res, next) => {
 export interface ErrorHandlerOptions {
   bodyLimit: string | number;
   log?: Logger;
-  /** Re-render the translate form (POST /) with an error message. */
+  /** Re-render the posted form (POST / or POST /check) with an error message. */
   renderForm: (req: Request, res: Response, status: number, message: string) => void;
 }
 
@@ -71,7 +71,7 @@ export function errorHandler(opts: ErrorHandlerOptions) {
     if (e.status >= 500) opts.log?.error({ err, url: req.originalUrl }, 'request failed');
     if (isApi(req)) {
       res.status(e.status).json(errorBody(e));
-    } else if (req.method === 'POST' && req.path === '/') {
+    } else if (req.method === 'POST' && (req.path === '/' || req.path === '/check')) {
       opts.renderForm(req, res, e.status, e.message);
     } else if (req.accepts(['json', 'html']) === 'html') {
       res.status(e.status).render('partials/error-page', { page: 'error', title: `Error ${e.status}`, e });

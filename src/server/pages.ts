@@ -1,15 +1,17 @@
 /**
  * The HTML pages: the translate page (GET /, and POST / which renders the result server-side so the page
- * works without JavaScript) and the model page (GET /model: languages, size, corpus, scores, curves).
- * Form errors are thrown as HttpErrors and re-rendered on the form by the final error handler.
+ * works without JavaScript), its "Check a translation" mode (GET /check, POST /check: the forced alignment
+ * of a translation the user typed) and the model page (GET /model: languages, size, corpora and licences
+ * from the model's metadata, scores, curves). Form errors are thrown as HttpErrors and re-rendered on
+ * their form by the final error handler.
  */
 import express, { type Request, type Response } from 'express';
 import type { RouteContext } from './app.js';
-import { trainingCharts } from './chart.js';
+import { CHART_LAYOUTS, trainingCharts } from './chart.js';
 import { finite, formatDuration } from './format.js';
-import type { ModelInfo } from './model-info.js';
-import { parseFormRequest, requireContentType, type Limits } from './validation.js';
-import { pageResult, type PageResult } from './view-model.js';
+import { corporaOf, linkableSource, type ModelInfo } from './model-info.js';
+import { parseCheckForm, parseFormRequest, requireContentType, type Limits } from './validation.js';
+import { checkResult, pageResult, type CheckResult, type PageResult } from './view-model.js';
 
 interface FormState {
   text: string;
@@ -42,7 +44,38 @@ function renderIndex(
   });
 }
 
-/** The translate page again, with the submitted form and an error message. */
+interface CheckFormState {
+  source: string;
+  target: string;
+  pretokenized: boolean;
+}
+
+/** The check form as submitted (POST body) or prefilled from a link (GET query): any texts. */
+function checkFormState(fields: unknown): CheckFormState {
+  const b = (fields ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  return {
+    source: str(b.source),
+    target: str(b.target),
+    pretokenized: b.pretokenized === 'on' || b.pretokenized === 'true',
+  };
+}
+
+function renderCheck(
+  res: Response,
+  status: number,
+  data: { form: CheckFormState; error?: string; result?: CheckResult },
+): void {
+  res.status(status).render('check', {
+    page: 'check',
+    title: 'Check a translation',
+    form: data.form,
+    error: data.error,
+    result: data.result,
+  });
+}
+
+/** The form that was posted (translate or check) again, with its fields and an error message. */
 export function renderFormError(
   req: Request,
   res: Response,
@@ -50,13 +83,16 @@ export function renderFormError(
   status: number,
   message: string,
 ): void {
-  renderIndex(res, limits, status, { form: formState(req, limits), error: message });
+  if (req.path === '/check') renderCheck(res, status, { form: checkFormState(req.body), error: message });
+  else renderIndex(res, limits, status, { form: formState(req, limits), error: message });
 }
 
 /** What views/model.ejs shows beyond ModelInfo itself: charts, the evaluation table, a summary. */
 function modelPageData(mi: ModelInfo) {
   const m = mi.metrics;
   const charts = m ? trainingCharts(m) : [];
+  // The same charts drawn for phones; CSS shows one set or the other (chart.ts).
+  const narrowCharts = m ? trainingCharts(m, CHART_LAYOUTS.narrow) : [];
   const evals = m
     ? m.bleu.map((b) => ({
         step: b.step,
@@ -69,8 +105,9 @@ function modelPageData(mi: ModelInfo) {
   const elapsed = finite(i.elapsedSeconds);
   return {
     charts,
+    narrowCharts,
     evals,
-    corpus: typeof i.corpus === 'string' ? i.corpus : undefined,
+    corpora: corporaOf(i).map((c) => ({ ...c, href: linkableSource(c.source) })),
     untrained: i.untrained === true,
     testBleu: finite(i.testBleu),
     testChrf: finite(i.testChrf),
@@ -99,6 +136,27 @@ export function pageRoutes({ pool, modelInfo, limits, limiter }: RouteContext): 
       const [t] = await pool.translate([text], { beam, nbest: beam, withAttention: true });
       const ms = Math.round(performance.now() - t0);
       renderIndex(res, limits, 200, { form: formState(req, limits), result: pageResult(t, beam, ms) });
+    },
+  );
+
+  router.get('/check', (req, res) => renderCheck(res, 200, { form: checkFormState(req.query) }));
+
+  router.post(
+    '/check',
+    requireContentType(
+      'application/x-www-form-urlencoded',
+      'The form must be sent as application/x-www-form-urlencoded.',
+    ),
+    express.urlencoded({ extended: false, limit: limits.bodyLimit, parameterLimit: 20 }),
+    limiter,
+    async (req, res) => {
+      const r = parseCheckForm(req.body, limits);
+      const t0 = performance.now();
+      const [a] = await pool.align([{ source: r.source, target: r.target }], {
+        pretokenized: r.pretokenized,
+      });
+      const ms = Math.round(performance.now() - t0);
+      renderCheck(res, 200, { form: checkFormState(req.body), result: checkResult(a, ms) });
     },
   );
 

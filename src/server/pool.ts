@@ -8,8 +8,9 @@
  * The service interface and `InProcessService` (translation on the calling thread) are in service.ts.
  */
 import type { Worker } from 'node:worker_threads';
+import type { AlignOptions, AlignPair, ForcedAlignment } from '../translate/force-align.js';
 import type { Translation, TranslateOptions } from '../translate/translator.js';
-import { Batcher, batchTexts, rejectBatch, resolveBatch, type Batch } from './batcher.js';
+import { Batcher, batchItems, rejectBatch, resolveBatch, type Batch } from './batcher.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import {
   ServiceClosedError,
@@ -98,6 +99,12 @@ export class WorkerPool implements TranslationService {
     return this.batcher.add(texts, opts);
   }
 
+  align(pairs: readonly AlignPair[], opts: AlignOptions = {}): Promise<ForcedAlignment[]> {
+    if (this.closing) return Promise.reject(new ServiceClosedError());
+    if (pairs.length === 0) return Promise.resolve([]);
+    return this.batcher.addAlign(pairs, opts);
+  }
+
   stats(): ServiceStats {
     return {
       tensors: this.slots.reduce((a, s) => a + s.tensors, 0),
@@ -138,12 +145,13 @@ export class WorkerPool implements TranslationService {
   }
 
   private onMessage(slot: Slot, msg: FromWorker): void {
-    if (msg.type !== 'result' && msg.type !== 'error') return;
+    if (msg.type !== 'result' && msg.type !== 'aligned' && msg.type !== 'error') return;
     slot.tensors = msg.tensors;
     const job = slot.busy;
     if (!job || job.id !== msg.id) return;
     slot.busy = undefined;
     if (msg.type === 'result') resolveBatch(job.batch, msg.translations);
+    else if (msg.type === 'aligned') resolveBatch(job.batch, msg.alignments);
     else rejectBatch(job.batch, msg.message);
     this.pump();
     this.checkDrained();
@@ -185,10 +193,14 @@ export class WorkerPool implements TranslationService {
       if (!batch) return;
       const id = this.nextId++;
       slot.busy = { id, batch };
-      const texts = batchTexts(batch);
+      const input = batchItems(batch);
       this.batches++;
-      this.textCount += texts.length;
-      slot.worker.postMessage({ type: 'translate', id, texts, opts: batch.opts } satisfies ToWorker);
+      this.textCount += input.items.length;
+      const message: ToWorker =
+        input.kind === 'align'
+          ? { type: 'align', id, pairs: input.items, opts: input.opts }
+          : { type: 'translate', id, texts: input.items, opts: input.opts };
+      slot.worker.postMessage(message);
     }
   }
 }

@@ -3,6 +3,7 @@
  * structured-clone-able plain objects, no tensors.
  */
 import type { ModelDirConfig } from '../model/model-dir.js';
+import type { AlignOptions, AlignPair, ForcedAlignment } from '../translate/force-align.js';
 import type { Translation, TranslateOptions } from '../translate/translator.js';
 
 /** The worker's `workerData`. */
@@ -12,7 +13,9 @@ export interface WorkerData {
 }
 
 export type ToWorker =
-  { type: 'translate'; id: number; texts: string[]; opts: TranslateOptions } | { type: 'close' };
+  | { type: 'translate'; id: number; texts: string[]; opts: TranslateOptions }
+  | { type: 'align'; id: number; pairs: AlignPair[]; opts: AlignOptions }
+  | { type: 'close' };
 
 export type FromWorker =
   | {
@@ -26,4 +29,5 @@ export type FromWorker =
     }
   | { type: 'fatal'; message: string }
   | { type: 'result'; id: number; translations: Translation[]; tensors: number }
+  | { type: 'aligned'; id: number; alignments: ForcedAlignment[]; tensors: number }
   | { type: 'error'; id: number; message: string; tensors: number };

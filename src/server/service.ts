@@ -4,6 +4,7 @@
  * Translator (simpler than the WorkerPool in pool.ts; for tests and small tools).
  */
 import type { ModelDirConfig } from '../model/model-dir.js';
+import type { AlignOptions, AlignPair, ForcedAlignment } from '../translate/force-align.js';
 import type { Translation, TranslateOptions } from '../translate/translator.js';
 
 /** What a service knows about the model it serves (plain data, read by the worker that loaded it). */
@@ -24,13 +25,15 @@ export interface ServiceStats {
   workers: number;
   /** Requests waiting for a worker or for their batch window. */
   queued: number;
-  /** translate() calls sent to the backend, and the texts they held (texts/batches = mean batch size). */
+  /** translate() and align() calls sent to the backend, and the texts or pairs they held (texts/batches = mean batch size). */
   batches: number;
   texts: number;
 }
 
 export interface TranslationService {
   translate(texts: readonly string[], opts?: TranslateOptions): Promise<Translation[]>;
+  /** Forced alignment of given translations (Translator.align). */
+  align(pairs: readonly AlignPair[], opts?: AlignOptions): Promise<ForcedAlignment[]>;
   close(): Promise<void>;
   readonly info: ServiceInfo;
   stats?(): ServiceStats;
@@ -74,6 +77,17 @@ export class InProcessService implements TranslationService {
       this.batches++;
       this.textCount += texts.length;
       return this.translator.translate(texts, opts);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  align(pairs: readonly AlignPair[], opts: AlignOptions = {}): Promise<ForcedAlignment[]> {
+    if (this.closing) return Promise.reject(new ServiceClosedError());
+    const run = this.queue.then(() => {
+      this.batches++;
+      this.textCount += pairs.length;
+      return this.translator.align(pairs, opts);
     });
     this.queue = run.catch(() => undefined);
     return run;

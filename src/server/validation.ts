@@ -1,7 +1,7 @@
 /**
  * Request limits and validation: the `Limits` a server runs with, the rate limiter, content-type checks,
- * and the parsing of a /api/translate body and of the translate form into checked values. Every rejection
- * is an HttpError that names the field and, for limits, the limit.
+ * and the parsing of /api/translate and /api/align bodies and of the translate and check forms into
+ * checked values. Every rejection is an HttpError that names the field and, for limits, the limit.
  */
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -19,8 +19,12 @@ export interface Limits {
   maxBeam: number;
   /** Request body size limit, bytes or a string such as '64kb' (default '64kb'). */
   bodyLimit: string | number;
-  /** Translation requests (page + API) per client per window; max 0 disables the limiter. */
-  rateLimit: { windowMs: number; max: number };
+  /**
+   * Requests that translate or align (forms and API) per client per window; each request counts once,
+   * whatever number of texts it holds. max 0 disables the limiter. Loopback clients (this machine) are
+   * not counted unless `countLoopback`: one person using their own server never meets the limit.
+   */
+  rateLimit: { windowMs: number; max: number; countLoopback?: boolean };
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -32,7 +36,24 @@ export const DEFAULT_LIMITS: Limits = {
   rateLimit: { windowMs: 60_000, max: 60 },
 };
 
-/** Per-client limiter for translation requests (page and API); a pass-through when `max` is 0. */
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 addresses. */
+export function isLoopback(ip: string | undefined): boolean {
+  if (!ip) return false;
+  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return v4.startsWith('127.') || ip === '::1';
+}
+
+/** The 429 message: what is counted, the limit and the window. */
+export function rateLimitMessage(limits: Limits): string {
+  const seconds = Math.ceil(limits.rateLimit.windowMs / 1000);
+  return (
+    `Too many requests: the limit is ${limits.rateLimit.max} requests per ${seconds} s per client ` +
+    '(translations and alignments, page and API; a request counts once, whatever number of texts it holds). ' +
+    'Try again later, or send several texts in one request.'
+  );
+}
+
+/** Per-client limiter for requests that translate or align (forms and API); a pass-through when `max` is 0. */
 export function rateLimiter(limits: Limits): RequestHandler {
   if (!(limits.rateLimit.max > 0)) return (_req, _res, next) => next();
   return rateLimit({
@@ -40,16 +61,9 @@ export function rateLimiter(limits: Limits): RequestHandler {
     limit: limits.rateLimit.max,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    handler: (_req, _res, next) => {
-      const retry = Math.ceil(limits.rateLimit.windowMs / 1000);
-      next(
-        new HttpError(
-          429,
-          'rate_limited',
-          `Too many requests: the limit is ${limits.rateLimit.max} translations per ${retry} s per client. Try again later.`,
-        ),
-      );
-    },
+    // req.ip is the socket's address, or the proxy's X-Forwarded-For client with --trust-proxy.
+    skip: (req) => !limits.rateLimit.countLoopback && isLoopback(req.ip),
+    handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', rateLimitMessage(limits))),
   });
 }
 
@@ -205,4 +219,81 @@ export function parseFormRequest(body: unknown, limits: Limits): FormRequest {
     );
   }
   return { text, beam: Number(beamRaw) };
+}
+
+export interface AlignRequest {
+  source: string;
+  target: string;
+  pretokenized: boolean;
+}
+
+const ALIGN_FIELDS = new Set(['source', 'target', 'pretokenized']);
+
+/** One side of a pair: a non-empty string within maxChars (after the translator's clean-up). */
+function pairText(v: unknown, field: 'source' | 'target', limits: Limits): string {
+  if (v === undefined) {
+    throw new HttpError(400, 'missing_field', `Missing field "${field}" (a string).`, field);
+  }
+  if (typeof v !== 'string') throw invalid(field, `"${field}" must be a string.`);
+  const n = charCount(v);
+  if (n === 0) throw invalid(field, `"${field}" is empty.`);
+  if (n > limits.maxChars) {
+    throw overLimit(
+      'text_too_long',
+      field,
+      `"${field}" is ${n} characters long; the limit is ${limits.maxChars} characters.`,
+    );
+  }
+  return v;
+}
+
+/** Validate a /api/align body: { source, target, pretokenized? }. */
+export function parseAlignRequest(body: unknown, limits: Limits): AlignRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(
+      400,
+      'invalid_body',
+      'The request body must be a JSON object such as {"source": "Hello", "target": "Hola"}.',
+    );
+  }
+  const b = body as Record<string, unknown>;
+  for (const k of Object.keys(b)) {
+    if (!ALIGN_FIELDS.has(k)) {
+      throw new HttpError(
+        400,
+        'unknown_field',
+        `Unknown field "${k}"; expected ${[...ALIGN_FIELDS].join(', ')}.`,
+        k,
+      );
+    }
+  }
+  const source = pairText(b.source, 'source', limits);
+  const target = pairText(b.target, 'target', limits);
+  if (b.pretokenized !== undefined && typeof b.pretokenized !== 'boolean') {
+    throw invalid('pretokenized', '"pretokenized" must be true or false.');
+  }
+  return { source, target, pretokenized: b.pretokenized === true };
+}
+
+/** Validate the check form (POST /check): two texts, and a checkbox. */
+export function parseCheckForm(body: unknown, limits: Limits): AlignRequest {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const text = (field: 'source' | 'target', empty: string) => {
+    const v = typeof b[field] === 'string' ? (b[field] as string) : '';
+    const n = charCount(v);
+    if (n === 0) throw invalid(field, empty);
+    if (n > limits.maxChars) {
+      throw overLimit(
+        'text_too_long',
+        field,
+        `The ${field === 'source' ? 'source text' : 'translation'} is ${n} characters long; the limit is ${limits.maxChars} characters.`,
+      );
+    }
+    return v;
+  };
+  return {
+    source: text('source', 'Enter the text to check a translation of.'),
+    target: text('target', 'Enter the translation to check.'),
+    pretokenized: b.pretokenized === 'on' || b.pretokenized === 'true',
+  };
 }

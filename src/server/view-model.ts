@@ -1,9 +1,10 @@
 /**
- * Translation results → what the views and the API render: the n-best list, word and subword attention
- * matrices as heatmaps (shade buckets, not inline styles, under the CSP), word links and the Pharaoh
- * alignment string.
+ * Translation and forced-alignment results → what the views and the API render: the n-best list, word and
+ * subword attention matrices as heatmaps (shade buckets, not inline styles, under the CSP), word links, the
+ * Pharaoh alignment string, and for a checked translation how likely the model finds each word.
  */
 import { pharaoh, wordAlignment } from '../translate/alignment.js';
+import { DEFAULT_LINK_METHOD, describeLinkMethod, type ForcedAlignment } from '../translate/force-align.js';
 import type { Translation, TranslationHypothesis } from '../translate/translator.js';
 import { round } from './format.js';
 
@@ -61,6 +62,8 @@ export interface PageResult {
   subword?: Heatmap;
   pharaoh: string;
   links: { source: string; target: string }[];
+  /** One line: how the links are made. */
+  linkMethod: string;
 }
 
 /** The translate page's result: best translation, n-best list and, with attention, the two heatmaps. */
@@ -78,6 +81,8 @@ export function pageResult(t: Translation, beam: number, ms: number): PageResult
     })),
     pharaoh: '',
     links: [],
+    // alignment.ts wordAlignment computes what DEFAULT_LINK_METHOD describes (test/force-align.test.ts).
+    linkMethod: describeLinkMethod(DEFAULT_LINK_METHOD),
   };
   if (best && t.sourceTokens && best.tokens && best.attention) {
     const wa = wordAlignment(t.sourceTokens, best.tokens, best.attention);
@@ -104,5 +109,87 @@ export function apiAlignment(t: Translation, h: TranslationHypothesis) {
     targetWords: wa.targetWords,
     wordMatrix: wa.matrix.map((row) => row.map((x) => round(x))),
     pharaoh: pharaoh(wa.links),
+  };
+}
+
+/** Below this probability a word is marked unlikely; below LIKELY, doubtful. */
+export const UNLIKELY = 0.1;
+export const LIKELY = 0.5;
+
+export interface WordLikelihood {
+  word: string;
+  probability: number;
+  /** "87%", "<1%", ">99%". */
+  pct: string;
+  level: 'likely' | 'doubtful' | 'unlikely';
+}
+
+function likelihood(word: string, logProb: number): WordLikelihood {
+  const p = Math.exp(logProb);
+  const pct = p < 0.01 ? '<1%' : p > 0.99 ? '>99%' : `${Math.round(100 * p)}%`;
+  return { word, probability: p, pct, level: p < UNLIKELY ? 'unlikely' : p < LIKELY ? 'doubtful' : 'likely' };
+}
+
+export interface CheckResult {
+  source: string;
+  target: string;
+  ms: number;
+  words: WordLikelihood[];
+  /** p(</s>) after the last word: low when the model expected more. */
+  end: WordLikelihood;
+  unlikely: number;
+  word?: Heatmap;
+  subword: Heatmap;
+  pharaoh: string;
+  links: { source: string; target: string }[];
+  linkMethod: string;
+  thresholds: { unlikely: string; likely: string };
+}
+
+/** The check page's result: per-word likelihood, the heatmaps and the links of a forced alignment. */
+export function checkResult(a: ForcedAlignment, ms: number): CheckResult {
+  const words = a.targetWords.map((w, i) => likelihood(w, a.wordLogProbs[i]));
+  return {
+    source: a.source,
+    target: a.target,
+    ms,
+    words,
+    end: likelihood('(end)', a.endLogProb),
+    unlikely: words.filter((w) => w.level === 'unlikely').length,
+    word:
+      a.sourceWords.length > 0 && a.targetWords.length > 0
+        ? heatmap('words', 'Word alignment', a.sourceWords, a.targetWords, a.wordMatrix)
+        : undefined,
+    subword: heatmap('subwords', 'Subword attention', a.sourceTokens, a.targetTokens, a.attention),
+    pharaoh: a.pharaoh,
+    links: a.links.map(([s, t]) => ({ source: a.sourceWords[s], target: a.targetWords[t] })),
+    linkMethod: describeLinkMethod(a.method),
+    thresholds: { unlikely: `${100 * UNLIKELY}%`, likely: `${100 * LIKELY}%` },
+  };
+}
+
+/** The /api/align answer for one pair (numbers to 4 decimals). */
+export function apiForcedAlignment(a: ForcedAlignment) {
+  const rows = (m: number[][]) => m.map((row) => row.map((x) => round(x)));
+  return {
+    source: a.source,
+    target: a.target,
+    sourceWords: a.sourceWords,
+    targetWords: a.targetWords,
+    pharaoh: a.pharaoh,
+    links: a.links,
+    wordMatrix: rows(a.wordMatrix),
+    words: a.targetWords.map((w, i) => ({
+      word: w,
+      logProb: round(a.wordLogProbs[i]),
+      probability: round(Math.exp(a.wordLogProbs[i])),
+    })),
+    end: { logProb: round(a.endLogProb), probability: round(Math.exp(a.endLogProb)) },
+    logProb: round(a.logProb),
+    sourceTokens: a.sourceTokens,
+    targetTokens: a.targetTokens,
+    attention: rows(a.attention),
+    tokenLogProbs: a.tokenLogProbs.map((x) => round(x)),
+    method: { ...a.method, description: describeLinkMethod(a.method) },
   };
 }

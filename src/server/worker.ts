@@ -1,6 +1,6 @@
 /**
  * A translation worker thread (see pool.ts; messages in protocol.ts): initialises its own TensorFlow.js
- * backend, loads the model once, then answers `translate` messages one at a time with plain data. Every
+ * backend, loads the model once, then answers `translate` and `align` messages one at a time with plain data. Every
  * tensor lives here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -30,8 +30,13 @@ async function main(): Promise<void> {
       return;
     }
     try {
-      const translations = translator.translate(msg.texts, msg.opts);
-      post({ type: 'result', id: msg.id, translations, tensors: Translator.liveTensors() });
+      if (msg.type === 'align') {
+        const alignments = translator.align(msg.pairs, msg.opts);
+        post({ type: 'aligned', id: msg.id, alignments, tensors: Translator.liveTensors() });
+      } else {
+        const translations = translator.translate(msg.texts, msg.opts);
+        post({ type: 'result', id: msg.id, translations, tensors: Translator.liveTensors() });
+      }
     } catch (err) {
       post({ type: 'error', id: msg.id, message: (err as Error).message, tensors: Translator.liveTensors() });
     }

@@ -1,0 +1,166 @@
+/**
+ * npm run -s align -- --model DIR [--pretokenized] [--details | --json] [--input FILE]
+ *
+ * Forced alignment of translations you already have (src/translate/force-align.ts): reads
+ * `source<TAB>target` lines (or `source ||| target`, the format of word-alignment test sets) from stdin
+ * or --input and writes, per pair, one line of Pharaoh word links `i-j` (source word i, target word j,
+ * 0-based), ready for `npm run -s evaluate -- --alignments OUT --gold GOLD`.
+ *
+ *   --details   after each link line: the word matrix and each target subword's log-probability, then a
+ *               blank line (for reading, not for scoring)
+ *   --json      one JSON object per pair instead (links, matrices, log-probabilities)
+ *   --pretokenized  the words are the space-separated tokens of the input (research data), not the
+ *               tokenizer's words
+ *   --step, --source-pieces, --target-pieces  how subword attention becomes word links (LinkMethod)
+ *
+ * Logs go to stderr. A line that is not a pair stops the run with its line number (exit 1).
+ */
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { Command, Option } from 'commander';
+import { initBackend } from '../backend/select.js';
+import type { AlignPair, ForcedAlignment, LinkMethod } from '../translate/force-align.js';
+import { DEFAULT_LINK_METHOD } from '../translate/force-align.js';
+import { Translator } from '../translate/translator.js';
+import { createLogger } from '../util/log.js';
+import { positiveInt, UsageError } from './args.js';
+
+interface AlignCliOptions {
+  model: string;
+  input?: string;
+  pretokenized?: boolean;
+  details?: boolean;
+  json?: boolean;
+  step: LinkMethod['step'];
+  sourcePieces: LinkMethod['sourcePieces'];
+  targetPieces: LinkMethod['targetPieces'];
+  batch: number;
+  backend?: string;
+}
+
+const program = new Command()
+  .name('align')
+  .description(
+    'Force-align given translations: read "source<TAB>target" lines, write Pharaoh word links (i-j) per line.',
+  )
+  .requiredOption('--model <dir>', 'model directory (config.json + weights.bin)')
+  .option('--input <file>', 'read pairs from this file instead of stdin')
+  .option(
+    '--pretokenized',
+    'words are the space-separated tokens of the input (e.g. lower-cased research data)',
+  )
+  .option('--details', "also print the word matrix and each target token's log-probability")
+  .option('--json', 'one JSON object per line instead of Pharaoh links')
+  .addOption(
+    new Option('--step <which>', "attention row of a target subword: its own step or the next one's")
+      .choices(['own', 'next'])
+      .default(DEFAULT_LINK_METHOD.step),
+  )
+  .addOption(
+    new Option('--source-pieces <how>', "combine a source word's subwords")
+      .choices(['sum', 'max'])
+      .default(DEFAULT_LINK_METHOD.sourcePieces),
+  )
+  .addOption(
+    new Option('--target-pieces <how>', "combine a target word's subwords")
+      .choices(['mean', 'max'])
+      .default(DEFAULT_LINK_METHOD.targetPieces),
+  )
+  .option('--batch <n>', 'pairs aligned together', positiveInt('--batch'), 64)
+  .option(
+    '--backend <name>',
+    'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
+  )
+  .showHelpAfterError();
+
+/** `source<TAB>target` (a third column, e.g. attribution, is ignored) or `source ||| target`. */
+export function parsePairLine(line: string, lineNo: number): AlignPair {
+  const cols = line.includes('\t') ? line.split('\t') : line.split(' ||| ');
+  if (cols.length < 2) {
+    throw new UsageError(`line ${lineNo}: expected "source<TAB>target" (or "source ||| target")`);
+  }
+  const [source, target] = cols;
+  if (source.trim() === '') throw new UsageError(`line ${lineNo}: the source is empty`);
+  return { source, target };
+}
+
+const pct = (x: number) => String(Math.round(100 * x));
+
+/** The --details block: the word matrix (weights ×100) and the log-probability of every target subword. */
+export function formatDetails(a: ForcedAlignment): string {
+  const labelWidth = Math.max(4, ...a.targetWords.map((w) => [...w].length));
+  const colWidth = Math.max(4, ...a.sourceWords.map((w) => [...w].length)) + 1;
+  const header = ' '.repeat(labelWidth) + a.sourceWords.map((w) => w.padStart(colWidth)).join('');
+  const rows = a.wordMatrix.map(
+    (row, i) => a.targetWords[i].padEnd(labelWidth) + row.map((x) => pct(x).padStart(colWidth)).join(''),
+  );
+  const tokens = a.targetTokens.map((t, k) => `${t} ${a.tokenLogProbs[k].toFixed(3)}`).join('  ');
+  return [
+    `# word attention ×100 (rows: target words, columns: source words)`,
+    header,
+    ...rows,
+    `# log p per target subword (total ${a.logProb.toFixed(3)}): ${tokens}`,
+  ].join('\n');
+}
+
+function render(a: ForcedAlignment, o: AlignCliOptions): string {
+  if (o.json) {
+    return JSON.stringify({
+      source: a.source,
+      target: a.target,
+      pharaoh: a.pharaoh,
+      sourceWords: a.sourceWords,
+      targetWords: a.targetWords,
+      wordMatrix: a.wordMatrix,
+      wordLogProbs: a.wordLogProbs,
+      sourceTokens: a.sourceTokens,
+      targetTokens: a.targetTokens,
+      attention: a.attention,
+      tokenLogProbs: a.tokenLogProbs,
+      logProb: a.logProb,
+    });
+  }
+  return o.details ? `${a.pharaoh}\n${formatDetails(a)}\n` : a.pharaoh;
+}
+
+async function main(): Promise<void> {
+  program.parse();
+  const o = program.opts<AlignCliOptions>();
+  if (o.json && o.details) throw new UsageError('choose --json or --details, not both');
+  if (o.input && !fs.existsSync(o.input)) throw new UsageError(`--input: file not found: ${o.input}`);
+  const log = createLogger('align', process.env.NMT_LOG_LEVEL ?? 'warn');
+  await initBackend(o.backend, (m) => log.info(m));
+  const translator = Translator.load(o.model);
+  const method: LinkMethod = { step: o.step, sourcePieces: o.sourcePieces, targetPieces: o.targetPieces };
+  const input = o.input ? fs.createReadStream(o.input) : process.stdin;
+  const rl = readline.createInterface({ input, crlfDelay: Infinity });
+  let pending: AlignPair[] = [];
+  let lineNo = 0;
+  let done = 0;
+  const flush = () => {
+    if (pending.length === 0) return;
+    const results = translator.align(pending, { pretokenized: o.pretokenized, method });
+    process.stdout.write(results.map((a) => render(a, o) + '\n').join(''));
+    done += pending.length;
+    log.info(`aligned ${done} pairs`);
+    pending = [];
+  };
+  try {
+    for await (const line of rl) {
+      lineNo++;
+      pending.push(parsePairLine(line, lineNo));
+      if (pending.length >= o.batch) flush();
+    }
+    flush();
+  } finally {
+    translator.dispose();
+  }
+}
+
+// Only when run as a command: the helpers above are imported by tests.
+if (process.argv[1] && /align\.[tj]s$/.test(process.argv[1])) {
+  main().catch((err: Error) => {
+    process.stderr.write(`align: ${err.message.split('\n')[0]}\n`);
+    process.exit(1);
+  });
+}
