@@ -15,6 +15,7 @@ import { GREEDY_PICK, LOG_SOFTMAX_ADD } from '../src/backend/fused-softmax.js';
 import { Rng } from '../src/data/rng.js';
 import { gruUpdate, lstmUpdate } from '../src/model/cells.js';
 import { greedyPick, logProbsPlus } from '../src/search/step-scores.js';
+import type { StepOutput } from '../src/model/seq2seq.js';
 import { Translator } from '../src/translate/translator.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
 
@@ -200,8 +201,10 @@ describe('fused inference kernels on wasm: LSTM/GRU cells, greedy pick, beam log
         [rows.length, V],
       );
       const add = tf.tensor1d([0.5, -Infinity, -2]);
-      const fused = { pick: greedyPick(logits), plus: logProbsPlus(logits, add) };
-      const ops = withoutFused(() => ({ pick: greedyPick(logits), plus: logProbsPlus(logits, add) }));
+      // A step of a model without copying: only the logits are read.
+      const out = { logits } as StepOutput;
+      const fused = { pick: greedyPick(out), plus: logProbsPlus(out, add) };
+      const ops = withoutFused(() => ({ pick: greedyPick(out), plus: logProbsPlus(out, add) }));
       expect(Array.from(fused.pick.ids.dataSync())).to.deep.equal(Array.from(ops.pick.ids.dataSync()));
       expect(fused.pick.ids.dataSync()[1]).to.equal(7);
       expect(maxDiff(fused.pick.logProbs, ops.pick.logProbs)).to.be.below(1e-5);

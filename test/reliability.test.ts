@@ -244,15 +244,15 @@ describe('reliability', function () {
       const victim = t.model.params.entries()[0][1];
       let calls = 0;
       let poisonedLoss: number | undefined;
-      t.trainStep = async (examples, indices) => {
+      t.trainStep = async (examples) => {
         calls++;
-        if (calls !== 2) return trainStep(examples, indices);
+        if (calls !== 2) return trainStep(examples);
         // Poison one parameter for this batch only, then put it back.
         const params = snapshot(t);
         const adam = await engine.optimizerState();
         const saved = victim.clone();
         tf.tidy(() => victim.assign(tf.fill(victim.shape, NaN)));
-        poisonedLoss = await trainStep(examples, indices);
+        poisonedLoss = await trainStep(examples);
         victim.assign(saved);
         saved.dispose();
         expectSame(params, snapshot(t), 'parameters');
@@ -307,7 +307,7 @@ describe('reliability', function () {
       const trainStep = t.trainStep.bind(t);
       let calls = 0;
       // every other batch reports a NaN loss (as a poisoned batch would); the run must still reach max steps
-      t.trainStep = async (examples, indices) => (++calls % 2 === 0 ? NaN : trainStep(examples, indices));
+      t.trainStep = async (examples) => (++calls % 2 === 0 ? NaN : trainStep(examples));
       const result = await t.run();
       expect(result.stoppedBecause).to.equal('max steps (6) reached');
       expect(events(out, 'skipped-batch')).to.have.length(5);

@@ -108,8 +108,8 @@ describe('training', function () {
       for (let k = 0; k < wa.length; k++) maxDiff = Math.max(maxDiff, Math.abs(wa[k] - wb[k]));
       expect(maxDiff, weightsA[i].name).to.be.lessThan(1e-6);
     }
-    const lossA = await a.trainStep(data.train.slice(0, 4), [0, 1, 2, 3]);
-    const lossB = await b2.trainStep(data.train.slice(0, 4), [0, 1, 2, 3]);
+    const lossA = await a.trainStep(data.train.slice(0, 4));
+    const lossB = await b2.trainStep(data.train.slice(0, 4));
     expect(Math.abs(lossA - lossB)).to.be.lessThan(1e-6);
     await a.stopEngine();
     await b2.stopEngine();
@@ -120,9 +120,8 @@ describe('training', function () {
     const data = sampleData(dir, 'par');
     const single = new Trainer(tinyConfig(path.join(dir, 'runP1'), { workers: 1 }), data, log);
     const parallel = new Trainer(tinyConfig(path.join(dir, 'runP2'), { workers: 2 }), data, log);
-    const ids = data.train.map((_, i) => i);
-    const l1 = await single.trainStep(data.train, ids);
-    const l2 = await parallel.trainStep(data.train, ids);
+    const l1 = await single.trainStep(data.train);
+    const l2 = await parallel.trainStep(data.train);
     expect(l2).to.be.closeTo(l1, 1e-5);
     await parallel.startEngine().then((e) => e.syncTo(parallel.model));
     const w1 = readParams(single.model.params);

@@ -6,7 +6,7 @@ import { type Example, makeBatches, targetTokens } from '../data/batching.js';
 import { Rng } from '../data/rng.js';
 import { TrainConfigSchema } from '../train/config.js';
 import { Trainer } from '../train/trainer.js';
-import type { PreparedData } from '../train/prepare.js';
+import { type PreparedData, preparedFromExamples } from '../train/prepare.js';
 import type { SubwordTokenizer } from '../tokenizer/subword.js';
 import { createLogger } from '../util/log.js';
 
@@ -42,15 +42,11 @@ export async function measureTrainSpeed(opts: {
     dropout: 0.2,
     labelSmoothing: 0.1,
   });
-  const data: PreparedData = {
-    splits: { train: [], valid: [], test: [] },
+  const data: PreparedData = preparedFromExamples({
     train: opts.examples,
-    valid: [],
     srcTokenizer: opts.srcTokenizer,
     tgtTokenizer: opts.tgtTokenizer,
-    srcTokenizerFile: opts.srcTokenizer.file,
-    tgtTokenizerFile: opts.tgtTokenizer.file,
-  };
+  });
   const trainer = new Trainer(cfg, data, createLogger('bench', 'warn'));
   const batches = makeBatches(
     opts.examples,
@@ -59,18 +55,14 @@ export async function measureTrainSpeed(opts: {
   );
   const warmup = opts.warmup ?? 2;
   try {
-    for (let i = 0; i < warmup; i++)
-      await trainer.trainStep(
-        batches[i].map((k) => opts.examples[k]),
-        batches[i],
-      );
+    for (let i = 0; i < warmup; i++) await trainer.trainStep(batches[i].map((k) => opts.examples[k]));
     let tokens = 0;
     const t0 = performance.now();
     for (let i = warmup; i < warmup + opts.steps; i++) {
       const b = batches[i % batches.length];
       const exs = b.map((k) => opts.examples[k]);
       tokens += targetTokens(exs);
-      await trainer.trainStep(exs, b);
+      await trainer.trainStep(exs);
     }
     const seconds = (performance.now() - t0) / 1000;
     return {

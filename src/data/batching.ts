@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from './rng.js';
-import { BOS_ID, EOS_ID, PAD_ID } from '../model/config.js';
+import { BOS_ID, EOS_ID, FIRST_ORDINARY_ID, PAD_ID } from '../model/config.js';
 import type { TensorBatch } from '../model/seq2seq.js';
 
 /** A tokenized pair: ids without specials; </s> (and <s> for the decoder input) are added here. */
@@ -78,11 +78,16 @@ export function padIds(seqs: number[][]): { ids: tf.Tensor2D; mask: tf.Tensor2D 
   return { ids: tf.tensor2d(ids, [B, L], 'int32'), mask: tf.tensor2d(mask, [B, L], 'float32') };
 }
 
-/** Source gets </s> appended (the encoder sees the end); target in/out are shifted by one. */
-export function toTensorBatch(examples: Example[]): TensorBatch {
-  const src = padIds(examples.map((e) => [...e.src, EOS_ID]));
+/**
+ * Source gets </s> appended (the encoder sees the end); target in/out are shifted by one.
+ * @param withCopy also build `copyMatch` (for models with copyAttention)
+ */
+export function toTensorBatch(examples: Example[], withCopy = false): TensorBatch {
+  const srcSeqs = examples.map((e) => [...e.src, EOS_ID]);
+  const outSeqs = examples.map((e) => [...e.tgt, EOS_ID]);
+  const src = padIds(srcSeqs);
   const tgtIn = padIds(examples.map((e) => [BOS_ID, ...e.tgt]));
-  const tgtOut = padIds(examples.map((e) => [...e.tgt, EOS_ID]));
+  const tgtOut = padIds(outSeqs);
   tgtIn.mask.dispose();
   const srcPadded = new Set(examples.map((e) => e.src.length)).size > 1;
   return {
@@ -92,14 +97,36 @@ export function toTensorBatch(examples: Example[]): TensorBatch {
     tgtOut: tgtOut.ids,
     tgtMask: tgtOut.mask,
     srcPadded,
+    copyMatch: withCopy
+      ? copyMatchTensor(srcSeqs, outSeqs, src.ids.shape[1], tgtOut.ids.shape[1])
+      : undefined,
   };
 }
 
 export function disposeBatch(b: TensorBatch): void {
   tf.dispose([b.srcIds, b.srcMask, b.tgtIn, b.tgtOut, b.tgtMask]);
+  b.copyMatch?.dispose();
 }
 
 /** Number of target tokens (incl. </s>) the loss is computed on. */
 export function targetTokens(examples: Example[]): number {
   return examples.reduce((n, e) => n + e.tgt.length + 1, 0);
+}
+
+/**
+ * [B, T, S] float32: 1 where tgtOut[b][t] equals src[b][j] and is an ordinary token (see TensorBatch.copyMatch).
+ * Plain arrays in, one tensor out: built with the batch, on the CPU, where the ids already are.
+ */
+export function copyMatchTensor(src: number[][], tgtOut: number[][], S: number, T: number): tf.Tensor3D {
+  const B = src.length;
+  const m = new Float32Array(B * T * S);
+  for (let b = 0; b < B; b++) {
+    const x = src[b];
+    const y = tgtOut[b];
+    for (let t = 0; t < y.length; t++) {
+      if (y[t] < FIRST_ORDINARY_ID) continue;
+      for (let j = 0; j < x.length; j++) if (x[j] === y[t]) m[(b * T + t) * S + j] = 1;
+    }
+  }
+  return tf.tensor3d(m, [B, T, S]);
 }

@@ -21,10 +21,37 @@ export const ModelConfigSchema = z
      * learning (see decoder.ts). tanh is smooth, which finite-difference gradient checks need.
      */
     outputActivation: z.enum(['relu', 'tanh']).default('relu'),
+    /**
+     * Weight tying (Press & Wolf, 2017): 'target' uses the target embedding as the output projection,
+     * 'all' also uses it as the source embedding (one shared vocabulary). Needs outputSize = embeddingSize.
+     */
+    tiedEmbeddings: z.enum(['none', 'target', 'all']).default('none'),
+    /**
+     * Copying through attention (pointer-generator, See et al. 2017): p(y) mixes the vocabulary
+     * distribution with the attention weights over the source tokens. Needs one vocabulary for both sides.
+     */
+    copyAttention: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.tiedEmbeddings !== 'none' && c.outputSize !== c.embeddingSize)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['outputSize'],
+        message: `tied embeddings need outputSize = embeddingSize (${c.outputSize} ≠ ${c.embeddingSize})`,
+      });
+    if ((c.tiedEmbeddings === 'all' || c.copyAttention) && c.srcVocabSize !== c.tgtVocabSize)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tgtVocabSize'],
+        message: `${c.copyAttention ? 'copyAttention' : "tiedEmbeddings 'all'"} needs one vocabulary for both sides (source ${c.srcVocabSize}, target ${c.tgtVocabSize} tokens)`,
+      });
+  });
 
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+/** Ids below this are special tokens (<pad>, <unk>, <s>, </s>): never copied from the source. */
+export const FIRST_ORDINARY_ID = 4;
 
 /** Special token ids shared by every tokenizer this project trains (see src/tokenizer/train.ts). */
 export const PAD_ID = 0;

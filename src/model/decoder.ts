@@ -3,8 +3,12 @@
  *   c_t   = attention(s_{t-1}, h)                         (src/model/attention.ts)
  *   s_t   = GRU([y_{t-1}; c_t], s_{t-1})
  *   o_t   = relu(W_o [s_t; c_t; y_{t-1}] + b_o)           deep output
- *   p(y_t | y_<t, x) = softmax(W_out o_t + b_out)
+ *   p_vocab(y_t | y_<t, x) = softmax(W_out o_t + b_out)
  * The initial state comes from a bridge: s_0 = tanh(W_b [→h_last; ←h_first] + b_b).
+ * With tied embeddings W_out = Eᵀ/√E_size, the target embedding table E read backwards (Press & Wolf,
+ * 2017; the 1/√E_size keeps the first logits as small as an untied Glorot W_out gives them).
+ * With copying (See et al., 2017) a gate p_gen = σ(w_g·[s_t; c_t; E y_{t-1}] + b_g) is also computed;
+ * seq2seq.ts mixes p_gen · p_vocab with (1 − p_gen) · the attention over the source tokens.
  *
  * Speed: per step there is one matmul on s_{t-1} for both the attention term W s_{t-1} and the GRU's
  * recurrent gates (their weights are concatenated), one on c_t, and the embedding part of the GRU input
@@ -38,8 +42,12 @@ export class AttentionGruDecoder {
   private readonly bs: tf.Tensor1D; // [A + 3H]
   private readonly wo: tf.Tensor2D; // [H + 2Henc + E, O]
   private readonly bo: tf.Tensor1D;
-  readonly wOut: tf.Tensor2D; // [O, V]
+  /** [O, V], or undefined when tied to the target embedding (then `tiedOutput` is that [V, O] table). */
+  readonly wOut?: tf.Tensor2D;
   readonly bOut: tf.Tensor1D;
+  /** The copy gate's weights [H + 2Henc + E, 1] and bias, when the model copies. */
+  private readonly wGen?: tf.Tensor2D;
+  private readonly bGen?: tf.Tensor1D;
   /** recurrentWeights() kept for search, with the data it was built from (see recurrentWeightsForSearch). */
   private searchRecurrent?: { weights: RecurrentWeights; from: object[] };
 
@@ -53,6 +61,8 @@ export class AttentionGruDecoder {
     vocabSize: number,
     private readonly dropoutRate: number,
     private readonly outputActivation: 'relu' | 'tanh' = 'relu',
+    private readonly tiedOutput?: tf.Tensor2D,
+    withCopyGate = false,
   ) {
     const H = hiddenSize;
     this.wBridge = params.matrix('decoder.bridge.W', encoderSize, H) as tf.Tensor2D;
@@ -64,8 +74,12 @@ export class AttentionGruDecoder {
     this.bs = params.bias('decoder.gru.bs', 3 * H) as tf.Tensor1D;
     this.wo = params.matrix('decoder.output.W', H + encoderSize + embeddingSize, outputSize) as tf.Tensor2D;
     this.bo = params.bias('decoder.output.b', outputSize) as tf.Tensor1D;
-    this.wOut = params.matrix('decoder.vocab.W', outputSize, vocabSize) as tf.Tensor2D;
+    if (!tiedOutput) this.wOut = params.matrix('decoder.vocab.W', outputSize, vocabSize) as tf.Tensor2D;
     this.bOut = params.bias('decoder.vocab.b', vocabSize) as tf.Tensor1D;
+    if (withCopyGate) {
+      this.wGen = params.matrix('decoder.copy.w', H + encoderSize + embeddingSize, 1) as tf.Tensor2D;
+      this.bGen = params.bias('decoder.copy.b', 1) as tf.Tensor1D;
+    }
   }
 
   /** s_0 = tanh(W_b [→h_last; ←h_first] + b_b) */
@@ -132,19 +146,36 @@ export class AttentionGruDecoder {
     return { state, context, weights };
   }
 
-  /** Deep output and vocabulary logits for any number of steps: inputs [N, ·] → logits [N, V]. */
-  logits(
+  /**
+   * Deep output, vocabulary logits and (when the model copies) the copy gate, for any number of steps:
+   * inputs [N, ·] → logits [N, V], pGen [N, 1].
+   */
+  output(
     states: tf.Tensor2D,
     contexts: tf.Tensor2D,
     yEmb: tf.Tensor2D,
     training: boolean,
     seed: number,
-  ): tf.Tensor2D {
+  ): { logits: tf.Tensor2D; pGen?: tf.Tensor2D } {
+    const input = tf.concat([states, contexts, yEmb], 1) as tf.Tensor2D; // [s_t; c_t; E y_{t-1}]
     // ReLU, not tanh: a saturating tanh here slowed early learning badly (measured on eng-spa, H = 128:
     // mean loss 6.99 after 100 steps with tanh, 6.11 with ReLU; PyTorch reference 6.05). Bahdanau et al.
     // used maxout, also piecewise linear.
-    const pre = linear(tf.concat([states, contexts, yEmb], 1), this.wo, this.bo);
-    const o = (this.outputActivation === 'relu' ? tf.relu(pre) : tf.tanh(pre)) as tf.Tensor2D;
-    return linear(dropout(o, this.dropoutRate, training, seed), this.wOut, this.bOut) as tf.Tensor2D;
+    const pre = linear(input, this.wo, this.bo);
+    const o = dropout(
+      (this.outputActivation === 'relu' ? tf.relu(pre) : tf.tanh(pre)) as tf.Tensor2D,
+      this.dropoutRate,
+      training,
+      seed,
+    );
+    const logits = this.tiedOutput
+      ? (tf.add(
+          tf.matMul(tf.mul(o, 1 / Math.sqrt(this.tiedOutput.shape[1])), this.tiedOutput, false, true),
+          this.bOut,
+        ) as tf.Tensor2D)
+      : (linear(o, this.wOut as tf.Tensor2D, this.bOut) as tf.Tensor2D);
+    const pGen =
+      this.wGen && this.bGen ? (tf.sigmoid(linear(input, this.wGen, this.bGen)) as tf.Tensor2D) : undefined;
+    return { logits, pGen };
   }
 }

@@ -61,3 +61,109 @@ export function smoothedCrossEntropy(
   });
   return f(logits) as tf.Scalar;
 }
+
+/**
+ * Per-row smoothed cross-entropy terms, no gradient: perToken_i = w_i (lse(z_i) − (1−ε) z_iy − ε/V Σ_v z_iv)
+ * and G_i = w_i (softmax(z_i) − q_i). One fused kernel with the native addon, TensorFlow.js ops elsewhere.
+ */
+function smoothedXentTerms(
+  logits: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  weights: tf.Tensor1D,
+  smoothing: number,
+): { perToken: tf.Tensor1D; grad: tf.Tensor2D } {
+  if (tf.getKernel(SOFTMAX_XENT, tf.getBackend())) {
+    const [perToken, grad] = tf
+      .engine()
+      .runKernel(SOFTMAX_XENT, { logits, targets, weights }, { smoothing }) as tf.Tensor[];
+    return { perToken: perToken as tf.Tensor1D, grad: grad as tf.Tensor2D };
+  }
+  return tf.tidy(() => {
+    const V = logits.shape[1];
+    const lse = tf.logSumExp(logits, 1);
+    const p = tf.exp(tf.sub(logits, tf.reshape(lse, [-1, 1])));
+    const q = tf.add(tf.mul(oneHotFloat(targets, V), 1 - smoothing), smoothing / V);
+    const zTarget = tf.sum(tf.mul(logits, oneHotFloat(targets, V)), 1);
+    let perToken = tf.sub(lse, tf.mul(zTarget, 1 - smoothing));
+    if (smoothing > 0) perToken = tf.sub(perToken, tf.mul(tf.sum(logits, 1), smoothing / V));
+    return {
+      perToken: tf.mul(perToken, weights) as tf.Tensor1D,
+      grad: tf.mul(tf.sub(p, q), tf.reshape(weights, [-1, 1])) as tf.Tensor2D,
+    };
+  });
+}
+
+/** log(e^a + e^b), elementwise and stable. */
+function logAddExp(a: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor1D {
+  const m = tf.maximum(a, b);
+  return tf.add(m, tf.log(tf.add(tf.exp(tf.sub(a, m)), tf.exp(tf.sub(b, m))))) as tf.Tensor1D;
+}
+
+/**
+ * Cross-entropy of the pointer-generator mixture (See et al., 2017), label-smoothed, masked, summed:
+ *   P(y_i) = g_i · softmax(z_i)_y + (1 − g_i) · c_i          c_i = Σ_j a_ij [x_j = y_i]
+ *   loss   = Σ_i w_i ((1 − ε) · −log P(y_i) + ε · (lse(z_i) − mean_v z_iv))
+ * Smoothing stays on the vocabulary distribution (spreading ε over copies of every source token too would
+ * need the full mixed distribution, [N, V], which the loss otherwise never builds).
+ *
+ * Gradients, by hand (written with tf.customGrad so the exponentials over [N, V] are computed once, as in
+ * smoothedCrossEntropy; r_i = g_i p_y / P(y_i) is the share of P(y_i) that generation gave):
+ *   ∂/∂z_i = w_i ((1 − ε) r_i (p_i − onehot_y) + ε (p_i − 1/V))
+ *          = (1 + (1 − ε)(r_i − 1)) G_i − w_i (1 − ε)(r_i − 1) ε (onehot_y − 1/V),   G_i = w_i (p_i − q_i)
+ *   ∂/∂g_i = −(1 − ε) w_i (p_y − c_i) / P(y_i)
+ *   ∂/∂c_i = −(1 − ε) w_i (1 − g_i) / P(y_i)
+ *
+ * @param pGen [N] the gate g; @param copyProb [N] c; others as smoothedCrossEntropy.
+ */
+export function copyMixtureCrossEntropy(
+  logits: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  weights: tf.Tensor1D,
+  pGen: tf.Tensor1D,
+  copyProb: tf.Tensor1D,
+  smoothing: number,
+): tf.Scalar {
+  const [, V] = logits.shape;
+  const eps = smoothing;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [z, g, c] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const { perToken, grad: G } = smoothedXentTerms(z as tf.Tensor2D, targets, weights, eps);
+    const onehot = oneHotFloat(targets, V);
+    const zTarget = tf.sum(tf.mul(z, onehot), 1);
+    // log p_vocab(y) = z_y − lse, with lse read back from perToken (rows with w = 0 give junk, masked below)
+    let logPy = tf.sub(tf.mul(zTarget, eps), perToken);
+    if (eps > 0) logPy = tf.sub(logPy, tf.mul(tf.sum(z, 1), eps / V));
+    const a = tf.add(tf.log(tf.maximum(g, 1e-12)), logPy) as tf.Tensor1D;
+    const b = tf.log(tf.maximum(tf.mul(tf.sub(1, g), c), 1e-30)) as tf.Tensor1D;
+    const logP = logAddExp(a, b);
+    const value = tf.sum(
+      tf.add(perToken, tf.mul(weights, tf.mul(tf.sub(logPy, logP), 1 - eps))),
+    ) as tf.Scalar;
+    save([G, onehot, tf.exp(tf.sub(a, logP)), tf.exp(tf.sub(logPy, logP)), logP, g, c]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [Gs, oh, r, pyOverP, logPs, gs, cs] = saved;
+      const wdy = tf.mul(weights, dy);
+      const rm1 = tf.mul(tf.sub(r, 1), 1 - eps); // (1 − ε)(r − 1)
+      let dz = tf.mul(Gs, tf.reshape(tf.add(tf.mul(rm1, dy), dy), [-1, 1]));
+      if (eps > 0)
+        dz = tf.sub(dz, tf.mul(tf.sub(oh, 1 / V), tf.reshape(tf.mul(tf.mul(wdy, rm1), eps), [-1, 1])));
+      const invP = tf.exp(tf.neg(logPs));
+      const dg = tf.mul(tf.mul(wdy, -(1 - eps)), tf.sub(pyOverP, tf.mul(cs, invP)));
+      // Capped: with c = 0 and a tiny p_vocab(y) the exact factor (1 − g)/P reaches 1e8 and one token would
+      // dominate the clipped update of the whole batch; 1e3 still says "attend to the source word" firmly.
+      const dc = tf.mul(tf.mul(wdy, -(1 - eps)), tf.minimum(tf.mul(tf.sub(1, gs), invP), 1e3));
+      return [dz, dg, dc];
+    };
+    return { value, gradFunc };
+  });
+  return f(logits, pGen, copyProb) as tf.Scalar;
+}
+
+/**
+ * One-hot rows as float32. Not `tf.oneHot(…, 'float32')`: the wasm backend (tfjs 4.22) writes the on-value's
+ * int32 bit pattern there (1 becomes 1.4e-45); an int32 one-hot cast to float32 is right everywhere.
+ */
+function oneHotFloat(targets: tf.Tensor1D, depth: number): tf.Tensor2D {
+  return tf.cast(tf.oneHot(targets, depth), 'float32') as tf.Tensor2D;
+}

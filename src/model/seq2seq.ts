@@ -5,12 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../data/rng.js';
-import { type ModelConfig, BOS_ID } from './config.js';
+import { type ModelConfig, BOS_ID, FIRST_ORDINARY_ID } from './config.js';
 import { Params } from './params.js';
 import { BiLstmEncoder } from './encoder.js';
 import { type AttentionMemory, BahdanauAttention } from './attention.js';
 import { AttentionGruDecoder } from './decoder.js';
-import { smoothedCrossEntropy } from './loss.js';
+import { copyMixtureCrossEntropy, smoothedCrossEntropy } from './loss.js';
 import { dropout } from './ops.js';
 
 /** A batch as tensors. Source and target are right-padded with PAD_ID. */
@@ -22,22 +22,51 @@ export interface TensorBatch {
   tgtMask: tf.Tensor2D; // [B, T] float32
   /** False when every source has the same length (no padding): lets the encoder skip masking. */
   srcPadded?: boolean;
+  /**
+   * [B, T, S] float32: 1 where target token t equals source token j (an ordinary token, not <pad> or
+   * </s>), the positions a copying model can copy y_t from. Built only for models that copy.
+   */
+  copyMatch?: tf.Tensor3D;
+}
+
+/** Where each source token goes in the vocabulary, for mixing the copy distribution into p(y). */
+export interface CopySource {
+  /** [B·S, 2] int32: (row b, token id x_bj) of every source position. */
+  indices: tf.Tensor2D;
+  /** [B, S] float32: 1 for copyable tokens, 0 for specials and padding. */
+  mask: tf.Tensor2D;
 }
 
 /** Everything a search needs about a batch of source sentences, computed once. */
 export interface EncodedSource {
   memory: AttentionMemory;
   initialState: tf.Tensor2D;
+  /** Present when the model copies. */
+  copy?: CopySource;
 }
 
 export interface StepOutput {
   logits: tf.Tensor2D; // [B, V], before the softmax
   state: tf.Tensor2D; // s_t
   attention: tf.Tensor2D; // a_t [B, S]
+  /** p_gen [B, 1], when the model copies: the weight of the vocabulary distribution in p(y). */
+  pGen?: tf.Tensor2D;
 }
 
 export function disposeEncoded(enc: EncodedSource): void {
   tf.dispose([enc.memory.states, enc.memory.keys, enc.memory.maskBias, enc.initialState]);
+  if (enc.copy) tf.dispose([enc.copy.indices, enc.copy.mask]);
+}
+
+/** The copy targets of source ids [B, S] (see CopySource). */
+export function copySource(srcIds: tf.Tensor2D): CopySource {
+  return tf.tidy(() => {
+    const [B, S] = srcIds.shape;
+    const rows = tf.reshape(tf.tile(tf.reshape(tf.range(0, B, 1, 'int32'), [B, 1]), [1, S]), [B * S, 1]);
+    const indices = tf.concat([rows, tf.reshape(srcIds, [B * S, 1])], 1) as tf.Tensor2D;
+    const mask = tf.cast(tf.greaterEqual(srcIds, FIRST_ORDINARY_ID), 'float32') as tf.Tensor2D;
+    return { indices, mask };
+  });
 }
 
 /** A source of dropout seeds; training passes one drawn from the trainer's Rng for exact resume. */
@@ -58,8 +87,14 @@ export class Seq2Seq {
     const c = config;
     this.params = new Params(new Rng(seed));
     const encSize = 2 * c.encoderHiddenSize;
-    this.srcEmbedding = this.params.embedding('embedding.src', c.srcVocabSize, c.embeddingSize);
-    this.tgtEmbedding = this.params.embedding('embedding.tgt', c.tgtVocabSize, c.embeddingSize);
+    if (c.tiedEmbeddings === 'all') {
+      // One table for source words, target words and the output projection (one shared vocabulary).
+      this.tgtEmbedding = this.params.embedding('embedding.shared', c.tgtVocabSize, c.embeddingSize);
+      this.srcEmbedding = this.tgtEmbedding;
+    } else {
+      this.srcEmbedding = this.params.embedding('embedding.src', c.srcVocabSize, c.embeddingSize);
+      this.tgtEmbedding = this.params.embedding('embedding.tgt', c.tgtVocabSize, c.embeddingSize);
+    }
     this.encoder = new BiLstmEncoder(
       this.params,
       c.embeddingSize,
@@ -78,6 +113,8 @@ export class Seq2Seq {
       c.tgtVocabSize,
       c.dropout,
       c.outputActivation,
+      c.tiedEmbeddings === 'none' ? undefined : (this.tgtEmbedding as tf.Tensor as tf.Tensor2D),
+      c.copyAttention,
     );
   }
 
@@ -105,9 +142,11 @@ export class Seq2Seq {
 
   /** `encode` for search: intermediate tensors are freed, the returned ones are kept (dispose with disposeEncoded). */
   encodeForSearch(srcIds: tf.Tensor2D, srcMask: tf.Tensor2D, padded = true): EncodedSource {
-    return tf.tidy(
-      () => this.encode(srcIds, srcMask, false, () => 0, padded) as unknown as tf.TensorContainer,
-    ) as unknown as EncodedSource;
+    return tf.tidy(() => {
+      const enc = this.encode(srcIds, srcMask, false, () => 0, padded);
+      if (this.config.copyAttention) enc.copy = copySource(srcIds);
+      return enc as unknown as tf.TensorContainer;
+    }) as unknown as EncodedSource;
   }
 
   /**
@@ -118,7 +157,7 @@ export class Seq2Seq {
     batch: TensorBatch,
     training = false,
     seeds: SeedSource = () => 0,
-  ): { logits: tf.Tensor2D; attention: tf.Tensor3D } {
+  ): { logits: tf.Tensor2D; attention: tf.Tensor3D; pGen?: tf.Tensor1D } {
     const [B, T] = batch.tgtIn.shape;
     const enc = this.encode(batch.srcIds, batch.srcMask, training, seeds, batch.srcPadded ?? true);
     const yEmb = dropout(
@@ -142,14 +181,27 @@ export class Seq2Seq {
     }
     // Batch-major rows (b, t) so that logits line up with tgtOut reshaped to [B*T].
     const rows = (xs: tf.Tensor2D[]) => tf.reshape(tf.stack(xs, 1), [B * T, -1]) as tf.Tensor2D;
-    const logits = this.decoder.logits(
+    const { logits, pGen } = this.decoder.output(
       rows(states),
       rows(contexts),
       tf.reshape(yEmb, [B * T, -1]) as tf.Tensor2D,
       training,
       seeds(),
     );
-    return { logits, attention: tf.stack(weights, 1) as tf.Tensor3D };
+    return {
+      logits,
+      attention: tf.stack(weights, 1) as tf.Tensor3D,
+      pGen: pGen && (tf.reshape(pGen, [B * T]) as tf.Tensor1D),
+    };
+  }
+
+  /**
+   * Σ_j a_tj [x_j = y_t] for every target position, [B·T]: the probability the copy distribution gives
+   * the reference token.
+   */
+  private copyProbability(batch: TensorBatch, attention: tf.Tensor3D): tf.Tensor1D {
+    if (!batch.copyMatch) throw new Error('a copying model needs batches built with copyMatch');
+    return tf.reshape(tf.sum(tf.mul(attention, batch.copyMatch), 2), [-1]) as tf.Tensor1D;
   }
 
   /**
@@ -163,11 +215,43 @@ export class Seq2Seq {
     labelSmoothing: number,
     normalizer?: number,
   ): tf.Scalar {
-    const { logits } = this.forceDecode(batch, training, seeds);
+    const { logits, attention, pGen } = this.forceDecode(batch, training, seeds);
     const targets = tf.reshape(batch.tgtOut, [-1]) as tf.Tensor1D;
     const mask = tf.reshape(batch.tgtMask, [-1]) as tf.Tensor1D;
-    const total = smoothedCrossEntropy(logits, targets, mask, labelSmoothing);
+    const total = pGen
+      ? copyMixtureCrossEntropy(
+          logits,
+          targets,
+          mask,
+          pGen,
+          this.copyProbability(batch, attention),
+          labelSmoothing,
+        )
+      : smoothedCrossEntropy(logits, targets, mask, labelSmoothing);
     return tf.div(total, normalizer ?? tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+  }
+
+  /**
+   * Teacher-forced scoring of given targets (forced alignment, rescoring): log p(y_t | y_<t, x) of every
+   * target position of `tgtOut` ([B, T], 0 at padding) and the attention a_t of every step ([B, T, S]).
+   * No gradient bookkeeping: call inside tf.tidy and read the values out.
+   */
+  targetLogProbs(batch: TensorBatch): { logProbs: tf.Tensor2D; attention: tf.Tensor3D } {
+    const [B, T] = batch.tgtOut.shape;
+    const { logits, attention, pGen } = this.forceDecode(batch);
+    const V = logits.shape[1];
+    const logp = tf.logSoftmax(logits);
+    const flat = tf.add(tf.mul(tf.range(0, B * T, 1, 'int32'), V), tf.reshape(batch.tgtOut, [-1]));
+    let picked = tf.gather(tf.reshape(logp, [-1]), flat) as tf.Tensor1D;
+    if (pGen) {
+      // log p(y) = log(p_gen · p_vocab(y) + (1 − p_gen) · Σ_j a_tj [x_j = y])
+      const mixed = tf.add(
+        tf.mul(pGen, tf.exp(picked)),
+        tf.mul(tf.sub(1, pGen), this.copyProbability(batch, attention)),
+      );
+      picked = tf.log(tf.maximum(mixed, 1e-30)) as tf.Tensor1D;
+    }
+    return { logProbs: tf.mul(tf.reshape(picked, [B, T]), batch.tgtMask) as tf.Tensor2D, attention };
   }
 
   /** Embedding of the previous tokens and its GRU input projection, for search. */
@@ -180,8 +264,8 @@ export class Seq2Seq {
   decodeStep(prev: tf.Tensor1D, s: tf.Tensor2D, enc: EncodedSource): StepOutput {
     const { yEmb, yProj } = this.embedPrevious(prev);
     const out = this.decoder.step(yProj, s, enc.memory, this.decoder.recurrentWeightsForSearch());
-    const logits = this.decoder.logits(out.state, out.context, yEmb, false, 0);
-    return { logits, state: out.state, attention: out.weights };
+    const { logits, pGen } = this.decoder.output(out.state, out.context, yEmb, false, 0);
+    return { logits, state: out.state, attention: out.weights, pGen };
   }
 
   /** A batch of <s> tokens to start decoding. */

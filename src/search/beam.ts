@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { EOS_ID } from '../model/config.js';
-import { Seq2Seq, disposeEncoded, type EncodedSource } from '../model/seq2seq.js';
+import { Seq2Seq, copySource, disposeEncoded, type EncodedSource } from '../model/seq2seq.js';
 import { padIds } from '../data/batching.js';
 import { type Hypothesis, type SearchOptions, maxOutputLength } from './greedy.js';
 import { logProbsPlus } from './step-scores.js';
@@ -56,14 +56,18 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
   const maxT = Math.max(...limits);
 
   const enc0 = model.encodeForSearch(ids, mask, new Set(src.map((s) => s.length)).size > 1);
-  const enc: EncodedSource = tf.tidy(() => ({
-    memory: {
-      states: tileBeams(enc0.memory.states, K),
-      keys: tileBeams(enc0.memory.keys, K),
-      maskBias: tileBeams(enc0.memory.maskBias, K),
-    },
-    initialState: tileBeams(enc0.initialState, K),
-  })) as unknown as EncodedSource;
+  const enc: EncodedSource = tf.tidy(
+    () =>
+      ({
+        memory: {
+          states: tileBeams(enc0.memory.states, K),
+          keys: tileBeams(enc0.memory.keys, K),
+          maskBias: tileBeams(enc0.memory.maskBias, K),
+        },
+        initialState: tileBeams(enc0.initialState, K),
+        copy: enc0.copy ? copySource(tileBeams(ids, K)) : undefined,
+      }) as unknown as tf.TensorContainer,
+  ) as unknown as EncodedSource;
   disposeEncoded(enc0);
   tf.dispose([ids, mask]);
 
@@ -96,7 +100,7 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
           beamScores[b * K + k] = alive[b][k] && !done[b] ? alive[b][k]!.logProb : -Infinity;
       const step = tf.tidy(() => {
         const out = model.decodeStep(prev, state, enc);
-        const total = logProbsPlus(out.logits, tf.tensor1d(beamScores));
+        const total = logProbsPlus(out, tf.tensor1d(beamScores), enc.copy);
         const { values, indices } = tf.topk(tf.reshape(total, [B, K * V]), 2 * K);
         return {
           state: out.state,

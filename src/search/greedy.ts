@@ -52,7 +52,7 @@ export function greedySearch(model: Seq2Seq, src: number[][], opts: SearchOption
     for (let t = 0; t < maxT && done.includes(false); t++) {
       const next = tf.tidy(() => {
         const out = model.decodeStep(prev as tf.Tensor1D, state, enc);
-        const { ids: best, logProbs: bestLogProb } = greedyPick(out.logits);
+        const { ids: best, logProbs: bestLogProb } = greedyPick(out, enc.copy);
         return {
           state: out.state,
           best,

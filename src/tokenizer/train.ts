@@ -25,9 +25,22 @@ import { SPECIAL_TOKENS } from '../model/config.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 export interface TrainTokenizerOptions {
-  /** Total vocabulary size, special tokens included. */
+  /** Total vocabulary size, special tokens (and byte tokens) included. */
   vocabSize: number;
+  /** Split every digit into a piece of its own (no merge joins two digits). */
+  splitDigits?: boolean;
+  /**
+   * Reserve the 256 byte pieces <0x00>…<0xFF>: a character the training text never had (an emoji, a
+   * rare letter) is written as its UTF-8 bytes instead of <unk>, so any string survives a round trip.
+   */
+  byteFallback?: boolean;
 }
+
+/** The byte pieces of byte fallback, in the spelling transformers.js and `tokenizers` use. */
+export const BYTE_TOKENS: readonly string[] = Array.from(
+  { length: 256 },
+  (_, b) => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`,
+);
 
 interface TrainedBpeJson {
   model: { vocab: Record<string, number>; merges: ([string, string] | string)[] };
@@ -43,7 +56,12 @@ export function trainBpeTokenizer(sentences: readonly string[], opts: TrainToken
     const saved = path.join(dir, 'trained.json');
     const child = spawnSync(
       process.execPath,
-      [fileURLToPath(new URL('./bpe-train-child.mjs', import.meta.url)), corpus, saved],
+      [
+        fileURLToPath(new URL('./bpe-train-child.mjs', import.meta.url)),
+        corpus,
+        saved,
+        opts.splitDigits ? '1' : '0',
+      ],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
         encoding: 'utf8',
@@ -52,28 +70,30 @@ export function trainBpeTokenizer(sentences: readonly string[], opts: TrainToken
     if (child.status !== 0)
       throw new Error(`BPE training failed: ${(child.stderr || child.error?.message || '').trim()}`);
     const trained = JSON.parse(fs.readFileSync(saved, 'utf8')) as TrainedBpeJson;
-    return truncatedTokenizerJson(trained, opts.vocabSize);
+    return truncatedTokenizerJson(trained, opts);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function truncatedTokenizerJson(trained: TrainedBpeJson, vocabSize: number): object {
+function truncatedTokenizerJson(trained: TrainedBpeJson, opts: TrainTokenizerOptions): object {
+  const { vocabSize } = opts;
+  const bytes = opts.byteFallback ? BYTE_TOKENS : [];
   const merges = trained.model.merges.map((m) =>
     typeof m === 'string' ? (m.split(' ') as [string, string]) : m,
   );
   const byId = Object.entries(trained.model.vocab).sort((a, b) => a[1] - b[1]);
   // The trainer numbers the alphabet first, then one token per merge.
   const alphabet = byId.slice(0, byId.length - merges.length).map(([t]) => t);
-  const room = vocabSize - SPECIAL_TOKENS.length - alphabet.length;
+  const room = vocabSize - SPECIAL_TOKENS.length - bytes.length - alphabet.length;
   if (room < 0) {
     throw new Error(
-      `vocabulary size ${vocabSize} is smaller than the ${alphabet.length} characters of the training text plus ${SPECIAL_TOKENS.length} special tokens`,
+      `vocabulary size ${vocabSize} is smaller than the ${alphabet.length} characters of the training text plus ${SPECIAL_TOKENS.length} special tokens${bytes.length ? ` and ${bytes.length} byte tokens` : ''}`,
     );
   }
   const kept = merges.slice(0, room);
   const vocab: Record<string, number> = {};
-  for (const t of [...SPECIAL_TOKENS, ...alphabet, ...kept.map(([a, b]) => a + b)]) {
+  for (const t of [...SPECIAL_TOKENS, ...bytes, ...alphabet, ...kept.map(([a, b]) => a + b)]) {
     if (!(t in vocab)) vocab[t] = Object.keys(vocab).length;
   }
   const metaspace = {
@@ -97,9 +117,14 @@ function truncatedTokenizerJson(trained: TrainedBpeJson, vocabSize: number): obj
       special: true,
     })),
     normalizer: { type: 'NFC' },
-    pre_tokenizer: metaspace,
+    pre_tokenizer: opts.splitDigits
+      ? { type: 'Sequence', pretokenizers: [metaspace, { type: 'Digits', individual_digits: true }] }
+      : metaspace,
     post_processor: null,
-    decoder: metaspace,
+    // Byte pieces are turned back into characters before the metaspace decoder restores the spaces.
+    decoder: opts.byteFallback
+      ? { type: 'Sequence', decoders: [{ type: 'ByteFallback' }, metaspace] }
+      : metaspace,
     model: {
       type: 'BPE',
       dropout: null,
@@ -107,7 +132,7 @@ function truncatedTokenizerJson(trained: TrainedBpeJson, vocabSize: number): obj
       continuing_subword_prefix: null,
       end_of_word_suffix: null,
       fuse_unk: true,
-      byte_fallback: false,
+      byte_fallback: opts.byteFallback ?? false,
       vocab,
       merges: kept.map(([a, b]) => `${a} ${b}`),
     },

@@ -88,7 +88,7 @@ export function lossAndGrads(
   labelSmoothing: number,
   seeds: () => number,
 ): { loss: tf.Scalar; grads: tf.NamedTensorMap } {
-  const batch = toTensorBatch(examples);
+  const batch = toTensorBatch(examples, model.config.copyAttention);
   try {
     const { value, grads } = tf.variableGrads(
       () => model.loss(batch, true, seeds, labelSmoothing, normalizer),

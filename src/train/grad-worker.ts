@@ -16,6 +16,7 @@ import {
   writeFlat,
 } from './engine.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './parallel.js';
+import type { Example } from '../data/batching.js';
 
 const init = (workerData as { init: WorkerInit }).init;
 const port = parentPort!;
@@ -37,8 +38,7 @@ const native = loadNativeBlas().blas;
 /** The summed gradients, reused every step (P floats: allocating it per step churned ~25 MB a step). */
 const sum = new Float32Array(P);
 
-function computeGrads(indices: number[], normalizer: number, stepSeed: number): number {
-  const examples = indices.map((i) => init.examples[i]);
+function computeGrads(examples: Example[], normalizer: number, stepSeed: number): number {
   if (examples.length === 0) {
     mine.fill(0);
     return 0;
@@ -80,7 +80,7 @@ port.on('message', (msg: WorkerRequest) => {
     try {
       switch (msg.type) {
         case 'grads':
-          reply({ type: 'grads-done', loss: computeGrads(msg.indices, msg.normalizer, msg.stepSeed) });
+          reply({ type: 'grads-done', loss: computeGrads(msg.examples, msg.normalizer, msg.stepSeed) });
           break;
         case 'apply':
           reply({ type: 'applied', norm: msg.skip ? NaN : applySummed(msg.learningRate) });

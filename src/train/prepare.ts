@@ -1,22 +1,59 @@
 /**
- * From a corpus spec to tokenized train/valid/test examples: read, normalise, filter, split by source
- * sentence (seeded), train or load the tokenizers, encode.
+ * From corpus specs to tokenized training data: read, normalise, filter, split the first corpus by source
+ * sentence (seeded), read the validation and test files, keep their sentences out of training, train or
+ * load the tokenizers (one shared BPE when both languages use the same script), encode. Each epoch's
+ * training examples are drawn here too (`epochExamples`): corpus weights, case and punctuation noise and
+ * BPE-dropout, all a pure function of (seed, epoch) so that resuming is exact.
  */
 import path from 'node:path';
 import fs from 'node:fs';
 import { loadCorpus } from '../data/corpus.js';
 import { filterPairs } from '../data/clean.js';
 import { splitCorpus } from '../data/split.js';
+import { Rng } from '../data/rng.js';
 import type { CorpusSplits, SentencePair } from '../data/types.js';
 import type { Example } from '../data/batching.js';
 import { trainTokenizerFile } from '../tokenizer/train.js';
 import { SubwordTokenizer } from '../tokenizer/subword.js';
+import { BpeDropoutEncoder } from '../tokenizer/bpe-dropout.js';
+import { sameScript } from '../tokenizer/script.js';
 import type { TrainConfig } from './config.js';
+import { augmentPair, weightedEpochPairs } from './augment.js';
 import type { Logger } from '../util/log.js';
 
+/** A named set of pairs (a validation or test file, or the held-out split). */
+export interface NamedPairs {
+  name: string;
+  /** The file it was read from, or the corpus spec it was split from. */
+  source: string;
+  pairs: SentencePair[];
+}
+
+export interface EncodedSet extends NamedPairs {
+  examples: Example[];
+}
+
+export interface TrainingCorpus {
+  name: string;
+  spec: string;
+  weight: number;
+  /** Pairs used for training (for the first corpus: its training split). */
+  pairs: SentencePair[];
+}
+
 export interface PreparedData {
+  /** The splits of the first corpus. */
   splits: CorpusSplits;
+  trainCorpora: TrainingCorpus[];
+  /** Every training pair once, encoded without noise. */
   train: Example[];
+  /** The training examples of an epoch (weights, noise, BPE-dropout applied); `train` when there are none. */
+  epochExamples(epoch: number): Example[];
+  /** Validation sets: the --valid files, then the held-out split (when it has pairs). */
+  validSets: EncodedSet[];
+  /** Test sets: the --test files (the held-out test split is `splits.test`). */
+  testSets: NamedPairs[];
+  /** The held-out validation split, encoded (kept for callers that know only one set). */
   valid: Example[];
   srcTokenizer: SubwordTokenizer;
   tgtTokenizer: SubwordTokenizer;
@@ -24,25 +61,67 @@ export interface PreparedData {
   tgtTokenizerFile: string;
 }
 
-/** The deterministic splits of a corpus for a config (also used by `evaluate --split test`). */
-export function corpusSplits(
-  cfg: Pick<TrainConfig, 'corpus' | 'reverse' | 'maxChars' | 'maxRatio' | 'seed' | 'validSize' | 'testSize'>,
+/** `file@3` → { spec: 'file', weight: 3 }; no suffix → weight 1. */
+export function parseCorpusSpec(spec: string): { spec: string; weight: number } {
+  const m = /^(.*)@(\d+(?:\.\d+)?)$/.exec(spec);
+  if (!m) return { spec, weight: 1 };
+  const weight = Number(m[2]);
+  if (!(weight > 0)) throw new Error(`--corpus ${spec}: the weight after @ must be a number above 0`);
+  return { spec: m[1], weight };
+}
+
+/** A short name for reports: the file name without its extension (`news.dev.tsv` → `news.dev`). */
+export function setName(spec: string): string {
+  const first = spec.split(',')[0];
+  return path.basename(first).replace(/\.(tsv|txt)$/i, '');
+}
+
+type SplitConfig = Pick<
+  TrainConfig,
+  'reverse' | 'maxChars' | 'maxRatio' | 'seed' | 'validSize' | 'testSize'
+> & { corpus: string | string[] };
+
+/** The deterministic splits of the first corpus of a config (also used by `evaluate --split test`). */
+export function corpusSplits(cfg: SplitConfig, log?: Logger): CorpusSplits {
+  const spec = parseCorpusSpec(typeof cfg.corpus === 'string' ? cfg.corpus : cfg.corpus[0]).spec;
+  const kept = readFiltered(spec, cfg, log);
+  return splitCorpus(kept, { seed: cfg.seed, validSize: cfg.validSize, testSize: cfg.testSize });
+}
+
+function readFiltered(
+  spec: string,
+  cfg: Pick<TrainConfig, 'reverse' | 'maxChars' | 'maxRatio'>,
   log?: Logger,
-): CorpusSplits {
-  const pairs = loadCorpus(cfg.corpus, { reverse: cfg.reverse });
+) {
+  const pairs = loadCorpus(spec, { reverse: cfg.reverse });
   const { kept, dropped } = filterPairs(pairs, {
     maxChars: cfg.maxChars,
     maxRatio: cfg.maxRatio,
     dedupe: true,
   });
   log?.info(
-    `corpus ${cfg.corpus}: ${pairs.length} pairs, kept ${kept.length} (dropped ${dropped.tooLong} too long, ${dropped.badRatio} bad length ratio, ${dropped.duplicate} duplicates)`,
+    `corpus ${spec}: ${pairs.length} pairs, kept ${kept.length} (dropped ${dropped.tooLong} too long, ${dropped.badRatio} bad length ratio, ${dropped.duplicate} duplicates)`,
   );
-  return splitCorpus(kept, { seed: cfg.seed, validSize: cfg.validSize, testSize: cfg.testSize });
+  return kept;
 }
 
 export function encodePairs(pairs: SentencePair[], src: SubwordTokenizer, tgt: SubwordTokenizer): Example[] {
   return pairs.map((p) => ({ src: src.encode(p.src), tgt: tgt.encode(p.tgt) }));
+}
+
+/** Validation and test files: every pair kept (scores are over the whole file), read as the corpus is. */
+function readHeldOutFiles(files: string[], reverse: boolean): NamedPairs[] {
+  const sets = files.map((file) => ({
+    name: setName(file),
+    source: file,
+    pairs: loadCorpus(file, { reverse }),
+  }));
+  const seen = new Set<string>();
+  for (const s of sets) {
+    if (seen.has(s.name)) throw new Error(`two held-out files are both named "${s.name}": ${s.source}`);
+    seen.add(s.name);
+  }
+  return sets;
 }
 
 export function prepareData(
@@ -52,41 +131,171 @@ export function prepareData(
 ): PreparedData {
   const splits = corpusSplits(cfg, log);
   log.info(
-    `split: ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test pairs (seed ${cfg.seed})`,
+    `split of ${cfg.corpus[0]}: ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test pairs (seed ${cfg.seed})`,
   );
-  const vocabDir = cfg.vocabDir ?? path.join(cfg.out, 'vocab');
-  const srcTokenizerFile =
-    existingTokenizers?.src ?? cfg.srcTokenizer ?? path.join(vocabDir, `${cfg.srcLang}.tokenizer.json`);
-  const tgtTokenizerFile =
-    existingTokenizers?.tgt ?? cfg.tgtTokenizer ?? path.join(vocabDir, `${cfg.tgtLang}.tokenizer.json`);
-  if (!existingTokenizers && !cfg.srcTokenizer) {
-    trainTokenizerFile(dedupe(splits.train.map((p) => p.src)), srcTokenizerFile, {
-      vocabSize: cfg.srcVocabSize,
-    });
-    log.info(`trained source BPE tokenizer (${cfg.srcVocabSize} tokens) → ${srcTokenizerFile}`);
-  }
-  if (!existingTokenizers && !cfg.tgtTokenizer) {
-    trainTokenizerFile(dedupe(splits.train.map((p) => p.tgt)), tgtTokenizerFile, {
-      vocabSize: cfg.tgtVocabSize,
-    });
-    log.info(`trained target BPE tokenizer (${cfg.tgtVocabSize} tokens) → ${tgtTokenizerFile}`);
-  }
-  for (const f of [srcTokenizerFile, tgtTokenizerFile])
-    if (!fs.existsSync(f)) throw new Error(`tokenizer file not found: ${f}`);
-  const srcTokenizer = SubwordTokenizer.load(srcTokenizerFile);
-  const tgtTokenizer = SubwordTokenizer.load(tgtTokenizerFile);
+  const validFiles = readHeldOutFiles(cfg.valid, cfg.reverse);
+  const testFiles = readHeldOutFiles(cfg.test, cfg.reverse);
+  // Sentences of any validation or test set never enter training, whichever corpus holds them.
+  const heldOut = new Set(
+    [...validFiles, ...testFiles, { pairs: [...splits.valid, ...splits.test] }].flatMap((s) =>
+      s.pairs.map((p) => p.src),
+    ),
+  );
+  const trainCorpora: TrainingCorpus[] = cfg.corpus.map((raw, i) => {
+    const { spec, weight } = parseCorpusSpec(raw);
+    const all = i === 0 ? splits.train : readFiltered(spec, cfg, log);
+    const pairs = all.filter((p) => !heldOut.has(p.src));
+    if (pairs.length < all.length)
+      log.info(
+        `${spec}: left out ${all.length - pairs.length} pairs whose source is in a validation or test set`,
+      );
+    return { name: setName(spec), spec, weight, pairs };
+  });
+  const trainPairs = trainCorpora.flatMap((c) => c.pairs);
+
+  const tok = tokenizerFiles(cfg, trainPairs, log, existingTokenizers);
+  const srcTokenizer = SubwordTokenizer.load(tok.src);
+  const tgtTokenizer = SubwordTokenizer.load(tok.tgt);
   const t0 = Date.now();
-  const train = encodePairs(splits.train, srcTokenizer, tgtTokenizer);
-  const valid = encodePairs(splits.valid, srcTokenizer, tgtTokenizer);
+  const train = encodePairs(trainPairs, srcTokenizer, tgtTokenizer);
+  const encodeSet = (s: NamedPairs): EncodedSet => ({
+    ...s,
+    examples: encodePairs(s.pairs, srcTokenizer, tgtTokenizer),
+  });
+  const validSets = validFiles.map(encodeSet);
+  const splitValid = encodeSet({ name: 'split', source: cfg.corpus[0], pairs: splits.valid });
+  if (splitValid.pairs.length > 0) validSets.push(splitValid);
   const srcTok = train.reduce((n, e) => n + e.src.length, 0);
   const tgtTok = train.reduce((n, e) => n + e.tgt.length, 0);
   log.info(
-    `encoded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${srcTok} source and ${tgtTok} target subword tokens in the training split`,
+    `encoded in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${srcTok} source and ${tgtTok} target subword tokens in ${train.length} training pairs`,
   );
-  return { splits, train, valid, srcTokenizer, tgtTokenizer, srcTokenizerFile, tgtTokenizerFile };
+  return {
+    splits,
+    trainCorpora,
+    train,
+    epochExamples: epochExamplesFor(cfg, trainCorpora, train, tok),
+    validSets,
+    testSets: testFiles,
+    valid: splitValid.examples,
+    srcTokenizer,
+    tgtTokenizer,
+    srcTokenizerFile: tok.src,
+    tgtTokenizerFile: tok.tgt,
+  };
+}
+
+/** Train (or reuse) the tokenizers; returns their files. */
+function tokenizerFiles(
+  cfg: TrainConfig,
+  trainPairs: SentencePair[],
+  log: Logger,
+  existing?: { src: string; tgt: string },
+): { src: string; tgt: string; shared: boolean } {
+  if (existing) return { ...existing, shared: existing.src === existing.tgt };
+  const vocabDir = cfg.vocabDir ?? path.join(cfg.out, 'vocab');
+  const options = { splitDigits: cfg.splitDigits, byteFallback: cfg.byteFallback };
+  const shared =
+    !cfg.srcTokenizer &&
+    !cfg.tgtTokenizer &&
+    (cfg.sharedVocab === 'yes' ||
+      (cfg.sharedVocab === 'auto' &&
+        sameScript(
+          trainPairs.map((p) => p.src),
+          trainPairs.map((p) => p.tgt),
+        )));
+  const report = (side: string, file: string) =>
+    log.info(`trained ${side} BPE tokenizer: ${SubwordTokenizer.load(file).vocabSize} tokens → ${file}`);
+  if (shared) {
+    const file = path.join(vocabDir, `${cfg.srcLang}-${cfg.tgtLang}.tokenizer.json`);
+    const sentences = dedupe([...trainPairs.map((p) => p.src), ...trainPairs.map((p) => p.tgt)]);
+    trainTokenizerFile(sentences, file, { vocabSize: cfg.vocabSize, ...options });
+    report('shared (source and target)', file);
+    return { src: file, tgt: file, shared };
+  }
+  const src = cfg.srcTokenizer ?? path.join(vocabDir, `${cfg.srcLang}.tokenizer.json`);
+  const tgt = cfg.tgtTokenizer ?? path.join(vocabDir, `${cfg.tgtLang}.tokenizer.json`);
+  if (!cfg.srcTokenizer) {
+    trainTokenizerFile(dedupe(trainPairs.map((p) => p.src)), src, {
+      vocabSize: cfg.srcVocabSize,
+      ...options,
+    });
+    report('source', src);
+  }
+  if (!cfg.tgtTokenizer) {
+    trainTokenizerFile(dedupe(trainPairs.map((p) => p.tgt)), tgt, {
+      vocabSize: cfg.tgtVocabSize,
+      ...options,
+    });
+    report('target', tgt);
+  }
+  for (const f of [src, tgt]) if (!fs.existsSync(f)) throw new Error(`tokenizer file not found: ${f}`);
+  return { src, tgt, shared: false };
+}
+
+function epochExamplesFor(
+  cfg: TrainConfig,
+  corpora: TrainingCorpus[],
+  train: Example[],
+  tok: { src: string; tgt: string },
+): (epoch: number) => Example[] {
+  const noisy =
+    cfg.bpeDropout > 0 ||
+    cfg.upperCaseShare > 0 ||
+    cfg.lowerCaseShare > 0 ||
+    cfg.dropPunctuationShare > 0 ||
+    corpora.some((c) => c.weight !== 1);
+  if (!noisy) return () => train;
+  const srcEncoder = BpeDropoutEncoder.load(tok.src);
+  const tgtEncoder = tok.tgt === tok.src ? srcEncoder : BpeDropoutEncoder.load(tok.tgt);
+  let cached: { epoch: number; examples: Example[] } | undefined;
+  return (epoch: number) => {
+    if (cached?.epoch === epoch) return cached.examples;
+    const rng = new Rng((cfg.seed * 1_000_033 + epoch * 7919 + 17) >>> 0);
+    const examples = weightedEpochPairs(corpora, rng).map((pair) => {
+      const p = augmentPair(pair, cfg, rng);
+      return {
+        src: srcEncoder.encode(p.src, cfg.bpeDropout, rng),
+        tgt: tgtEncoder.encode(p.tgt, cfg.bpeDropout, rng),
+      };
+    });
+    cached = { epoch, examples };
+    return examples;
+  };
 }
 
 /** Each distinct sentence once: repeated sources (one per translation) would skew the BPE counts. */
 function dedupe(xs: string[]): string[] {
   return [...new Set(xs)];
+}
+
+/**
+ * PreparedData for examples already encoded (benchmarks, tests): one training corpus, no noise, the
+ * validation pairs (if any) as the one validation set.
+ */
+export function preparedFromExamples(opts: {
+  train: Example[];
+  trainPairs?: SentencePair[];
+  valid?: Example[];
+  validPairs?: SentencePair[];
+  srcTokenizer: SubwordTokenizer;
+  tgtTokenizer: SubwordTokenizer;
+}): PreparedData {
+  const valid = opts.valid ?? [];
+  const validPairs = opts.validPairs ?? [];
+  const trainPairs = opts.trainPairs ?? [];
+  return {
+    splits: { train: trainPairs, valid: validPairs, test: [] },
+    trainCorpora: [{ name: 'train', spec: 'train', weight: 1, pairs: trainPairs }],
+    train: opts.train,
+    epochExamples: () => opts.train,
+    validSets:
+      valid.length > 0 ? [{ name: 'split', source: 'train', pairs: validPairs, examples: valid }] : [],
+    testSets: [],
+    valid,
+    srcTokenizer: opts.srcTokenizer,
+    tgtTokenizer: opts.tgtTokenizer,
+    srcTokenizerFile: opts.srcTokenizer.file,
+    tgtTokenizerFile: opts.tgtTokenizer.file,
+  };
 }

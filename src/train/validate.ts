@@ -15,7 +15,7 @@ export function validationLoss(model: Seq2Seq, examples: Example[], tokenBudget:
   let tokens = 0;
   for (const idx of batches) {
     const exs = idx.map((i) => examples[i]);
-    const batch = toTensorBatch(exs);
+    const batch = toTensorBatch(exs, model.config.copyAttention);
     const n = targetTokens(exs);
     const loss = tf.tidy(() => model.loss(batch, false, () => 0, 0));
     total += loss.dataSync()[0] * n;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { SentencePair } from '../../src/data/types.js';
 import { SubwordTokenizer } from '../../src/tokenizer/subword.js';
 import { TrainConfigSchema, type TrainConfig } from '../../src/train/config.js';
-import { encodePairs, type PreparedData } from '../../src/train/prepare.js';
+import { encodePairs, type PreparedData, preparedFromExamples } from '../../src/train/prepare.js';
 import { trainTokenizerPair } from './tiny-model.js';
 
 /** The smallest model dimensions the training tests use (fast steps, still every part of the model). */
@@ -46,13 +46,12 @@ export function preparedData(
   const tgtTokenizer = SubwordTokenizer.load(tgtTokenizerFile);
   const train = encodePairs(pairs, srcTokenizer, tgtTokenizer);
   const firstValid = <T>(xs: T[]) => (validPairs === undefined ? xs : xs.slice(0, validPairs));
-  return {
-    splits: { train: pairs, valid: firstValid(pairs), test: [] },
+  return preparedFromExamples({
     train,
+    trainPairs: pairs,
     valid: firstValid(train),
+    validPairs: firstValid(pairs),
     srcTokenizer,
     tgtTokenizer,
-    srcTokenizerFile,
-    tgtTokenizerFile,
-  };
+  });
 }

@@ -1,0 +1,212 @@
+/**
+ * Copying through attention (pointer-generator, See et al. 2017) and tied embeddings: the mixture loss
+ * and its hand-written gradients against TensorFlow.js's autodiff of the plain formula, with and without
+ * the native loss kernel; the step mixture's scatter-add; a copying model's search scores against its
+ * teacher-forced scores; and a tiny model that learns to copy tokens it never saw as targets.
+ */
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend/select.js';
+import { Rng } from '../src/data/rng.js';
+import { type Example, disposeBatch, toTensorBatch } from '../src/data/batching.js';
+import { type ModelConfig, ModelConfigSchema, EOS_ID } from '../src/model/config.js';
+import { copyMixtureCrossEntropy } from '../src/model/loss.js';
+import { Seq2Seq, copySource } from '../src/model/seq2seq.js';
+import { copyMixture } from '../src/search/step-scores.js';
+import { greedySearch } from '../src/search/greedy.js';
+import { beamSearch } from '../src/search/beam.js';
+import { SOFTMAX_XENT } from '../src/backend/native-kernels.js';
+import { LocalEngine } from '../src/train/engine.js';
+
+const V = 24;
+
+function copyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
+  return ModelConfigSchema.parse({
+    srcVocabSize: V,
+    tgtVocabSize: V,
+    embeddingSize: 8,
+    encoderHiddenSize: 8,
+    decoderHiddenSize: 8,
+    attentionSize: 8,
+    outputSize: 8,
+    dropout: 0,
+    tiedEmbeddings: 'all',
+    copyAttention: true,
+    ...overrides,
+  });
+}
+
+/** The loss written plainly, for autodiff: Σ w ((1−ε)(−log P(y)) + ε (lse − mean z)). */
+function plainMixtureLoss(
+  z: tf.Tensor2D,
+  y: tf.Tensor1D,
+  w: tf.Tensor1D,
+  g: tf.Tensor1D,
+  c: tf.Tensor1D,
+  eps: number,
+): tf.Scalar {
+  const Vz = z.shape[1];
+  const logp = tf.logSoftmax(z);
+  const py = tf.sum(tf.mul(tf.exp(logp), tf.cast(tf.oneHot(y, Vz), 'float32')), 1);
+  const P = tf.add(tf.mul(g, py), tf.mul(tf.sub(1, g), c));
+  const smooth = tf.neg(tf.mean(logp, 1));
+  return tf.sum(tf.mul(w, tf.add(tf.mul(tf.neg(tf.log(P)), 1 - eps), tf.mul(smooth, eps)))) as tf.Scalar;
+}
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
+describe('copy mechanism (pointer-generator)', () => {
+  before(async () => {
+    await initBackend();
+  });
+
+  for (const eps of [0, 0.1]) {
+    it(`the mixture loss and its gradients match autodiff of the plain formula (ε = ${eps})`, () => {
+      const rng = new Rng(3);
+      const N = 6;
+      const Vz = 11;
+      const z = tf.tensor2d(
+        Array.from({ length: N * Vz }, () => rng.next() * 4 - 2),
+        [N, Vz],
+      );
+      const y = tf.tensor1d([1, 4, 7, 10, 0, 3], 'int32');
+      const w = tf.tensor1d([1, 1, 1, 1, 0, 1]); // row 4 is padding
+      const g = tf.tensor1d([0.9, 0.2, 0.5, 0.01, 0.5, 0.7]);
+      const c = tf.tensor1d([0, 0.8, 0.3, 0.95, 0, 0.1]);
+      const ours = tf.grads((zz: tf.Tensor, gg: tf.Tensor, cc: tf.Tensor) =>
+        copyMixtureCrossEntropy(zz as tf.Tensor2D, y, w, gg as tf.Tensor1D, cc as tf.Tensor1D, eps),
+      );
+      const plain = tf.grads((zz: tf.Tensor, gg: tf.Tensor, cc: tf.Tensor) =>
+        plainMixtureLoss(zz as tf.Tensor2D, y, w, gg as tf.Tensor1D, cc as tf.Tensor1D, eps),
+      );
+      const vOurs = copyMixtureCrossEntropy(z, y, w, g, c, eps).dataSync()[0];
+      const vPlain = plainMixtureLoss(z, y, w, g, c, eps).dataSync()[0];
+      expect(vOurs).to.be.closeTo(vPlain, 1e-4 * Math.abs(vPlain));
+      const a = ours([z, g, c]);
+      const b = plain([z, g, c]);
+      for (let i = 0; i < 3; i++) expect(maxAbsDiff(a[i], b[i]), `gradient ${i}`).to.be.below(1e-4);
+      // The padded row gets no gradient at all.
+      expect(Array.from(a[0].slice([4, 0], [1, Vz]).dataSync()).every((x) => x === 0)).to.equal(true);
+      tf.dispose([z, y, w, g, c, ...a, ...b]);
+    });
+  }
+
+  it('the mixture loss is the same with and without the native loss kernel', function () {
+    const kernel = tf.getKernel(SOFTMAX_XENT, tf.getBackend());
+    if (!kernel) this.skip(); // no addon (NMT_NATIVE_BLAS=0): the ops path is what the test above checks
+    const rng = new Rng(5);
+    const [N, Vz] = [5, 300];
+    const z = tf.tensor2d(
+      Array.from({ length: N * Vz }, () => rng.next() * 6 - 3),
+      [N, Vz],
+    );
+    const y = tf.tensor1d([4, 40, 299, 7, 0], 'int32');
+    const w = tf.tensor1d([1, 1, 1, 1, 0]);
+    const g = tf.tensor1d([0.3, 0.6, 0.9, 0.1, 0.5]);
+    const c = tf.tensor1d([0.5, 0, 0.2, 0.7, 0]);
+    const run = () => {
+      const f = tf.grads((zz: tf.Tensor, gg: tf.Tensor, cc: tf.Tensor) =>
+        copyMixtureCrossEntropy(zz as tf.Tensor2D, y, w, gg as tf.Tensor1D, cc as tf.Tensor1D, 0.1),
+      );
+      return { value: copyMixtureCrossEntropy(z, y, w, g, c, 0.1), grads: f([z, g, c]) };
+    };
+    const native = run();
+    tf.unregisterKernel(SOFTMAX_XENT, tf.getBackend());
+    let ops: ReturnType<typeof run>;
+    try {
+      ops = run();
+    } finally {
+      tf.registerKernel(kernel!);
+    }
+    expect(native.value.dataSync()[0]).to.be.closeTo(ops.value.dataSync()[0], 1e-3);
+    for (let i = 0; i < 3; i++) expect(maxAbsDiff(native.grads[i], ops.grads[i])).to.be.below(1e-5);
+    tf.dispose([z, y, w, g, c, native.value, ops.value, ...native.grads, ...ops.grads]);
+  });
+
+  it('the step mixture adds the attention of a token that occurs twice (scatter-add)', () => {
+    const logits = tf.zeros([1, 8]) as tf.Tensor2D; // p_vocab uniform: 1/8 each
+    const pGen = tf.tensor2d([[0.5]]);
+    const attention = tf.tensor2d([[0.25, 0.5, 0.2, 0.05]]);
+    const src = tf.tensor2d([[5, 6, 5, EOS_ID]], [1, 4], 'int32');
+    const copy = copySource(src);
+    const p = copyMixture(logits, pGen, attention, copy).dataSync();
+    expect(p[5]).to.be.closeTo(0.5 / 8 + 0.5 * (0.25 + 0.2), 1e-6);
+    expect(p[6]).to.be.closeTo(0.5 / 8 + 0.5 * 0.5, 1e-6);
+    expect(p[EOS_ID]).to.be.closeTo(0.5 / 8, 1e-6); // </s> is not copied
+    expect(Array.from(p).reduce((s, x) => s + x, 0)).to.be.closeTo(1 - 0.5 * 0.05, 1e-6);
+    tf.dispose([logits, pGen, attention, src, copy.indices, copy.mask]);
+  });
+
+  it('greedy and beam scores of a copying model equal its teacher-forced log-probabilities; no tensor leaks', () => {
+    const model = new Seq2Seq(copyConfig(), 7);
+    try {
+      const src = [
+        [5, 9, 9, 12, EOS_ID],
+        [20, 6, EOS_ID],
+      ];
+      greedySearch(model, src); // warm-up: kept search weights
+      const before = tf.memory().numTensors;
+      const greedy = greedySearch(model, src, { maxLenExtra: 3 });
+      const beam = beamSearch(model, src, { beamSize: 1, maxLenExtra: 3 });
+      expect(tf.memory().numTensors).to.equal(before);
+      greedy.forEach((h, b) => {
+        expect(beam[b][0].tokens).to.deep.equal(h.tokens);
+        expect(beam[b][0].logProb).to.be.closeTo(h.logProb, 1e-4);
+      });
+      // Teacher-force the greedy outputs that ended with </s> and compare the summed log-probabilities.
+      const ended = greedy
+        .map((h, b) => ({ h, b }))
+        .filter(({ h, b }) => h.tokens.length < Math.ceil(src[b].length * 2) + 3);
+      for (const { h, b } of ended) {
+        const ex: Example = { src: src[b].slice(0, -1), tgt: h.tokens };
+        const batch = toTensorBatch([ex], true);
+        const lp = tf.tidy(() => tf.sum(model.targetLogProbs(batch).logProbs).dataSync()[0]);
+        disposeBatch(batch);
+        expect(lp).to.be.closeTo(h.logProb, 1e-3);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('tied embeddings: one table for source, target and output; the parameter names say so', () => {
+    const model = new Seq2Seq(copyConfig(), 1);
+    try {
+      const names = model.params.names();
+      expect(names).to.include('embedding.shared');
+      expect(names).to.include('decoder.copy.w');
+      expect(names).to.not.include('embedding.src');
+      expect(names).to.not.include('decoder.vocab.W');
+    } finally {
+      model.dispose();
+    }
+    expect(() => copyConfig({ outputSize: 16 })).to.throw(/outputSize = embeddingSize/);
+    expect(() => copyConfig({ tgtVocabSize: V + 1 })).to.throw(/one vocabulary for both sides/);
+  });
+
+  it('learns to copy tokens it never produced in training: names through attention', async function () {
+    this.timeout(120_000);
+    // Task: "a NAME b" → "c NAME d", where training names come from ids 10–15 and test names from
+    // 16–23: the test names never occur as targets in training. Only copying can get them right.
+    const rng = new Rng(11);
+    const example = (name: number): Example => ({ src: [4, name, 5], tgt: [6, name, 7] });
+    const train = Array.from({ length: 64 }, () => example(10 + rng.int(6)));
+    const model = new Seq2Seq(copyConfig({ embeddingSize: 16, outputSize: 16 }), 2);
+    const engine = new LocalEngine(model, { labelSmoothing: 0, clipNorm: 1, learningRate: 0.02 });
+    try {
+      for (let step = 0; step < 150; step++) await engine.step(train, step);
+      const unseen = [16, 17, 18, 19, 20, 21, 22, 23];
+      const hyps = greedySearch(
+        model,
+        unseen.map((n) => [4, n, 5, EOS_ID]),
+      );
+      const copied = hyps.filter((h, i) => h.tokens[1] === unseen[i]).length;
+      expect(copied, JSON.stringify(hyps.map((h) => h.tokens))).to.be.at.least(7);
+    } finally {
+      await engine.dispose();
+      model.dispose();
+    }
+  });
+});
