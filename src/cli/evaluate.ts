@@ -8,8 +8,9 @@
  * A model on a test set:
  *   npm run -s evaluate -- --model DIR --test test.tsv            (any corpus spec: TSV, "a.en,a.es", synthetic:…)
  *   npm run -s evaluate -- --model DIR --src test.en --ref test.es
- *   npm run -s evaluate -- --model DIR --split test               (the model's own held-out split, recomputed
- *                                                                  from config.json's info.corpus / info.split)
+ *   npm run -s evaluate -- --model DIR --split test               (the model's own held-out split: test.tsv in
+ *                                                                  the folder, else recomputed from config.json's
+ *                                                                  info.corpus / info.split)
  *   options: --beam K (default 5; 1 = greedy), --length-penalty α, --limit N, --out hyp.txt, --json,
  *            --workers N (translation threads, default one per core),
  *            --multi-ref (translate each distinct source once, score it against all its references)
@@ -77,7 +78,7 @@ function buildProgram(): Command {
     .addOption(
       new Option(
         '--split <name>',
-        "recompute the model's held-out split from config.json (info.corpus, info.split)",
+        "the model's held-out split: test.tsv in the model folder, else recomputed from the training corpus (config.json info.corpus, info.split)",
       ).choices(['test', 'valid']),
     )
     .option('--beam <k>', 'beam size (1 = greedy)', positiveInt('--beam'), 5)
@@ -135,12 +136,14 @@ async function evaluateFiles(o: EvaluateOptions): Promise<string> {
 
 /** What `--split` needs from config.json's `info` (written by the trainer); missing split fields take the training defaults. */
 const SplitInfoSchema = z.object({
-  corpus: z.string().min(1),
+  // A list since training takes several corpora; the first is the one split.
+  corpus: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   reverse: z.boolean().default(false),
   split: z.object({
     seed: z.number().int().default(1),
-    validSize: z.number().int().min(0).default(2000),
-    testSize: z.number().int().min(0).default(2000),
+    // Absent: the size training chose from the corpus (defaultHeldOutSize), which the split recomputes.
+    validSize: z.number().int().min(0).optional(),
+    testSize: z.number().int().min(0).optional(),
     maxChars: z.number().int().min(1).default(200),
     maxRatio: z.number().min(1).default(4),
   }),
@@ -175,10 +178,23 @@ async function readTestSet(o: EvaluateOptions, modelDir: string): Promise<TestSe
     }
     return { description: `${o.src},${o.ref}`, sources, references };
   }
-  const { readModelConfig } = await import('../model/model-dir.js');
+  const { readModelConfig, readModelTestSet } = await import('../model/model-dir.js');
   const { corpusSplits } = await import('../train/prepare.js');
   const cfgFile = path.join(modelDir, 'config.json');
-  const parsed = SplitInfoSchema.safeParse(readModelConfig(modelDir).info);
+  const modelConfig = readModelConfig(modelDir);
+  // The test split travels with the model (test.tsv), so it needs no corpus; older folders re-derive it.
+  const kept = o.split === 'test' ? readModelTestSet(modelDir, modelConfig) : undefined;
+  if (kept) {
+    const trained = modelConfig.info.corpus;
+    const first = Array.isArray(trained) ? trained[0] : trained;
+    const corpus = typeof first === 'string' ? ` of ${first}` : '';
+    return {
+      description: `test split${corpus} (${path.join(modelDir, modelConfig.testSet ?? '')})`,
+      sources: kept.map((p) => p.src),
+      references: kept.map((p) => p.tgt),
+    };
+  }
+  const parsed = SplitInfoSchema.safeParse(modelConfig.info);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(
@@ -187,7 +203,18 @@ async function readTestSet(o: EvaluateOptions, modelDir: string): Promise<TestSe
     );
   }
   const info = parsed.data;
-  const splits = corpusSplits({ corpus: info.corpus, reverse: info.reverse, ...info.split });
+  let splits: ReturnType<typeof corpusSplits>;
+  try {
+    splits = corpusSplits({ corpus: info.corpus, reverse: info.reverse, ...info.split });
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message} (--split ${o.split} recomputes the split from the training corpus, ` +
+        `info.corpus in ${cfgFile}` +
+        (o.split === 'test' ? ', because the model folder keeps no test.tsv' : '') +
+        '; with the corpus elsewhere, use --test FILE)',
+      { cause: err },
+    );
+  }
   const pairs = o.split === 'valid' ? splits.valid : splits.test;
   if (pairs.length === 0) {
     throw new Error(

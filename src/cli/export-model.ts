@@ -3,15 +3,17 @@
  *   [--metrics runs/eng-spa/metrics.jsonl] [--scores test-greedy.json --scores test-beam5.json] [--set key=value]
  *
  * Makes a shippable model directory from a trained one: weights re-encoded (float16 halves the size),
- * tokenizer paths kept relative to the new folder, the training metrics log copied (the model page draws
- * its curves from it), and evaluation results (`npm run -s evaluate -- ... --json` outputs) recorded in
- * config.json `info`, so the page and the model card show measured scores.
+ * the tokenizers and the held-out test pairs (test.tsv) copied in, so the new folder works on its own
+ * wherever it is copied, the training metrics log copied (the model page draws its curves from it), and
+ * evaluation results (`npm run -s evaluate -- ... --json` outputs) recorded in config.json `info`, so the
+ * page and the model card show measured scores. Also turns a folder written before model folders were
+ * self-contained (tokenizers outside it) into one that is.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { initBackend } from '../backend/select.js';
-import { loadModelDir, saveModelDir } from '../model/model-dir.js';
+import { loadModelDir, readModelTestSet, saveModelDir } from '../model/model-dir.js';
 import type { WeightDtype } from '../model/weights-io.js';
 
 const program = new Command()
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
     tgtTokenizerFile: loaded.tgtTokenizer.file,
     dtype: o.dtype as WeightDtype,
     info,
+    testPairs: readModelTestSet(o.from, loaded.config),
   });
   if (o.metrics) fs.copyFileSync(o.metrics, path.join(o.to, 'metrics.jsonl'));
   const size = fs.statSync(path.join(o.to, 'weights.bin')).size;

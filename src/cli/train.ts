@@ -9,7 +9,9 @@ import { initBackend } from '../backend/select.js';
 import '../data/synthetic.js';
 import { TrainConfigSchema, type TrainConfig } from '../train/config.js';
 import { Trainer, prepareData, readCheckpoint } from '../train/trainer.js';
+import { prepareRunFolder } from '../train/run-folder.js';
 import { createLogger } from '../util/log.js';
+import { describeOptionIssue } from './option-errors.js';
 import { finiteNumber, numberOption } from './args.js';
 
 /** A numeric training option (any finite number; the config schema checks ranges). */
@@ -60,8 +62,13 @@ const program = new Command()
       'keep the checkpoints of the last N validations (step-<N>.ckpt) for npm run average-checkpoints',
     ),
   )
-  .addOption(num('--valid-size <n>', 'validation pairs held out'))
-  .addOption(num('--test-size <n>', 'test pairs held out'))
+  .addOption(
+    num(
+      '--valid-size <n>',
+      'validation pairs held out (default: 5% of the corpus, at least 100, at most 2000)',
+    ),
+  )
+  .addOption(num('--test-size <n>', 'test pairs held out (default: as --valid-size; 0 = none)'))
   .addOption(num('--bleu-sentences <n>', 'validation pairs translated for BLEU'))
   .addOption(num('--max-chars <n>', 'drop pairs with a side longer than this'))
   .addOption(num('--max-steps <n>', 'stop after this many steps'))
@@ -80,6 +87,10 @@ const program = new Command()
     'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
   )
   .option('--resume', 'continue from <out>/last.ckpt')
+  .option(
+    '--overwrite',
+    'delete the run already in --out (checkpoints, metrics.jsonl, model/) and start again',
+  )
   .showHelpAfterError();
 
 async function main(): Promise<void> {
@@ -89,7 +100,7 @@ async function main(): Promise<void> {
   const fromFile = opts.config
     ? (JSON.parse(fs.readFileSync(String(opts.config), 'utf8')) as Record<string, unknown>)
     : {};
-  const { config: _c, backend, resume, ...flags } = opts;
+  const { config: _c, backend, resume, overwrite, ...flags } = opts;
   const merged = {
     ...fromFile,
     ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
@@ -100,11 +111,11 @@ async function main(): Promise<void> {
     for (const [k, v] of Object.entries({ ...saved, ...merged })) merged[k] = v;
   }
   const parsed = TrainConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new Error(`invalid option ${i.path.join('.') || '(config)'}: ${i.message}`);
-  }
+  if (!parsed.success) throw new Error(describeOptionIssue(parsed.error));
   const cfg: TrainConfig = parsed.data;
+  const removed = prepareRunFolder(cfg.out, { resume: Boolean(resume), overwrite: Boolean(overwrite) });
+  if (removed.length > 0)
+    log.warn(`--overwrite: deleted the earlier run's ${removed.join(', ')} in ${cfg.out}`);
   const choice = await initBackend(backend as string | undefined, (m) => log.info(m));
   void choice;
   const last = path.join(cfg.out, 'last.ckpt');

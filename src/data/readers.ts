@@ -52,7 +52,7 @@ export interface ReadTsvOptions {
  * The optional third column is ignored. Both sides are cleaned with `normalizeText`.
  *
  * Accepts LF or CRLF line ends, a UTF-8 byte order mark, and a single trailing newline. Throws `CorpusError` for a
- * missing or empty file, invalid UTF-8, a carriage return inside a line (CR-only line ends), a blank line anywhere
+ * missing or empty file, a binary file (compressed, an archive, a spreadsheet, UTF-16), invalid UTF-8, a carriage return inside a line (CR-only line ends), a blank line anywhere
  * but the very end, a wrong column count, or a side that is empty after clean-up.
  */
 export function readTsv(file: string, opts: ReadTsvOptions = {}): SentencePair[] {
@@ -129,6 +129,8 @@ const CR = 0x0d;
  */
 function readUtf8Lines(file: string): string[] {
   const bytes = readBytes(file);
+  const binary = binaryKind(bytes);
+  if (binary) throw new CorpusError(`not a text file: ${binary}`, file);
   const start = hasUtf8Bom(bytes) ? 3 : 0;
   if (isOnlyWhitespace(bytes, start)) throw new CorpusError('empty file (no sentence pairs)', file);
 
@@ -156,6 +158,56 @@ function readBytes(file: string): Buffer {
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(err);
     throw new CorpusError(`cannot read corpus file: ${reason}`, file);
   }
+}
+
+/** Signatures of files people mistake for a corpus: downloads still packed, spreadsheets, documents. */
+const MAGIC: { bytes: number[]; what: string }[] = [
+  {
+    bytes: [0x50, 0x4b, 0x03, 0x04],
+    what: 'a zip archive (or a .xlsx/.docx/.ods file): unzip it and give the text file inside',
+  },
+  { bytes: [0x1f, 0x8b], what: 'gzip-compressed: decompress it first (gunzip)' },
+  { bytes: [0x42, 0x5a, 0x68], what: 'bzip2-compressed: decompress it first (bunzip2)' },
+  { bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], what: 'xz-compressed: decompress it first (unxz)' },
+  { bytes: [0x28, 0xb5, 0x2f, 0xfd], what: 'zstd-compressed: decompress it first (unzstd)' },
+  { bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], what: 'a 7-Zip archive: extract the text file inside' },
+  {
+    bytes: [0x25, 0x50, 0x44, 0x46],
+    what: 'a PDF document: export its sentence pairs as tab-separated UTF-8 text',
+  },
+  {
+    bytes: [0xd0, 0xcf, 0x11, 0xe0],
+    what: 'an old Office document (.xls/.doc): save it as tab-separated UTF-8 text',
+  },
+];
+
+/** How many leading bytes are checked for a NUL byte (git's binary check reads 8,000). */
+const SNIFF_BYTES = 8000;
+
+/**
+ * Why `bytes` are not a UTF-8 text file, or undefined when they may be one. Checked before reading lines,
+ * because a binary file otherwise fails on whatever byte happens to come first (a CR, invalid UTF-8) with a
+ * message about line ends or encodings that sends its owner the wrong way.
+ */
+export function binaryKind(bytes: Uint8Array): string | undefined {
+  for (const { bytes: magic, what } of MAGIC) {
+    if (bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b)) return `it looks like ${what}`;
+  }
+  const utf16 = 'UTF-16 text: save it as UTF-8 (e.g. `iconv -f utf-16 -t utf-8`)';
+  if (
+    bytes.length >= 2 &&
+    ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+  ) {
+    return `it is ${utf16}`;
+  }
+  const nul = bytes.subarray(0, SNIFF_BYTES).indexOf(0);
+  if (nul === -1) return undefined;
+  // Every other byte NUL: ASCII text in UTF-16 without a byte order mark.
+  const head = bytes.subarray(0, Math.min(bytes.length, 64));
+  let nulsAtOneParity = 0;
+  for (let i = nul % 2; i < head.length; i += 2) if (head[i] === 0) nulsAtOneParity++;
+  if (nulsAtOneParity >= Math.floor(head.length / 2) - 1) return `it looks like ${utf16}`;
+  return `a NUL byte at byte ${nul + 1}: this is a binary file (compressed, a spreadsheet, a model?), not tab-separated UTF-8 text`;
 }
 
 function hasUtf8Bom(bytes: Uint8Array): boolean {

@@ -1,8 +1,13 @@
 /**
  * A model directory: everything needed to translate, nothing needed only for training.
- *   config.json   format, languages, ModelConfig, tokenizer paths (relative), weights manifest, metrics
- *   weights.bin   parameters (float32 or float16), see weights-io.ts
- * Tokenizers live wherever config.json points (the shipped model points into vocab/).
+ *   config.json        format, languages, ModelConfig, tokenizer paths (relative), weights manifest, metrics
+ *   weights.bin        parameters (float32 or float16), see weights-io.ts
+ *   src.tokenizer.json, tgt.tokenizer.json   the tokenizers (one tokenizer.json when both sides share it)
+ *   test.tsv           the held-out test pairs of the training corpus, when training held some out
+ *
+ * `saveModelDir` copies the tokenizers in, so a folder it wrote can be copied, zipped or served from
+ * anywhere. `loadModelDir` still follows whatever relative paths config.json holds (folders written before
+ * the copy pointed outside themselves, e.g. into the top-level vocab/).
  * Writes are atomic and config.json is written last: it carries the checksum of weights.bin, so a
  * directory caught half-updated is refused at load time rather than loaded with mismatched parts.
  */
@@ -14,6 +19,8 @@ import { Seq2Seq } from './seq2seq.js';
 import { assignWeights, encodeWeights, readBytes, readParams, type WeightDtype } from './weights-io.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { SubwordTokenizer } from '../tokenizer/subword.js';
+import { readTsv } from '../data/readers.js';
+import type { SentencePair } from '../data/types.js';
 
 export const MODEL_FORMAT = 'nmt-model/1';
 
@@ -38,6 +45,8 @@ export const ModelDirConfigSchema = z.object({
   model: ModelConfigSchema,
   tokenizers: z.object({ src: z.string(), tgt: z.string() }),
   weights: ManifestSchema,
+  /** The held-out test pairs kept beside the model (a TSV file, relative to the folder), if any. */
+  testSet: z.string().optional(),
   /** Free-form facts for the model card and the page: corpus, command, wall time, scores. */
   info: z.record(z.string(), z.unknown()).default({}),
 });
@@ -59,26 +68,94 @@ export interface SaveModelOptions {
   tgtTokenizerFile: string;
   dtype?: WeightDtype;
   info?: Record<string, unknown>;
+  /**
+   * Held-out test pairs to keep in the folder as test.tsv, so `evaluate --split test` needs no corpus.
+   * Only a split of the training corpus belongs here: a separate test file stays where it is.
+   */
+  testPairs?: readonly SentencePair[];
 }
+
+/** File names inside a model folder. */
+export const MODEL_FILES = {
+  config: 'config.json',
+  weights: 'weights.bin',
+  srcTokenizer: 'src.tokenizer.json',
+  tgtTokenizer: 'tgt.tokenizer.json',
+  /** Both sides, when source and target share one vocabulary. */
+  sharedTokenizer: 'tokenizer.json',
+  testSet: 'test.tsv',
+} as const;
 
 export function saveModelDir(dir: string, model: Seq2Seq, opts: SaveModelOptions): ModelDirConfig {
   fs.mkdirSync(dir, { recursive: true });
+  const tokenizers = copyTokenizers(dir, opts.srcTokenizerFile, opts.tgtTokenizerFile);
   const { manifest, bytes } = encodeWeights(readParams(model.params), opts.dtype ?? 'float32');
-  writeFileAtomic(path.join(dir, 'weights.bin'), bytes);
+  writeFileAtomic(path.join(dir, MODEL_FILES.weights), bytes);
+  const testSet = opts.testPairs && opts.testPairs.length > 0 ? MODEL_FILES.testSet : undefined;
+  if (testSet) writeFileAtomic(path.join(dir, testSet), pairsToTsv(opts.testPairs ?? [], testSet));
   const config: ModelDirConfig = {
     format: MODEL_FORMAT,
     srcLang: opts.srcLang,
     tgtLang: opts.tgtLang,
     model: model.config,
-    tokenizers: {
-      src: path.relative(dir, path.resolve(opts.srcTokenizerFile)),
-      tgt: path.relative(dir, path.resolve(opts.tgtTokenizerFile)),
-    },
-    weights: { file: 'weights.bin', ...manifest },
+    tokenizers,
+    weights: { file: MODEL_FILES.weights, ...manifest },
+    ...(testSet && { testSet }),
     info: opts.info ?? {},
   };
-  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  writeFileAtomic(path.join(dir, MODEL_FILES.config), JSON.stringify(config, null, 2) + '\n');
   return config;
+}
+
+/**
+ * Copies the tokenizers into `dir` (one file when both sides have the same content: a shared vocabulary)
+ * and returns their paths relative to `dir`, as config.json records them.
+ */
+function copyTokenizers(dir: string, srcFile: string, tgtFile: string): ModelDirConfig['tokenizers'] {
+  const read = (file: string, side: string): Buffer => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot copy the ${side} tokenizer ${file} into ${dir}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  };
+  const src = read(srcFile, 'source');
+  const tgt = path.resolve(srcFile) === path.resolve(tgtFile) ? src : read(tgtFile, 'target');
+  if (src.equals(tgt)) {
+    writeFileAtomic(path.join(dir, MODEL_FILES.sharedTokenizer), src);
+    return { src: MODEL_FILES.sharedTokenizer, tgt: MODEL_FILES.sharedTokenizer };
+  }
+  writeFileAtomic(path.join(dir, MODEL_FILES.srcTokenizer), src);
+  writeFileAtomic(path.join(dir, MODEL_FILES.tgtTokenizer), tgt);
+  return { src: MODEL_FILES.srcTokenizer, tgt: MODEL_FILES.tgtTokenizer };
+}
+
+/** Pairs as TSV lines; a tab or line break inside a sentence would shift the columns, so it is refused. */
+function pairsToTsv(pairs: readonly SentencePair[], name: string): string {
+  return pairs
+    .map((p, i) => {
+      if (/[\t\r\n]/.test(p.src + p.tgt) || p.src === '' || p.tgt === '') {
+        throw new Error(
+          `${name}: test pair ${i + 1} has an empty side, a tab or a line break: ${JSON.stringify(p)}`,
+        );
+      }
+      return `${p.src}\t${p.tgt}\n`;
+    })
+    .join('');
+}
+
+/**
+ * The test pairs kept in a model folder (config.json `testSet`), or undefined when it keeps none.
+ * Read with the corpus reader, so a damaged file is refused with its line number.
+ */
+export function readModelTestSet(
+  dir: string,
+  config: ModelDirConfig = readModelConfig(dir),
+): SentencePair[] | undefined {
+  if (!config.testSet) return undefined;
+  return readTsv(path.resolve(dir, config.testSet));
 }
 
 /** Read and validate config.json; errors name the file and the field. */
@@ -101,9 +178,23 @@ export function readModelConfig(dir: string): ModelDirConfig {
 /** Load a model directory, checking every file. Requires an initialised TensorFlow.js backend. */
 export function loadModelDir(dir: string): LoadedModel {
   const config = readModelConfig(dir);
+  const cfgFile = path.join(dir, 'config.json');
+  for (const side of ['src', 'tgt'] as const) {
+    const file = path.resolve(dir, config.tokenizers[side]);
+    if (!fs.existsSync(file)) {
+      // Folders written before tokenizers were copied in point outside themselves and break when moved.
+      throw new Error(
+        `${cfgFile}: tokenizers.${side} "${config.tokenizers[side]}" → ${file} not found` +
+          (config.tokenizers[side].startsWith('..')
+            ? '; this model folder refers to a tokenizer outside itself (written before model folders were ' +
+              'self-contained): run `npm run export-model -- --from <folder where it works> --to <new folder>` ' +
+              'to make a copy that carries its tokenizers'
+            : ''),
+      );
+    }
+  }
   const srcTokenizer = SubwordTokenizer.load(path.resolve(dir, config.tokenizers.src));
   const tgtTokenizer = SubwordTokenizer.load(path.resolve(dir, config.tokenizers.tgt));
-  const cfgFile = path.join(dir, 'config.json');
   if (srcTokenizer.vocabSize !== config.model.srcVocabSize) {
     throw new Error(
       `${srcTokenizer.file} has ${srcTokenizer.vocabSize} tokens but ${cfgFile} says srcVocabSize ${config.model.srcVocabSize}`,

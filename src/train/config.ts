@@ -41,8 +41,9 @@ export const TrainConfigSchema = z
     maxSkippedBatches: z.number().int().min(1).default(10),
     /** Keep the checkpoints of the last N validations as step-<N>.ckpt, for checkpoint averaging. */
     keepCheckpoints: z.number().int().min(0).default(0),
-    validSize: z.number().int().min(1).default(2000),
-    testSize: z.number().int().min(0).default(2000),
+    /** Held-out pairs; absent: a share of the corpus, 100 to 2,000 (`defaultHeldOutSize` in src/data/split.ts). */
+    validSize: z.number().int().min(1).optional(),
+    testSize: z.number().int().min(0).optional(),
     /** Validation BLEU is computed with greedy search on the first N validation pairs. */
     bleuSentences: z.number().int().min(1).default(500),
     maxChars: z.number().int().min(1).default(200),

@@ -20,8 +20,9 @@ import { writeFileAtomic } from '../util/atomic.js';
 import type { TrainConfig } from './config.js';
 import { type TrainState, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { prepareData, type PreparedData } from './prepare.js';
+import { heldOutTestPairs } from './run-folder.js';
 import { validate } from './validate.js';
-import type { Logger } from '../util/log.js';
+import { attachProgressBar, type Logger } from '../util/log.js';
 
 export interface TrainResult {
   state: TrainState;
@@ -206,6 +207,8 @@ export class Trainer {
           cliProgress.Presets.shades_classic,
         )
       : undefined;
+    // Log lines (validation results, Ctrl-C) then clear the bar's line instead of printing into it.
+    attachProgressBar(bar);
     let recentLoss = 0;
     let recentTokens = 0;
     let windowStart = Date.now();
@@ -413,6 +416,7 @@ export class Trainer {
       tgtTokenizerFile: this.data.tgtTokenizerFile,
       dtype: this.cfg.saveDtype,
       info: trainedModelInfo(this.cfg, this.state, this.model.parameterCount()),
+      testPairs: heldOutTestPairs(this.cfg, this.data.splits),
     });
   }
 

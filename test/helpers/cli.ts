@@ -1,0 +1,55 @@
+/** Runs the project's command-line tools as child processes, from any working directory. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from './paths.js';
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Working directory (default: the repository). */
+  cwd?: string;
+  /** Written to the child's stdin, which is then closed. */
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `node --import tsx src/cli/<name>.ts ...args`, as `npm run <name>` runs it, without npm's own output. */
+export function runCli(name: string, args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return runNode([path.join(repoRoot, 'src', 'cli', `${name}.ts`), ...args], opts);
+}
+
+/**
+ * tsx's loader by URL: `--import tsx` is resolved from the working directory, which need not be this
+ * repository (a copied model folder is tried from elsewhere).
+ */
+export const TSX_IMPORT = import.meta.resolve('tsx');
+
+/** `node --import tsx ...args` (a script path first). */
+export function runNode(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX_IMPORT, ...args], {
+      cwd: opts.cwd ?? repoRoot,
+      env: { ...process.env, NMT_LOG_JSON: '0', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Splits a README command line into words, honouring '…' and "…" quotes (enough for its commands). */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  const re = /'([^']*)'|"([^"]*)"|(\S+)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) words.push(m[1] ?? m[2] ?? m[3]);
+  return words;
+}
