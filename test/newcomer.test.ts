@@ -19,6 +19,11 @@ import { filterPairs } from '../src/data/clean.js';
 import { readMoses, readTsv } from '../src/data/readers.js';
 import { defaultHeldOutSize, splitCorpus } from '../src/data/split.js';
 import type { SentencePair } from '../src/data/types.js';
+import { ModelConfigSchema } from '../src/model/config.js';
+import { loadModelDir, readModelTestSet, saveModelDir } from '../src/model/model-dir.js';
+import { Seq2Seq } from '../src/model/seq2seq.js';
+import { SubwordTokenizer } from '../src/tokenizer/subword.js';
+import { trainTokenizerFile } from '../src/tokenizer/train.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { TrainConfigSchema } from '../src/train/config.js';
 import { RunFolderError, prepareRunFolder, runEntries } from '../src/train/run-folder.js';
@@ -26,6 +31,7 @@ import { attachProgressBar, createLogger } from '../src/util/log.js';
 import * as selectStatic from '../src/backend/select.js';
 import { TSX_IMPORT, runCli, runNode } from './helpers/cli.js';
 import { repoRoot, requireFile, tatoebaSpa } from './helpers/paths.js';
+import { trainTokenizerPair } from './helpers/tiny-model.js';
 
 const SAMPLE = path.join(repoRoot, 'corpora', 'eng-spa-sample.tsv');
 
@@ -125,6 +131,91 @@ describe('newcomer: run folders', () => {
     fs.rmSync(path.join(dir, 'model'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '');
     expect(prepareRunFolder(dir, { resume: true })).to.deep.equal([]);
+  });
+});
+
+describe('newcomer: model folders carry their tokenizers', () => {
+  let dir: string;
+  let model: Seq2Seq;
+  let shared: string;
+  let src: string;
+  let tgt: string;
+  before(async () => {
+    await selectStatic.initBackend('wasm');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-modelfolder-'));
+    const pairs = readTsv(path.join(repoRoot, 'corpora', 'sample.eng-spa.tsv'));
+    shared = path.join(dir, 'vocab', 'eng-spa.tokenizer.json');
+    trainTokenizerFile([...pairs.map((p) => p.src), ...pairs.map((p) => p.tgt)], shared, { vocabSize: 200 });
+    src = path.join(dir, 'vocab', 'eng.tokenizer.json');
+    tgt = path.join(dir, 'vocab', 'spa.tokenizer.json');
+    trainTokenizerPair(pairs, src, tgt, 200);
+    const size = SubwordTokenizer.load(shared).vocabSize;
+    const dims = {
+      embeddingSize: 8,
+      encoderHiddenSize: 8,
+      decoderHiddenSize: 8,
+      attentionSize: 8,
+      outputSize: 8,
+    };
+    model = new Seq2Seq(ModelConfigSchema.parse({ srcVocabSize: size, tgtVocabSize: size, ...dims }), 1);
+  });
+  after(() => {
+    model?.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const save = (to: string, srcTokenizerFile: string, tgtTokenizerFile: string, testPairs?: SentencePair[]) =>
+    saveModelDir(to, model, {
+      srcLang: 'eng',
+      tgtLang: 'spa',
+      srcTokenizerFile,
+      tgtTokenizerFile,
+      testPairs,
+    });
+
+  it('a shared vocabulary is copied once, and both config entries point to the copy', () => {
+    const to = path.join(dir, 'shared-model');
+    const config = save(to, shared, shared);
+    expect(config.tokenizers).to.deep.equal({ src: 'tokenizer.json', tgt: 'tokenizer.json' });
+    expect(fs.readdirSync(to).sort()).to.deep.equal(['config.json', 'tokenizer.json', 'weights.bin']);
+    expect(fs.readFileSync(path.join(to, 'tokenizer.json')).equals(fs.readFileSync(shared))).to.equal(true);
+  });
+
+  it('two vocabularies become src.tokenizer.json and tgt.tokenizer.json; test pairs become test.tsv', () => {
+    const to = path.join(dir, 'two-model');
+    const pairs = [
+      { src: 'Hi.', tgt: 'Hola.' },
+      { src: 'Go.', tgt: 'Ve.' },
+    ];
+    const config = save(to, src, tgt, pairs);
+    expect(config.tokenizers).to.deep.equal({ src: 'src.tokenizer.json', tgt: 'tgt.tokenizer.json' });
+    expect(config.testSet).to.equal('test.tsv');
+    expect(fs.readFileSync(path.join(to, 'test.tsv'), 'utf8')).to.equal('Hi.\tHola.\nGo.\tVe.\n');
+    expect(readModelTestSet(to)?.map((p) => [p.src, p.tgt])).to.deep.equal([
+      ['Hi.', 'Hola.'],
+      ['Go.', 'Ve.'],
+    ]);
+    expect(() => save(path.join(dir, 'bad-test'), src, tgt, [{ src: 'a\tb', tgt: 'c' }])).to.throw(
+      /test pair 1 has an empty side, a tab or a line break/,
+    );
+  });
+
+  it('a folder moved away from the tokenizers it points to says so and names export-model', () => {
+    // As folders were written before the copy: a relative path outside the folder.
+    const old = path.join(dir, 'models', 'old');
+    save(old, src, tgt);
+    const cfgFile = path.join(old, 'config.json');
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as { tokenizers: Record<string, string> };
+    cfg.tokenizers = { src: '../../vocab/eng.tokenizer.json', tgt: '../../vocab/spa.tokenizer.json' };
+    fs.writeFileSync(cfgFile, JSON.stringify(cfg));
+    loadModelDir(old).model.dispose(); // works where it is
+    const moved = path.join(dir, 'moved');
+    fs.cpSync(old, moved, { recursive: true });
+    expect(() => loadModelDir(moved))
+      .to.throw(`${path.join(moved, 'config.json')}: tokenizers.src "../../vocab/eng.tokenizer.json"`)
+      .with.property('message')
+      .that.matches(/not found; this model folder refers to a tokenizer outside itself/)
+      .and.contains('npm run export-model');
   });
 });
 
