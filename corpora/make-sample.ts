@@ -41,4 +41,6 @@ for (const g of order) {
 }
 chosen.sort((a, b) => (a.origin?.line ?? 0) - (b.origin?.line ?? 0));
 fs.writeFileSync(output, chosen.map((p) => `${p.src}\t${p.tgt}\n`).join(''));
-process.stderr.write(`${output}: ${chosen.length} pairs, ${new Set(chosen.map((p) => p.src)).size} English sentences\n`);
+process.stderr.write(
+  `${output}: ${chosen.length} pairs, ${new Set(chosen.map((p) => p.src)).size} English sentences\n`,
+);
