@@ -241,7 +241,10 @@ export class Seq2Seq {
     const { logits, attention, pGen } = this.forceDecode(batch);
     const V = logits.shape[1];
     const logp = tf.logSoftmax(logits);
-    const flat = tf.add(tf.mul(tf.range(0, B * T, 1, 'int32'), V), tf.reshape(batch.tgtOut, [-1]));
+    const flat = tf.add(
+      tf.mul(tf.range(0, B * T, 1, 'int32'), tf.scalar(V, 'int32')),
+      tf.reshape(batch.tgtOut, [-1]),
+    );
     let picked = tf.gather(tf.reshape(logp, [-1]), flat) as tf.Tensor1D;
     if (pGen) {
       // log p(y) = log(p_gen · p_vocab(y) + (1 − p_gen) · Σ_j a_tj [x_j = y])

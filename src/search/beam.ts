@@ -26,6 +26,7 @@ interface Alive {
   tokens: number[];
   logProb: number;
   attention?: number[][];
+  pGen?: number[];
 }
 
 export function lengthPenalty(length: number, alpha: number): number {
@@ -74,7 +75,14 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
   // alive[b][k]; beams beyond the first start dead (score −∞) so the first step has no duplicates.
   let alive: (Alive | null)[][] = src.map(() =>
     Array.from({ length: K }, (_, k) =>
-      k === 0 ? { tokens: [], logProb: 0, attention: opts.withAttention ? [] : undefined } : null,
+      k === 0
+        ? {
+            tokens: [],
+            logProb: 0,
+            attention: opts.withAttention ? [] : undefined,
+            pGen: opts.withAttention && model.config.copyAttention ? [] : undefined,
+          }
+        : null,
     ),
   );
   const finished: Hypothesis[][] = src.map(() => []);
@@ -89,6 +97,7 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
       logProb: h.logProb,
       score: h.logProb / lengthPenalty(length, alpha),
       attention: h.attention,
+      pGen: h.pGen,
     });
   };
 
@@ -107,11 +116,13 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
           values,
           indices,
           attention: opts.withAttention ? out.attention : undefined,
+          pGen: opts.withAttention ? out.pGen : undefined,
         };
       });
       const values = step.values.dataSync() as Float32Array;
       const indices = step.indices.dataSync() as Int32Array;
       const att = step.attention ? (step.attention.dataSync() as Float32Array) : undefined;
+      const gate = step.pGen ? (step.pGen.dataSync() as Float32Array) : undefined;
       const nextAlive: (Alive | null)[][] = src.map(() => new Array<Alive | null>(K).fill(null));
       const origin = new Int32Array(B * K);
       const nextTokens = new Int32Array(B * K).fill(EOS_ID);
@@ -132,12 +143,13 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
             parent.attention && att
               ? [...parent.attention, Array.from(att.subarray(row * S, row * S + src[b].length))]
               : undefined;
+          const pGen = parent.pGen && gate ? [...parent.pGen, gate[row]] : undefined;
           if (token === EOS_ID) {
-            finish(b, { tokens: parent.tokens, logProb: score, attention }, true);
+            finish(b, { tokens: parent.tokens, logProb: score, attention, pGen }, true);
             if (c === 0 && finished[b].length >= nbest) break; // best candidate ended: this sentence is done
             continue;
           }
-          const child: Alive = { tokens: [...parent.tokens, token], logProb: score, attention };
+          const child: Alive = { tokens: [...parent.tokens, token], logProb: score, attention, pGen };
           if (child.tokens.length >= limits[b]) {
             finish(b, child, false);
             continue;
@@ -154,6 +166,7 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
       const newState = tf.gather(step.state, originT) as tf.Tensor2D;
       tf.dispose([originT, step.state, step.values, step.indices]);
       step.attention?.dispose();
+      step.pGen?.dispose();
       if (state !== enc.initialState) state.dispose();
       prev.dispose();
       state = newState;

@@ -17,13 +17,15 @@ export interface Hypothesis {
   score: number;
   /** a_tj for every emitted token (and </s>): [tokens + 1][source length incl. </s>]. */
   attention?: number[][];
+  /** p_gen of every emitted token (and </s>), for copying models: near 0 = copied from the source. */
+  pGen?: number[];
 }
 
 export interface SearchOptions {
   /** Maximum output length as a multiple of the source length (plus `maxLenExtra`). */
   maxLenRatio?: number;
   maxLenExtra?: number;
-  /** Keep the attention rows (costs a copy per step). */
+  /** Keep the attention rows and, for copying models, p_gen (costs a copy per step). */
   withAttention?: boolean;
 }
 
@@ -43,6 +45,7 @@ export function greedySearch(model: Seq2Seq, src: number[][], opts: SearchOption
     logProb: 0,
     score: 0,
     attention: opts.withAttention ? [] : undefined,
+    pGen: opts.withAttention && model.config.copyAttention ? [] : undefined,
   }));
   const done = new Array<boolean>(B).fill(false);
   const enc = model.encodeForSearch(ids, mask, new Set(src.map((s) => s.length)).size > 1);
@@ -58,16 +61,19 @@ export function greedySearch(model: Seq2Seq, src: number[][], opts: SearchOption
           best,
           bestLogProb,
           attention: opts.withAttention ? out.attention : undefined,
+          pGen: opts.withAttention ? out.pGen : undefined,
         };
       });
       const best = next.best.dataSync() as Int32Array;
       const lp = next.bestLogProb.dataSync() as Float32Array;
       const att = next.attention ? (next.attention.dataSync() as Float32Array) : undefined;
+      const gate = next.pGen ? (next.pGen.dataSync() as Float32Array) : undefined;
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
         const h = hyps[b];
         h.logProb += lp[b];
         if (att && h.attention) h.attention.push(Array.from(att.subarray(b * S, b * S + src[b].length)));
+        if (gate && h.pGen) h.pGen.push(gate[b]);
         if (best[b] === EOS_ID) done[b] = true;
         else {
           h.tokens.push(best[b]);
@@ -78,6 +84,7 @@ export function greedySearch(model: Seq2Seq, src: number[][], opts: SearchOption
       prev?.dispose();
       next.bestLogProb.dispose();
       next.attention?.dispose();
+      next.pGen?.dispose();
       state = next.state;
       prev = next.best;
     }

@@ -118,7 +118,7 @@ export function forceDecodeIds(
     const examples: Example[] = chunk.map((i) => ({ src: [...src[i]], tgt: [...tgt[i]] }));
     // Everything made inside (the batch tensors included) is freed when tidy returns plain arrays.
     const { lp, att, T, S } = tf.tidy(() => {
-      const r = model.targetLogProbs(toTensorBatch(examples));
+      const r = model.targetLogProbs(toTensorBatch(examples, model.config.copyAttention));
       return {
         lp: r.logProbs.dataSync() as Float32Array,
         att: r.attention.dataSync() as Float32Array,

@@ -1,0 +1,153 @@
+/**
+ * npm run -s bench:robust -- [--model models/eng-spa] [--beam 5] [--sentences 250] [--test FILE] [--json]
+ *
+ * How a model copes with what people actually type (see src/bench/robust-set.ts):
+ * 1. Names and numbers: the share of the names and numbers of 250 template sentences that come through
+ *    unchanged, for the sentences as written, without final punctuation, in lower case and in ALL CAPS.
+ * 2. Casing: BLEU and chrF on a test set (--test, default the eng-spa-extra Tatoeba test file when
+ *    ../shared is there, else the model folder's test.tsv) with the sources as written, lower-cased and
+ *    upper-cased, against the same references.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { positiveInt } from '../cli/args.js';
+import { corpusBleu, corpusChrf } from '../metrics/index.js';
+import { readTsv } from '../data/readers.js';
+import { WorkerPool } from '../server/pool.js';
+import { type Variant, VARIANTS, keptCount, robustnessSet, variantText } from './robust-set.js';
+
+const DEFAULT_TEST = '../shared/corpora/eng-spa-extra/tatoeba2021.test.tsv';
+
+interface Options {
+  model: string;
+  beam: number;
+  sentences: number;
+  test?: string;
+  limit: number;
+  workers: number;
+  backend?: string;
+  json?: boolean;
+}
+
+const program = new Command()
+  .name('bench:robust')
+  .description('Names and numbers kept, and BLEU on lower/UPPER-case input, for a model.')
+  .option('--model <dir>', 'model directory', 'models/eng-spa')
+  .option('--beam <k>', 'beam size (1 = greedy)', positiveInt('--beam'), 5)
+  .option('--sentences <n>', 'template sentences (≥ 200)', positiveInt('--sentences'), 250)
+  .option('--test <file>', `test set for the casing BLEU (default ${DEFAULT_TEST}, else <model>/test.tsv)`)
+  .option('--limit <n>', 'first N pairs of the test set', positiveInt('--limit'), 1000)
+  .option('--workers <n>', 'translation worker threads', positiveInt('--workers'), 2)
+  .option('--backend <name>', 'TensorFlow.js backend for the workers')
+  .option('--json', 'print one JSON object')
+  .showHelpAfterError();
+
+function testFile(o: Options): string | undefined {
+  if (o.test) return o.test;
+  if (fs.existsSync(DEFAULT_TEST)) return DEFAULT_TEST;
+  const inModel = path.join(o.model, 'test.tsv');
+  return fs.existsSync(inModel) ? inModel : undefined;
+}
+
+async function main(): Promise<void> {
+  program.parse();
+  const o = program.opts<Options>();
+  const note = (m: string) => process.stderr.write(`bench:robust: ${m}\n`);
+  const pool = await WorkerPool.start({
+    modelDir: o.model,
+    workers: o.workers,
+    backend: o.backend,
+    maxBatch: 32,
+  });
+  const translate = async (texts: string[]): Promise<string[]> => {
+    const chunks: string[][] = [];
+    for (let i = 0; i < texts.length; i += 32) chunks.push(texts.slice(i, i + 32));
+    const out = await Promise.all(chunks.map((c) => pool.translate(c, { beam: o.beam })));
+    return out.flat().map((t) => t.hypotheses[0]?.text ?? '');
+  };
+  try {
+    const items = robustnessSet(o.sentences);
+    const keep: Record<string, { kept: number; total: number; share: number }> = {};
+    const failures: { variant: Variant; source: string; output: string; missing: string[] }[] = [];
+    for (const variant of VARIANTS) {
+      const sources = items.map((it) => variantText(it.text, variant));
+      const outputs = await translate(sources);
+      let kept = 0;
+      let total = 0;
+      items.forEach((it, i) => {
+        const k = keptCount(outputs[i], it.keep, variant);
+        kept += k;
+        total += it.keep.length;
+        if (k < it.keep.length && failures.filter((f) => f.variant === variant).length < 5)
+          failures.push({
+            variant,
+            source: sources[i],
+            output: outputs[i],
+            missing: it.keep.filter((x) => keptCount(outputs[i], [x], variant) === 0),
+          });
+      });
+      keep[variant] = { kept, total, share: kept / total };
+      note(`${variant}: ${kept}/${total} names and numbers unchanged`);
+    }
+
+    const file = testFile(o);
+    const casing: Record<string, { bleu: number; chrf: number }> = {};
+    if (file) {
+      const pairs = readTsv(file).slice(0, o.limit);
+      const refs = pairs.map((p) => p.tgt);
+      for (const [name, f] of [
+        ['as written', (s: string) => s],
+        ['lower case', (s: string) => s.toLowerCase()],
+        ['UPPER CASE', (s: string) => s.toUpperCase()],
+      ] as const) {
+        const hyps = await translate(pairs.map((p) => f(p.src)));
+        casing[name] = { bleu: corpusBleu(hyps, refs).score, chrf: corpusChrf(hyps, refs).score };
+        note(`${name}: BLEU ${casing[name].bleu.toFixed(2)}`);
+      }
+    } else note(`no test set for the casing BLEU: give --test FILE (${DEFAULT_TEST} is not here)`);
+
+    const report = {
+      model: o.model,
+      beam: o.beam,
+      sentences: items.length,
+      keep,
+      casing,
+      testSet: file,
+      failures,
+    };
+    if (o.json) {
+      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      return;
+    }
+    const lines = [
+      `Names and numbers kept unchanged (${items.length} template sentences, beam ${o.beam}, ${o.model}):`,
+      ...VARIANTS.map(
+        (v) =>
+          `  ${v.padEnd(15)} ${(100 * keep[v].share).toFixed(1).padStart(5)}%  (${keep[v].kept}/${keep[v].total})`,
+      ),
+    ];
+    if (file) {
+      const base = casing['as written'].bleu;
+      lines.push(`Casing, on the first ${Math.min(o.limit, readTsv(file).length)} pairs of ${file}:`);
+      for (const [name, s] of Object.entries(casing))
+        lines.push(
+          `  ${name.padEnd(11)} BLEU ${s.bleu.toFixed(2).padStart(6)} (${(s.bleu - base >= 0 ? '+' : '') + (s.bleu - base).toFixed(2)})  chrF ${s.chrf.toFixed(2)}`,
+        );
+    }
+    lines.push(
+      'Some misses:',
+      ...failures.map(
+        (f) => `  [${f.variant}] ${f.source} → ${f.output}  (missing: ${f.missing.join(', ')})`,
+      ),
+    );
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    await pool.close();
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench:robust: ${err.message}\n`);
+  process.exit(1);
+});
