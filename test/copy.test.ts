@@ -17,6 +17,11 @@ import { greedySearch } from '../src/search/greedy.js';
 import { beamSearch } from '../src/search/beam.js';
 import { SOFTMAX_XENT } from '../src/backend/native-kernels.js';
 import { LocalEngine } from '../src/train/engine.js';
+import { Translator } from '../src/translate/translator.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeTinyModel } from './helpers/tiny-model.js';
 
 const V = 24;
 
@@ -207,6 +212,23 @@ describe('copy mechanism (pointer-generator)', () => {
     } finally {
       await engine.dispose();
       model.dispose();
+    }
+  });
+
+  it('an empty line translates to an empty line (the model is not asked to invent one)', async () => {
+    const dir = await makeTinyModel(fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-empty-')));
+    const translator = Translator.load(dir);
+    try {
+      const [empty, spaces, text] = translator.translate(['', '   ', 'I like tea.'], { withAttention: true });
+      expect(empty.hypotheses[0].text).to.equal('');
+      expect(spaces.hypotheses[0].text).to.equal('');
+      expect(empty.hypotheses[0].tokens).to.deep.equal([]);
+      expect(text.hypotheses[0].tokens?.length).to.be.greaterThan(0);
+      const [beamEmpty] = translator.translate([''], { beam: 4, nbest: 2 });
+      expect(beamEmpty.hypotheses.map((h) => h.text)).to.deep.equal(['']);
+    } finally {
+      translator.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

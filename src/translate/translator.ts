@@ -31,6 +31,11 @@ export interface TranslationHypothesis {
   tokens?: string[];
   /** attention[i][j]: weight of source subword j when emitting target subword i (last row: </s>). */
   attention?: number[][];
+  /**
+   * Copying models: p_gen of each target subword (last: </s>), the weight of the vocabulary in p(y); near 0
+   * the subword was copied from the source through attention.
+   */
+  pGen?: number[];
 }
 
 export interface Translation {
@@ -63,8 +68,21 @@ export class Translator {
     const sources = texts.map((t) => normalizeText(t));
     const ids = sources.map((s) => [...srcTokenizer.encode(s), EOS_ID]);
     const results = new Array<Translation>(texts.length);
+    // An empty line translates to an empty line: the model is never asked (it would invent a sentence).
+    ids.forEach((x, k) => {
+      if (x.length === 1)
+        results[k] = {
+          source: sources[k],
+          sourceTokens: opts.withAttention ? ['</s>'] : undefined,
+          hypotheses: [
+            { text: '', score: 0, logProb: 0, ...(opts.withAttention ? { tokens: [], attention: [] } : {}) },
+          ],
+        };
+    });
     // Length-sorted batches: similar lengths waste less padding.
-    const order = [...ids.keys()].sort((a, b) => ids[a].length - ids[b].length);
+    const order = [...ids.keys()]
+      .filter((k) => ids[k].length > 1)
+      .sort((a, b) => ids[a].length - ids[b].length);
     const batchSize = beam > 1 ? Math.max(1, Math.floor(64 / beam)) : 64;
     for (let i = 0; i < order.length; i += batchSize) {
       const chunk = order.slice(i, i + batchSize);
@@ -91,6 +109,7 @@ export class Translator {
             logProb: h.logProb,
             tokens: opts.withAttention ? tgtTokenizer.tokens(h.tokens) : undefined,
             attention: opts.withAttention ? h.attention : undefined,
+            pGen: opts.withAttention ? h.pGen : undefined,
           })),
         };
       });
