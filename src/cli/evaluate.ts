@@ -45,7 +45,8 @@ interface EvaluateOptions {
   oneBasedGold?: boolean;
   ref?: string;
   model?: string;
-  test?: string;
+  /** Test sets (repeatable --test). */
+  test?: string[];
   src?: string;
   split?: 'test' | 'valid';
   beam: number;
@@ -73,7 +74,11 @@ function buildProgram(): Command {
     .option('--one-based-gold', 'the --gold indices start at 1 (as in the Hansards release)')
     .option('--ref <file>', 'reference file, line-aligned with --hyp or --src')
     .option('--model <dir>', 'model directory (config.json + weights.bin) to translate the test set with')
-    .option('--test <spec>', 'test set: a TSV pair file, "test.en,test.es" (Moses pair) or a synthetic: spec')
+    .option(
+      '--test <spec>',
+      'test set: a TSV pair file, "test.en,test.es" (Moses pair) or a synthetic: spec; repeat for several (one table)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option('--src <file>', 'source sentences, one per line (with --ref)')
     .addOption(
       new Option(
@@ -155,7 +160,10 @@ interface TestSet {
   references: string[];
 }
 
-async function readTestSet(o: EvaluateOptions, modelDir: string): Promise<TestSet> {
+/** The options for one test set: readTestSet reads exactly one. */
+type SingleSetOptions = Omit<EvaluateOptions, 'test'> & { test?: string };
+
+async function readTestSet(o: SingleSetOptions, modelDir: string): Promise<TestSet> {
   const given = (['test', 'src', 'split'] as const).filter((k) => o[k] !== undefined);
   if (given.length === 0)
     throw new UsageError('--model needs a test set: --test FILE.tsv, --src F --ref F, or --split test');
@@ -228,7 +236,40 @@ async function readTestSet(o: EvaluateOptions, modelDir: string): Promise<TestSe
   };
 }
 
-/** Translate a test set with a model and score the translations. */
+/** One test set translated and scored. */
+interface SetResult {
+  name: string;
+  description: string;
+  bleu: ReturnType<typeof corpusBleu>;
+  chrf: ReturnType<typeof corpusChrf>;
+  sentences: number;
+  pairs: number;
+  referenceStreams: number;
+  seconds: number;
+  out?: string;
+}
+
+/** The test sets the options name, each as a single-set option object for readTestSet. */
+function testSetOptions(o: EvaluateOptions): SingleSetOptions[] {
+  // Several --test files and --split combine into one table; --src/--ref is a set of its own kind.
+  if (o.src !== undefined && (o.test !== undefined || o.split !== undefined))
+    throw new UsageError(`choose one test set: --${o.test ? 'test' : 'split'} or --src, not both`);
+  const sets: SingleSetOptions[] = [
+    ...(o.test ?? []).map((test) => ({ ...o, test, split: undefined, src: undefined, ref: undefined })),
+    ...(o.split ? [{ ...o, test: undefined, src: undefined, ref: undefined }] : []),
+    ...(o.src || o.ref ? [{ ...o, test: undefined, split: undefined }] : []),
+  ];
+  return sets.length > 0 ? sets : [{ ...o, test: undefined }];
+}
+
+/** A short name for a set in the table: the file name without extension, or the split's name. */
+function setLabel(one: SingleSetOptions): string {
+  if (one.test) return path.basename(one.test.split(',')[0]).replace(/\.(tsv|txt)$/i, '');
+  if (one.split) return `${one.split} split`;
+  return path.basename(one.src ?? 'test');
+}
+
+/** Translate one or more test sets with a model and score the translations (one table for several). */
 async function evaluateModel(o: EvaluateOptions): Promise<string> {
   const dir = o.model as string;
   if (o.hyp !== undefined)
@@ -237,38 +278,76 @@ async function evaluateModel(o: EvaluateOptions): Promise<string> {
   if (!fs.existsSync(path.join(dir, 'config.json'))) {
     throw new Error(`not a model directory: ${path.join(dir, 'config.json')} not found`);
   }
-  const set = await readTestSet(o, dir);
-  if (o.limit !== undefined) {
-    set.sources = set.sources.slice(0, o.limit);
-    set.references = set.references.slice(0, o.limit);
-  }
-  if (set.sources.length === 0) throw new Error(`the test set ${set.description} is empty`);
-  const pairs = set.sources.length;
-  // Reference streams in sacrebleu's layout; one stream unless --multi-ref groups several per source.
-  let referenceStreams: string[][] = [set.references];
-  if (o.multiRef) {
-    const grouped = groupReferencesBySource(set.sources, set.references);
-    set.sources = grouped.sources;
-    referenceStreams = grouped.streams;
-  }
-
+  const wanted = testSetOptions(o);
+  const sets = await Promise.all(wanted.map((one) => readTestSet(one, dir)));
   const { createLogger } = await import('../util/log.js');
   const { initBackend } = await import('../backend/select.js');
-  const { Translator } = await import('../translate/translator.js');
   const log = createLogger('evaluate', process.env.NMT_LOG_LEVEL ?? (o.json ? 'warn' : 'info'));
   await initBackend(o.backend, (m) => log.info(m));
-  const hyps: string[] = [];
+  const translator = await openTranslator(o, dir);
+  const results: SetResult[] = [];
+  try {
+    for (let k = 0; k < sets.length; k++) {
+      const set = sets[k];
+      if (o.limit !== undefined) {
+        set.sources = set.sources.slice(0, o.limit);
+        set.references = set.references.slice(0, o.limit);
+      }
+      if (set.sources.length === 0) throw new Error(`the test set ${set.description} is empty`);
+      const pairs = set.sources.length;
+      // Reference streams in sacrebleu's layout; one stream unless --multi-ref groups several per source.
+      let referenceStreams: string[][] = [set.references];
+      if (o.multiRef) {
+        const grouped = groupReferencesBySource(set.sources, set.references);
+        set.sources = grouped.sources;
+        referenceStreams = grouped.streams;
+      }
+      const t0 = performance.now();
+      const hyps = await translator.translate(set.sources, (n) => {
+        if (set.sources.length > 64)
+          log.info(`${setLabel(wanted[k])}: translated ${n}/${set.sources.length}`);
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      const out = o.out && sets.length > 1 ? `${o.out}.${setLabel(wanted[k]).replace(/\s+/g, '-')}` : o.out;
+      if (out) {
+        const { writeFileAtomic } = await import('../util/atomic.js');
+        fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+        writeFileAtomic(out, hyps.map((h) => h.replace(/[\r\n]+/g, ' ') + '\n').join(''));
+      }
+      results.push({
+        name: setLabel(wanted[k]),
+        description: set.description,
+        bleu: corpusBleu(hyps, referenceStreams, { tokenize: o.tokenize, lowercase: o.lowercase ?? false }),
+        chrf: corpusChrf(hyps, referenceStreams, { wordOrder: o.chrfWordOrder }),
+        sentences: hyps.length,
+        pairs,
+        referenceStreams: referenceStreams.length,
+        seconds,
+        out,
+      });
+    }
+  } finally {
+    await translator.close();
+  }
+  return results.length === 1 ? formatOne(o, dir, results[0]) : formatTable(o, dir, results);
+}
+
+/** Translation through worker threads (one per core: the wasm backend is single-threaded) or in this thread. */
+async function openTranslator(
+  o: EvaluateOptions,
+  dir: string,
+): Promise<{
+  translate: (sources: string[], progress: (n: number) => void) => Promise<string[]>;
+  close: () => Promise<void>;
+}> {
   const chunk = 64;
   const opts = { beam: o.beam, lengthPenalty: o.lengthPenalty };
-  const chunks: string[][] = [];
-  for (let i = 0; i < set.sources.length; i += chunk) chunks.push(set.sources.slice(i, i + chunk));
-  const progress = (n: number) => {
-    if (set.sources.length > chunk) log.info(`translated ${n}/${set.sources.length}`);
+  const chunksOf = (xs: string[]) => {
+    const cs: string[][] = [];
+    for (let i = 0; i < xs.length; i += chunk) cs.push(xs.slice(i, i + chunk));
+    return cs;
   };
-  const t0 = performance.now();
   if (o.workers > 1) {
-    // Worker threads, each with a copy of the model, translate chunks in parallel (the wasm backend is
-    // single-threaded, so this is how both cores work).
     const { WorkerPool } = await import('../server/pool.js');
     const pool = await WorkerPool.start({
       modelDir: dir,
@@ -276,70 +355,92 @@ async function evaluateModel(o: EvaluateOptions): Promise<string> {
       backend: o.backend,
       maxBatch: chunk,
     });
-    try {
-      let done = 0;
-      const results = await Promise.all(
-        chunks.map((c) =>
-          pool.translate(c, opts).then((r) => {
-            progress((done += c.length));
-            return r;
-          }),
-        ),
-      );
-      for (const r of results.flat()) hyps.push(r.hypotheses[0]?.text ?? '');
-    } finally {
-      await pool.close();
-    }
-  } else {
-    const translator = Translator.load(dir);
-    try {
-      for (const c of chunks) {
+    return {
+      translate: async (sources, progress) => {
+        let done = 0;
+        const results = await Promise.all(
+          chunksOf(sources).map((c) =>
+            pool.translate(c, opts).then((r) => {
+              progress((done += c.length));
+              return r;
+            }),
+          ),
+        );
+        return results.flat().map((r) => r.hypotheses[0]?.text ?? '');
+      },
+      close: () => pool.close(),
+    };
+  }
+  const { Translator } = await import('../translate/translator.js');
+  const translator = Translator.load(dir);
+  return {
+    translate: async (sources, progress) => {
+      const hyps: string[] = [];
+      for (const c of chunksOf(sources)) {
         for (const r of translator.translate(c, opts)) hyps.push(r.hypotheses[0]?.text ?? '');
         progress(hyps.length);
       }
-    } finally {
-      translator.dispose();
-    }
-  }
-  const seconds = (performance.now() - t0) / 1000;
+      return hyps;
+    },
+    close: async () => translator.dispose(),
+  };
+}
 
-  if (o.out) {
-    const { writeFileAtomic } = await import('../util/atomic.js');
-    fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
-    writeFileAtomic(o.out, hyps.map((h) => h.replace(/[\r\n]+/g, ' ') + '\n').join(''));
-  }
-  const bleu = corpusBleu(hyps, referenceStreams, { tokenize: o.tokenize, lowercase: o.lowercase ?? false });
-  const chrf = corpusChrf(hyps, referenceStreams, { wordOrder: o.chrfWordOrder });
-  const speed = hyps.length / Math.max(seconds, 1e-9);
-  if (o.json) {
+function searchLabel(o: EvaluateOptions): string {
+  return o.beam === 1 ? 'greedy' : `beam ${o.beam}, length penalty ${o.lengthPenalty}`;
+}
+
+function resultJson(o: EvaluateOptions, r: SetResult): Record<string, unknown> {
+  return {
+    bleu: r.bleu.score,
+    chrf: r.chrf.score,
+    signature: { bleu: r.bleu.signature, chrf: r.chrf.signature },
+    beam: o.beam,
+    lengthPenalty: o.lengthPenalty,
+    sentences: r.sentences,
+    pairs: r.pairs,
+    referencesPerSentence: r.referenceStreams === 1 ? 1 : 'var',
+    seconds: r.seconds,
+    sentencesPerSecond: r.sentences / Math.max(r.seconds, 1e-9),
+    testSet: r.description,
+    ...(r.out ? { out: r.out } : {}),
+  };
+}
+
+function formatOne(o: EvaluateOptions, dir: string, r: SetResult): string {
+  if (o.json) return JSON.stringify({ ...resultJson(o, r), model: dir }, null, 2);
+  const speed = r.sentences / Math.max(r.seconds, 1e-9);
+  return [
+    r.bleu.format({ width: o.width, withSignature: true }),
+    r.chrf.format({ width: o.width, withSignature: true }),
+    `${r.sentences} sentences of ${r.description}` +
+      (o.multiRef ? ` (${r.pairs} pairs grouped by source, up to ${r.referenceStreams} references)` : '') +
+      ` in ${r.seconds.toFixed(2)} s ` +
+      `(${speed.toFixed(1)} sentences/s, ${searchLabel(o)})` +
+      (r.out ? `; hypotheses in ${r.out}` : ''),
+  ].join('\n');
+}
+
+/** Several test sets: one row each, then the signatures (the same for every row). */
+function formatTable(o: EvaluateOptions, dir: string, results: SetResult[]): string {
+  if (o.json)
     return JSON.stringify(
-      {
-        bleu: bleu.score,
-        chrf: chrf.score,
-        signature: { bleu: bleu.signature, chrf: chrf.signature },
-        beam: o.beam,
-        lengthPenalty: o.lengthPenalty,
-        sentences: hyps.length,
-        pairs,
-        referencesPerSentence: referenceStreams.length === 1 ? 1 : 'var',
-        seconds,
-        sentencesPerSecond: speed,
-        model: dir,
-        testSet: set.description,
-        ...(o.out ? { out: o.out } : {}),
-      },
+      { model: dir, sets: Object.fromEntries(results.map((r) => [r.name, resultJson(o, r)])) },
       null,
       2,
     );
-  }
+  const w = Math.max(8, ...results.map((r) => r.name.length));
+  const rows = results.map(
+    (r) =>
+      `${r.name.padEnd(w)}  ${r.bleu.score.toFixed(o.width).padStart(6)}  ${r.chrf.score.toFixed(o.width).padStart(6)}  ${String(r.sentences).padStart(9)}  ${r.seconds.toFixed(1).padStart(7)}`,
+  );
   return [
-    bleu.format({ width: o.width, withSignature: true }),
-    chrf.format({ width: o.width, withSignature: true }),
-    `${hyps.length} sentences of ${set.description}` +
-      (o.multiRef ? ` (${pairs} pairs grouped by source, up to ${referenceStreams.length} references)` : '') +
-      ` in ${seconds.toFixed(2)} s ` +
-      `(${speed.toFixed(1)} sentences/s, ${o.beam === 1 ? 'greedy' : `beam ${o.beam}, length penalty ${o.lengthPenalty}`})` +
-      (o.out ? `; hypotheses in ${o.out}` : ''),
+    `${'test set'.padEnd(w)}  ${'BLEU'.padStart(6)}  ${'chrF'.padStart(6)}  ${'sentences'.padStart(9)}  ${'seconds'.padStart(7)}`,
+    ...rows,
+    `${dir}, ${searchLabel(o)}`,
+    `BLEU: ${results[0].bleu.signature}`,
+    `chrF: ${results[0].chrf.signature}`,
+    ...results.map((r) => `${r.name}: ${r.description}${r.out ? `; hypotheses in ${r.out}` : ''}`),
   ].join('\n');
 }
 
