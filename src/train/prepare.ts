@@ -152,6 +152,10 @@ export function prepareData(
     return { name: setName(spec), spec, weight, pairs };
   });
   const trainPairs = trainCorpora.flatMap((c) => c.pairs);
+  if (trainPairs.length === 0)
+    throw new Error(
+      `no training pairs left: every source sentence of ${cfg.corpus.join(', ')} is in a --valid/--test file or the held-out split`,
+    );
 
   const tok = tokenizerFiles(cfg, trainPairs, log, existingTokenizers);
   const srcTokenizer = SubwordTokenizer.load(tok.src);

@@ -4,6 +4,7 @@ import type { Seq2Seq } from '../model/seq2seq.js';
 import { type Example, makeBatches, toTensorBatch, disposeBatch, targetTokens } from '../data/batching.js';
 import { Rng } from '../data/rng.js';
 import { greedySearch } from '../search/greedy.js';
+import { beamSearch } from '../search/beam.js';
 import { EOS_ID } from '../model/config.js';
 import type { SubwordTokenizer } from '../tokenizer/subword.js';
 import { corpusBleu, corpusChrf } from '../metrics/index.js';
@@ -26,22 +27,28 @@ export function validationLoss(model: Seq2Seq, examples: Example[], tokenBudget:
   return total / Math.max(1, tokens);
 }
 
-/** Translate source id sequences greedily in length-sorted batches; returns detokenized strings. */
+/**
+ * Translate source id sequences in length-sorted batches (greedy, or beam search with the GNMT length
+ * penalty 0.6 as `evaluate` uses); returns detokenized strings.
+ */
 export function greedyTranslateIds(
   model: Seq2Seq,
   srcIds: number[][],
   tgt: SubwordTokenizer,
   batchSize = 64,
+  beam = 1,
 ): string[] {
   const order = [...srcIds.keys()].sort((a, b) => srcIds[a].length - srcIds[b].length);
   const out = new Array<string>(srcIds.length);
-  for (let i = 0; i < order.length; i += batchSize) {
-    const chunk = order.slice(i, i + batchSize);
-    const hyps = greedySearch(
-      model,
-      chunk.map((k) => [...srcIds[k], EOS_ID]),
-    );
-    chunk.forEach((k, j) => (out[k] = tgt.decode(hyps[j].tokens)));
+  const size = beam > 1 ? Math.max(1, Math.floor(batchSize / beam)) : batchSize;
+  for (let i = 0; i < order.length; i += size) {
+    const chunk = order.slice(i, i + size);
+    const src = chunk.map((k) => [...srcIds[k], EOS_ID]);
+    const tokens =
+      beam > 1
+        ? beamSearch(model, src, { beamSize: beam, lengthPenalty: 0.6 }).map((h) => h[0].tokens)
+        : greedySearch(model, src).map((h) => h.tokens);
+    chunk.forEach((k, j) => (out[k] = tgt.decode(tokens[j])));
   }
   return out;
 }
