@@ -7,7 +7,7 @@
  * Everything here runs without ../shared (the data comes from corpora/); the one check that needs the real
  * Tatoeba file skips with a message when it is absent.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,11 +26,11 @@ import { SubwordTokenizer } from '../src/tokenizer/subword.js';
 import { trainTokenizerFile } from '../src/tokenizer/train.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { TrainConfigSchema } from '../src/train/config.js';
-import { RunFolderError, prepareRunFolder, runEntries } from '../src/train/run-folder.js';
+import { RunFolderError, heldOutTestPairs, prepareRunFolder, runEntries } from '../src/train/run-folder.js';
 import { attachProgressBar, createLogger } from '../src/util/log.js';
 import * as selectStatic from '../src/backend/select.js';
 import { TSX_IMPORT, runCli, runNode } from './helpers/cli.js';
-import { repoRoot, requireFile, tatoebaSpa } from './helpers/paths.js';
+import { repoRoot, requireFile, sharedDir, tatoebaSpa } from './helpers/paths.js';
 import { trainTokenizerPair } from './helpers/tiny-model.js';
 
 const SAMPLE = path.join(repoRoot, 'corpora', 'eng-spa-sample.tsv');
@@ -216,6 +216,54 @@ describe('newcomer: model folders carry their tokenizers', () => {
       .with.property('message')
       .that.matches(/not found; this model folder refers to a tokenizer outside itself/)
       .and.contains('npm run export-model');
+  });
+});
+
+describe('newcomer: held-out data stays out of the repository', () => {
+  it('test.tsv leaves out split pairs that are also lines of the run’s --valid/--test files', () => {
+    const splits = {
+      train: [],
+      valid: [],
+      test: [
+        { src: 'Look here.', tgt: 'Miren aquí.' },
+        { src: 'Look here.', tgt: 'Mira aquí.' },
+        { src: 'Go.', tgt: 'Ve.' },
+      ],
+    };
+    const testFile = { pairs: [{ src: 'Look here.', tgt: 'Miren aquí.' }] };
+    expect(heldOutTestPairs({ testSize: 3 }, splits, [testFile])).to.deep.equal(splits.test.slice(1));
+    expect(heldOutTestPairs({ testSize: 3 }, splits)).to.deep.equal(splits.test);
+    expect(heldOutTestPairs({ testSize: 0 }, splits)).to.equal(undefined);
+  });
+
+  it('no file in the repository holds a line of ../shared/corpora/eng-spa-extra/*.dev.tsv or *.test.tsv', function () {
+    const extra = path.join(sharedDir, 'corpora', 'eng-spa-extra');
+    requireFile(this, extra);
+    const forbidden = new Set<string>();
+    for (const f of fs.readdirSync(extra).filter((f) => /\.(dev|test)\.tsv$/.test(f))) {
+      for (const line of fs.readFileSync(path.join(extra, f), 'utf8').split('\n')) {
+        if (line.trim() !== '') forbidden.add(line.replace(/\r$/, ''));
+      }
+    }
+    expect(forbidden.size).to.be.greaterThan(1000);
+    let files: string[];
+    try {
+      files = execFileSync('git', ['ls-files', '-z'], { cwd: repoRoot, encoding: 'utf8' }).split('\0');
+    } catch {
+      files = ['corpora/eng-spa-sample.tsv', 'corpora/sample.eng-spa.tsv'];
+    }
+    const found: string[] = [];
+    for (const f of files.filter((f) => f !== '')) {
+      const file = path.join(repoRoot, f);
+      if (!fs.existsSync(file) || fs.statSync(file).size > 20_000_000) continue;
+      const bytes = fs.readFileSync(file);
+      if (bytes.subarray(0, 8000).includes(0)) continue; // binary (weights, images)
+      const lines = bytes.toString('utf8').split('\n');
+      lines.forEach((l, i) => {
+        if (forbidden.has(l.replace(/\r$/, ''))) found.push(`${f}:${i + 1}: ${l}`);
+      });
+    }
+    expect(found, 'lines copied from held-out files').to.deep.equal([]);
   });
 });
 

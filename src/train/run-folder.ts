@@ -80,11 +80,19 @@ function describe(entries: string[]): string {
 /**
  * The test pairs that travel with the model (model/test.tsv): the split held out of the training corpus,
  * so `evaluate --model DIR --split test` works wherever the folder goes. Nothing when the run held none out.
+ *
+ * A model folder may be committed and published, while the run's validation and test files (`heldOutFiles`,
+ * --valid/--test) are data whose lines must never be copied anywhere. Short sentences occur in several
+ * corpora, so a pair of the split that is also a line of one of those files is left out of test.tsv.
  */
 export function heldOutTestPairs(
   cfg: Pick<TrainConfig, 'testSize'>,
   splits: CorpusSplits,
+  heldOutFiles: readonly { pairs: readonly SentencePair[] }[] = [],
 ): readonly SentencePair[] | undefined {
   if (cfg.testSize === 0 || splits.test.length === 0) return undefined;
-  return splits.test;
+  const key = (p: SentencePair) => `${p.src}\t${p.tgt}`;
+  const elsewhere = new Set(heldOutFiles.flatMap((f) => f.pairs.map(key)));
+  const kept = splits.test.filter((p) => !elsewhere.has(key(p)));
+  return kept.length > 0 ? kept : undefined;
 }

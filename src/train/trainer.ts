@@ -416,7 +416,10 @@ export class Trainer {
       tgtTokenizerFile: this.data.tgtTokenizerFile,
       dtype: this.cfg.saveDtype,
       info: trainedModelInfo(this.cfg, this.state, this.model.parameterCount()),
-      testPairs: heldOutTestPairs(this.cfg, this.data.splits),
+      testPairs: heldOutTestPairs(this.cfg, this.data.splits, [
+        ...this.data.validSets,
+        ...this.data.testSets,
+      ]),
     });
   }
 
