@@ -14,6 +14,9 @@ import { createLogger } from '../util/log.js';
 import { describeOptionIssue } from './option-errors.js';
 import { finiteNumber, numberOption } from './args.js';
 
+/** Repeatable options collect into an array. */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
 /** A numeric training option (any finite number; the config schema checks ranges). */
 const num = (flags: string, description: string) => numberOption(flags, description, finiteNumber);
 
@@ -23,7 +26,16 @@ const program = new Command()
   .option('--config <file>', 'JSON file with any of the options below (flags win)')
   .option(
     '--corpus <spec>',
-    'a TSV file (source<TAB>target[<TAB>attribution]), "train.en,train.es" (Moses pair), or synthetic:dates',
+    'a TSV file (source<TAB>target[<TAB>attribution]), "train.en,train.es" (Moses pair), or synthetic:dates; ' +
+      'repeat for more training corpora (the first is also split into train/valid/test); ' +
+      'FILE@3 oversamples a corpus 3× per epoch, FILE@0.5 takes half of it',
+    collect,
+  )
+  .option('--valid <file>', 'a validation file (TSV or Moses pair), reported by name; repeatable', collect)
+  .option('--test <file>', 'a test file, scored by name when training ends; repeatable', collect)
+  .option(
+    '--select-on <name>',
+    'validation set that picks the best checkpoint: a --valid file name (e.g. news.dev), split, or mean',
   )
   .option('--reverse', 'swap the TSV columns (translate column 2 into column 1)')
   .option('--src-lang <code>', 'source language code, for file names and the model card')
@@ -32,8 +44,34 @@ const program = new Command()
   .option('--src-tokenizer <file>', 'use this tokenizer.json for the source instead of training one')
   .option('--tgt-tokenizer <file>', 'use this tokenizer.json for the target instead of training one')
   .option('--vocab-dir <dir>', 'where trained tokenizers are written (default <out>/vocab)')
-  .addOption(num('--src-vocab-size <n>', 'BPE vocabulary size of the source tokenizer'))
-  .addOption(num('--tgt-vocab-size <n>', 'BPE vocabulary size of the target tokenizer'))
+  .addOption(
+    new Option(
+      '--shared-vocab <when>',
+      'one BPE vocabulary for both languages (auto: when both use the same script)',
+    ).choices(['auto', 'yes', 'no']),
+  )
+  .addOption(num('--vocab-size <n>', 'size of the shared BPE vocabulary (default 8000)'))
+  .addOption(
+    num('--src-vocab-size <n>', 'BPE vocabulary size of the source tokenizer (separate vocabularies)'),
+  )
+  .addOption(
+    num('--tgt-vocab-size <n>', 'BPE vocabulary size of the target tokenizer (separate vocabularies)'),
+  )
+  .option('--no-split-digits', 'let BPE merge digits (default: one digit per subword)')
+  .option('--no-byte-fallback', 'unknown characters become <unk> (default: their UTF-8 bytes)')
+  .addOption(
+    new Option(
+      '--tie-embeddings <which>',
+      'share embedding tables: all (source, target, output), target (target = output), none; auto: all with a shared vocabulary',
+    ).choices(['auto', 'none', 'target', 'all']),
+  )
+  .option('--no-copy-attention', 'no pointer-generator copying (default: on with a shared vocabulary)')
+  .addOption(num('--bpe-dropout <p>', 'BPE-dropout probability while training (default 0.1; 0 = off)'))
+  .addOption(num('--upper-case-share <f>', 'share of training sources upper-cased per epoch (0.05)'))
+  .addOption(num('--lower-case-share <f>', 'share of training sources lower-cased per epoch (0.05)'))
+  .addOption(
+    num('--drop-punctuation-share <f>', 'share of training pairs without final punctuation per epoch (0.1)'),
+  )
   .addOption(num('--embedding-size <n>', 'E: embedding size'))
   .addOption(num('--hidden-size <n>', 'H: LSTM (per direction) and GRU hidden size'))
   .addOption(num('--encoder-layers <n>', 'BiLSTM layers'))
@@ -103,7 +141,11 @@ async function main(): Promise<void> {
   const { config: _c, backend, resume, overwrite, ...flags } = opts;
   const merged = {
     ...fromFile,
-    ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
+    // Only flags typed now: a negatable flag's default (--no-copy-attention → true) must not override a
+    // config file or the checkpoint being resumed.
+    ...Object.fromEntries(
+      Object.entries(flags).filter(([k, v]) => v !== undefined && program.getOptionValueSource(k) === 'cli'),
+    ),
   };
   if (resume && merged.out && fs.existsSync(path.join(String(merged.out), 'last.ckpt')) && !merged.corpus) {
     // Flags given now win over the checkpoint's own config.

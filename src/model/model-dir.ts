@@ -175,6 +175,13 @@ export function readModelConfig(dir: string): ModelDirConfig {
   return parsed.data;
 }
 
+/** Merge `fields` into config.json's `info` (e.g. test scores measured after export), atomically. */
+export function updateModelInfo(dir: string, fields: Record<string, unknown>): void {
+  const config = readModelConfig(dir);
+  config.info = { ...config.info, ...fields };
+  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+}
+
 /** Load a model directory, checking every file. Requires an initialised TensorFlow.js backend. */
 export function loadModelDir(dir: string): LoadedModel {
   const config = readModelConfig(dir);

@@ -43,6 +43,23 @@ export class BpeDropoutEncoder {
     return new BpeDropoutEncoder(JSON.parse(fs.readFileSync(file, 'utf8')) as TokenizerJson, file);
   }
 
+  /**
+   * This encoder for `file` when it is a tokenizer this project trains (NFC, Metaspace, optional digits,
+   * BPE), else undefined: other tokenizer.json files are encoded by transformers.js only.
+   */
+  static forOwnFormat(file: string): BpeDropoutEncoder | undefined {
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as TokenizerJson & {
+      normalizer?: { type: string } | null;
+    };
+    const pre = json.pre_tokenizer;
+    const ownPre =
+      pre?.type === 'Metaspace' ||
+      (pre?.type === 'Sequence' &&
+        (pre.pretokenizers ?? []).map((p) => p.type).join(',') === 'Metaspace,Digits');
+    const own = json.model?.type === 'BPE' && json.normalizer?.type === 'NFC' && ownPre;
+    return own ? new BpeDropoutEncoder(json, file) : undefined;
+  }
+
   /** Token ids of `text` (already normalised as the training data is), merges dropped with probability p. */
   encode(text: string, p: number, rng: Rng): number[] {
     const ids: number[] = [];

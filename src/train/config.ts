@@ -3,7 +3,26 @@ import { z } from 'zod';
 
 export const TrainConfigSchema = z
   .object({
-    corpus: z.string().min(1),
+    /**
+     * Training corpora: the first is also split into train/valid/test; the others are training data only.
+     * Each a spec for loadCorpus, optionally with `@weight` (an oversampling factor: `news.tsv@3` gives
+     * each of its pairs three times per epoch, `@0.5` half of them, drawn anew each epoch).
+     */
+    corpus: z.preprocess(
+      (v) => (typeof v === 'string' ? [v] : v),
+      z.array(z.string().min(1)).min(1, '--corpus is required: at least one corpus'),
+    ),
+    /** Validation files (TSV or Moses pair), reported by name; never trained on. */
+    valid: z.array(z.string().min(1)).default([]),
+    /** Test files, scored by name when training ends (beam search as `evaluate`); never trained on. */
+    test: z.array(z.string().min(1)).default([]),
+    /**
+     * Which validation set chooses the best checkpoint and early stopping: a --valid file's name, `split`
+     * (the held-out split of the first corpus), several names joined by commas (their mean BLEU) or `mean`
+     * (mean BLEU over all validation sets).
+     * Default: the first --valid file, else the split.
+     */
+    selectOn: z.string().optional(),
     reverse: z.boolean().default(false),
     srcLang: z.string().default('src'),
     tgtLang: z.string().default('tgt'),
@@ -15,7 +34,30 @@ export const TrainConfigSchema = z
     vocabDir: z.string().optional(),
     srcVocabSize: z.number().int().min(64).default(8000),
     tgtVocabSize: z.number().int().min(64).default(8000),
-    embeddingSize: z.number().int().min(1).default(128),
+    /**
+     * One BPE vocabulary for both languages (needed for copying and for tying the source embedding):
+     * `auto` shares it when both sides are written in the same script.
+     */
+    sharedVocab: z.enum(['auto', 'yes', 'no']).default('auto'),
+    /** Size of the shared vocabulary. */
+    vocabSize: z.number().int().min(300).default(8000),
+    /** Digits one per subword, so numbers are spelled with ten pieces (see src/tokenizer/train.ts). */
+    splitDigits: z.boolean().default(true),
+    /** Byte pieces for characters outside the vocabulary: no <unk> in any input. */
+    byteFallback: z.boolean().default(true),
+    /** Tie embeddings: 'auto' = 'all' with a shared vocabulary, else 'target'. */
+    tieEmbeddings: z.enum(['auto', 'none', 'target', 'all']).default('auto'),
+    /** Pointer-generator copying through attention (needs a shared vocabulary). */
+    copyAttention: z.boolean().default(true),
+    /** Probability of skipping each BPE merge while encoding training sentences (BPE-dropout); 0 = off. */
+    bpeDropout: z.number().min(0).max(0.5).default(0.1),
+    /** Share of training pairs per epoch whose source is upper-cased (ALL CAPS robustness). */
+    upperCaseShare: z.number().min(0).max(1).default(0.05),
+    /** Share of training pairs per epoch whose source is lower-cased. */
+    lowerCaseShare: z.number().min(0).max(1).default(0.05),
+    /** Share of training pairs per epoch with their sentence-final punctuation dropped (both sides). */
+    dropPunctuationShare: z.number().min(0).max(1).default(0.1),
+    embeddingSize: z.number().int().min(1).default(256),
     hiddenSize: z.number().int().min(1).default(256),
     encoderLayers: z.number().int().min(1).max(8).default(1),
     attentionSize: z.number().int().min(1).default(256),

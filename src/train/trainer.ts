@@ -15,13 +15,14 @@ import { assignWeights, encodeWeights, readParams } from '../model/weights-io.js
 import { LocalEngine, type NamedArray, type TrainingEngine } from './engine.js';
 import { ParallelEngine, defaultWorkers } from './parallel.js';
 import { currentBackend } from '../backend/select.js';
-import { saveModelDir } from '../model/model-dir.js';
+import { loadModelDir, saveModelDir, updateModelInfo } from '../model/model-dir.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { TrainConfig } from './config.js';
 import { type TrainState, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { prepareData, type PreparedData } from './prepare.js';
 import { heldOutTestPairs } from './run-folder.js';
-import { validate } from './validate.js';
+import { greedyTranslateIds, validate } from './validate.js';
+import { corpusBleu, corpusChrf } from '../metrics/index.js';
 import { attachProgressBar, type Logger } from '../util/log.js';
 
 export interface TrainResult {
@@ -30,7 +31,19 @@ export interface TrainResult {
   modelDir: string;
 }
 
-export function modelConfigFor(cfg: TrainConfig, srcVocab: number, tgtVocab: number): ModelConfig {
+/**
+ * The model of a training config. A shared vocabulary (both tokenizers one file) allows copying and tying
+ * all embeddings; with tied embeddings the deep output has the embedding's size (O = E).
+ */
+export function modelConfigFor(
+  cfg: TrainConfig,
+  srcVocab: number,
+  tgtVocab: number,
+  sharedVocab = false,
+): ModelConfig {
+  const tie = cfg.tieEmbeddings === 'auto' ? (sharedVocab ? 'all' : 'target') : cfg.tieEmbeddings;
+  if (tie === 'all' && !sharedVocab)
+    throw new Error(`--tie-embeddings all needs one shared vocabulary (--shared-vocab yes)`);
   return ModelConfigSchema.parse({
     srcVocabSize: srcVocab,
     tgtVocabSize: tgtVocab,
@@ -39,8 +52,11 @@ export function modelConfigFor(cfg: TrainConfig, srcVocab: number, tgtVocab: num
     encoderLayers: cfg.encoderLayers,
     decoderHiddenSize: cfg.hiddenSize,
     attentionSize: cfg.attentionSize,
-    outputSize: cfg.outputSize,
+    outputSize: tie === 'none' ? cfg.outputSize : cfg.embeddingSize,
     dropout: cfg.dropout,
+    tiedEmbeddings: tie,
+    // Copying needs source and target ids in one vocabulary; without one it is off.
+    copyAttention: cfg.copyAttention && sharedVocab,
   });
 }
 
@@ -49,9 +65,19 @@ export function trainedModelInfo(
   cfg: TrainConfig,
   state: TrainState,
   parameters: number,
+  data?: PreparedData,
+  validScores?: Record<string, { bleu: number; chrf: number; loss: number }>,
 ): Record<string, unknown> {
   return {
-    corpus: cfg.corpus,
+    // One corpus stays a string, as older model folders (and `evaluate --split`) have it.
+    corpus: cfg.corpus.length === 1 ? cfg.corpus[0] : cfg.corpus,
+    /** Every corpus the model saw or was measured on; licences are added by hand in the model card. */
+    corpora: data && corporaInfo(data),
+    validation: validScores && {
+      step: state.bestStep,
+      selectOn: selectionName(cfg, data),
+      sets: validScores,
+    },
     reverse: cfg.reverse,
     split: {
       seed: cfg.seed,
@@ -65,6 +91,55 @@ export function trainedModelInfo(
     elapsedSeconds: state.elapsedSeconds,
     parameters,
   };
+}
+
+/**
+ * What `<corpus>.about.json` beside a corpus file says of it (licence, source, attribution), for the model
+ * card and the page: training cannot know a licence otherwise. Absent or unreadable: nothing.
+ */
+export function corpusAbout(file: string | undefined): Record<string, string> {
+  if (!file) return {};
+  const about = file.split(',')[0].replace(/\.(tsv|txt)$/i, '') + '.about.json';
+  try {
+    const json = JSON.parse(fs.readFileSync(about, 'utf8')) as Record<string, unknown>;
+    return Object.fromEntries(
+      ['licence', 'source', 'attribution']
+        .filter((k) => typeof json[k] === 'string')
+        .map((k) => [k, json[k] as string]),
+    );
+  } catch {
+    return {};
+  }
+}
+
+function corporaInfo(data: PreparedData): Record<string, unknown>[] {
+  return corporaEntries(data).map((c) => ({ ...c, ...corpusAbout(c.file as string | undefined) }));
+}
+
+function corporaEntries(data: PreparedData): Record<string, unknown>[] {
+  return [
+    ...data.trainCorpora.map((c) => ({
+      name: c.name,
+      file: c.spec,
+      role: 'train',
+      pairs: c.pairs.length,
+      weight: c.weight,
+    })),
+    ...data.validSets.map((v) => ({ name: v.name, file: v.source, role: 'valid', pairs: v.pairs.length })),
+    ...data.testSets.map((t) => ({ name: t.name, file: t.source, role: 'test', pairs: t.pairs.length })),
+    ...(data.splits.test.length > 0
+      ? [{ name: 'split', file: data.trainCorpora[0]?.spec, role: 'test', pairs: data.splits.test.length }]
+      : []),
+  ];
+}
+
+/** The validation set that chooses checkpoints (see TrainConfig.selectOn). */
+export function selectionName(
+  cfg: Pick<TrainConfig, 'selectOn'>,
+  data?: Pick<PreparedData, 'validSets'>,
+): string {
+  if (cfg.selectOn) return cfg.selectOn;
+  return data?.validSets[0]?.name ?? 'split';
 }
 
 /**
@@ -98,6 +173,8 @@ export class Trainer {
   private rng: Rng;
   state: TrainState;
   private stopRequested = false;
+  /** Scores of every validation set at the best step (for the model card). */
+  private bestValid?: Record<string, { bleu: number; chrf: number; loss: number }>;
   readonly paths: { last: string; best: string; metrics: string; modelDir: string };
 
   constructor(
@@ -106,7 +183,12 @@ export class Trainer {
     private readonly log: Logger,
   ) {
     this.model = new Seq2Seq(
-      modelConfigFor(cfg, data.srcTokenizer.vocabSize, data.tgtTokenizer.vocabSize),
+      modelConfigFor(
+        cfg,
+        data.srcTokenizer.vocabSize,
+        data.tgtTokenizer.vocabSize,
+        path.resolve(data.srcTokenizerFile) === path.resolve(data.tgtTokenizerFile),
+      ),
       cfg.seed,
     );
     this.rng = new Rng(cfg.seed * 7919 + 1);
@@ -138,13 +220,17 @@ export class Trainer {
     this.stopRequested = true;
   }
 
-  /** Batches of an epoch: a pure function of (seed, epoch), so resuming needs only the index. */
-  private epochBatches(epoch: number): number[][] {
+  /**
+   * Batches of an epoch, as examples: a pure function of (seed, epoch) (the epoch's examples are too, see
+   * prepare.ts), so resuming needs only the index.
+   */
+  private epochBatches(epoch: number): Example[][] {
+    const examples = this.data.epochExamples(epoch);
     return makeBatches(
-      this.data.train,
+      examples,
       { tokenBudget: this.cfg.tokenBudget, maxSentences: this.cfg.maxSentences },
       new Rng(this.cfg.seed * 1_000_003 + epoch),
-    );
+    ).map((batch) => batch.map((i) => examples[i]));
   }
 
   /** Start the engine: data-parallel worker threads, or this thread when one worker is asked for. */
@@ -166,7 +252,6 @@ export class Trainer {
         model: this.model,
         seed: this.cfg.seed,
         settings,
-        examples: this.data.train,
       });
       // Replicas start from the Trainer's weights (the same seed gives the same init; this also covers restores).
       await this.engine.loadState(this.model, []);
@@ -182,12 +267,11 @@ export class Trainer {
     this.engine = undefined;
   }
 
-  /** One optimisation step on `examples` (or training examples by index); returns the mean token loss. */
-  async trainStep(examples: Example[], indices?: number[]): Promise<number> {
+  /** One optimisation step on `examples`; returns the mean token loss. */
+  async trainStep(examples: Example[]): Promise<number> {
     const engine = await this.startEngine();
     const stepSeed = this.rng.int(2 ** 31 - 1);
     this.state.rngState = this.rng.state;
-    if (engine instanceof ParallelEngine) return engine.step(this.data.train, stepSeed, indices);
     return engine.step(examples, stepSeed);
   }
 
@@ -229,10 +313,9 @@ export class Trainer {
           stoppedBecause = `max steps (${cfg.maxSteps}) reached`;
           break outer;
         }
-        const indices = batches[this.state.batchInEpoch];
-        const examples = indices.map((i) => this.data.train[i]);
+        const examples = batches[this.state.batchInEpoch];
         const n = targetTokens(examples);
-        const loss = await this.trainStep(examples, indices);
+        const loss = await this.trainStep(examples);
         this.state.batchInEpoch++;
         if (!Number.isFinite(loss)) {
           log.warn(
@@ -329,6 +412,7 @@ export class Trainer {
       await this.validateAndSchedule(true);
     }
     await this.stopEngine();
+    if (stoppedBecause !== 'interrupted') this.scoreTestSets();
     log.info(
       this.state.bestBleu < 0
         ? `stopped: ${stoppedBecause} at step ${this.state.step}, before the first validation; resume with --resume`
@@ -349,10 +433,25 @@ export class Trainer {
   private async validateAndSchedule(final = false): Promise<string | undefined> {
     const t0 = Date.now();
     await this.engine?.syncTo(this.model);
-    const r = validate(this.model, this.data.valid, this.data.splits.valid, this.data.tgtTokenizer, {
-      tokenBudget: this.cfg.tokenBudget,
-      bleuSentences: this.cfg.bleuSentences,
-    });
+    const results = this.data.validSets.map((set) => ({
+      set,
+      r: validate(this.model, set.examples, set.pairs, this.data.tgtTokenizer, {
+        tokenBudget: this.cfg.tokenBudget,
+        bleuSentences: this.cfg.bleuSentences,
+      }),
+    }));
+    if (results.length === 0)
+      throw new Error('no validation set: give --valid FILE or keep a held-out split (--valid-size above 0)');
+    const chosen = selectionName(this.cfg, this.data);
+    const names = chosen.split(',').map((n) => n.trim());
+    const picked = results.filter(({ set }) => chosen === 'mean' || names.includes(set.name));
+    if (picked.length === 0 || (chosen !== 'mean' && picked.length !== names.length))
+      throw new Error(
+        `--select-on ${chosen}: no validation set of that name (have: ${results.map((x) => x.set.name).join(', ')}, mean)`,
+      );
+    const mean = (f: (r: (typeof results)[number]['r']) => number) =>
+      picked.reduce((sum, x) => sum + f(x.r), 0) / picked.length;
+    const r = { loss: mean((x) => x.loss), bleu: mean((x) => x.bleu), chrf: mean((x) => x.chrf) };
     const s = this.state;
     s.lastValidStep = s.step;
     const improved = r.bleu > s.bestBleu;
@@ -376,10 +475,17 @@ export class Trainer {
       this.setLearningRate(s.learningRate);
       this.log.info(`learning rate → ${s.learningRate.toExponential(2)}`);
     }
+    for (const { set, r: v } of results)
+      this.log.info(
+        `validation ${set.name} at step ${s.step}: loss ${v.loss.toFixed(3)}, greedy BLEU ${v.bleu.toFixed(2)}, chrF ${v.chrf.toFixed(2)}`,
+      );
     this.log.info(
-      `validation at step ${s.step}: loss ${r.loss.toFixed(3)}, greedy BLEU ${r.bleu.toFixed(2)}, chrF ${r.chrf.toFixed(2)}${improved ? ' (best)' : ''} [${((Date.now() - t0) / 1000).toFixed(0)} s]`,
+      `validation at step ${s.step} (${chosen}): greedy BLEU ${r.bleu.toFixed(2)}${improved ? ' (best)' : ''} [${((Date.now() - t0) / 1000).toFixed(0)} s]`,
     );
-    for (const smp of r.samples) this.log.info(`  ${smp.src} → ${smp.hyp}  (ref: ${smp.ref})`);
+    for (const smp of results[0].r.samples) this.log.info(`  ${smp.src} → ${smp.hyp}  (ref: ${smp.ref})`);
+    const sets = Object.fromEntries(
+      results.map(({ set, r: v }) => [set.name, { loss: v.loss, bleu: v.bleu, chrf: v.chrf }]),
+    );
     this.appendMetrics({
       event: 'valid',
       step: s.step,
@@ -387,11 +493,14 @@ export class Trainer {
       validLoss: r.loss,
       bleu: r.bleu,
       chrf: r.chrf,
+      selectOn: chosen,
+      sets,
       learningRate: s.learningRate,
       elapsedSeconds: s.elapsedSeconds,
       best: improved,
     });
     if (improved) {
+      this.bestValid = sets;
       await this.saveCheckpoint(this.paths.best);
       this.exportModel();
     }
@@ -402,6 +511,37 @@ export class Trainer {
     if (s.evalsWithoutImprovement >= this.cfg.earlyStopPatience)
       return `early stopping (${s.evalsWithoutImprovement} validations without improvement)`;
     return undefined;
+  }
+
+  /**
+   * The --test files, scored with the exported (best) model, beam 5 as `evaluate` scores them; logged,
+   * kept in metrics.jsonl and in the model card's info.tests.
+   */
+  private scoreTestSets(): void {
+    if (this.data.testSets.length === 0 || !fs.existsSync(path.join(this.paths.modelDir, 'config.json')))
+      return;
+    const loaded = loadModelDir(this.paths.modelDir);
+    const tests: Record<string, { bleu: number; chrf: number; sentences: number }> = {};
+    try {
+      for (const set of this.data.testSets) {
+        const t0 = Date.now();
+        const ids = set.pairs.map((p) => loaded.srcTokenizer.encode(p.src));
+        const hyps = greedyTranslateIds(loaded.model, ids, loaded.tgtTokenizer, 64, 5);
+        const refs = set.pairs.map((p) => p.tgt);
+        tests[set.name] = {
+          bleu: corpusBleu(hyps, refs).score,
+          chrf: corpusChrf(hyps, refs).score,
+          sentences: hyps.length,
+        };
+        this.log.info(
+          `test ${set.name} (beam 5, best model): BLEU ${tests[set.name].bleu.toFixed(2)}, chrF ${tests[set.name].chrf.toFixed(2)}, ${hyps.length} sentences [${((Date.now() - t0) / 1000).toFixed(0)} s]`,
+        );
+      }
+    } finally {
+      loaded.model.dispose();
+    }
+    this.appendMetrics({ event: 'test', step: this.state.bestStep, beam: 5, sets: tests });
+    updateModelInfo(this.paths.modelDir, { tests: { step: this.state.bestStep, beam: 5, sets: tests } });
   }
 
   private setLearningRate(lr: number): void {
@@ -415,7 +555,7 @@ export class Trainer {
       srcTokenizerFile: this.data.srcTokenizerFile,
       tgtTokenizerFile: this.data.tgtTokenizerFile,
       dtype: this.cfg.saveDtype,
-      info: trainedModelInfo(this.cfg, this.state, this.model.parameterCount()),
+      info: trainedModelInfo(this.cfg, this.state, this.model.parameterCount(), this.data, this.bestValid),
       testPairs: heldOutTestPairs(this.cfg, this.data.splits, [
         ...this.data.validSets,
         ...this.data.testSets,

@@ -1,0 +1,101 @@
+/**
+ * Several training corpora with weights, validation and test files by name (src/train/prepare.ts): their
+ * sentences never reach training, the first corpus alone is split, each epoch's examples are a pure
+ * function of (seed, epoch), and the model card lists every corpus with its licence when a
+ * `<corpus>.about.json` says it.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { readTsv } from '../src/data/readers.js';
+import { TrainConfigSchema } from '../src/train/config.js';
+import { parseCorpusSpec, prepareData, setName } from '../src/train/prepare.js';
+import { corpusAbout, modelConfigFor, trainedModelInfo } from '../src/train/trainer.js';
+import { createLogger } from '../src/util/log.js';
+import { SAMPLE_CORPUS } from './helpers/tiny-model.js';
+
+const SAMPLE_3000 = path.join(path.dirname(SAMPLE_CORPUS), 'eng-spa-sample.tsv');
+
+describe('training corpora, validation and test files', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-corpora-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('parses weights and names', () => {
+    expect(parseCorpusSpec('a/news.train.tsv@3')).to.deep.equal({ spec: 'a/news.train.tsv', weight: 3 });
+    expect(parseCorpusSpec('x.tsv@0.5')).to.deep.equal({ spec: 'x.tsv', weight: 0.5 });
+    expect(parseCorpusSpec('plain.tsv')).to.deep.equal({ spec: 'plain.tsv', weight: 1 });
+    expect(() => parseCorpusSpec('x.tsv@0')).to.throw(/weight after @ must be a number above 0/);
+    expect(setName('../shared/corpora/eng-spa-extra/news.dev.tsv')).to.equal('news.dev');
+    expect(setName('data/train.en,data/train.es')).to.equal('train.en');
+  });
+
+  it('keeps validation and test sentences out of training, splits only the first corpus, draws epochs reproducibly', function () {
+    this.timeout(120_000);
+    const pairs = readTsv(SAMPLE_3000);
+    const tsv = (name: string, lines: { src: string; tgt: string }[]) => {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, lines.map((p) => `${p.src}\t${p.tgt}\n`).join(''));
+      return f;
+    };
+    const extra = tsv('extra.tsv', pairs.slice(2000, 2600));
+    const valid = tsv('my.dev.tsv', pairs.slice(2500, 2550)); // 50 of them are also in extra.tsv
+    const test = tsv('my.test.tsv', pairs.slice(100, 140)); // and 40 in the first corpus
+    const cfg = TrainConfigSchema.parse({
+      corpus: [SAMPLE_3000, `${extra}@2`],
+      valid: [valid],
+      test: [test],
+      out: path.join(dir, 'run'),
+      srcLang: 'eng',
+      tgtLang: 'spa',
+      vocabSize: 700,
+      validSize: 100,
+      testSize: 100,
+    });
+    const data = prepareData(cfg, createLogger('test', 'silent'));
+    const heldOut = new Set([...pairs.slice(2500, 2550), ...pairs.slice(100, 140)].map((p) => p.src));
+    for (const c of data.trainCorpora)
+      for (const p of c.pairs) expect(heldOut.has(p.src), p.src).to.equal(false);
+    expect(data.trainCorpora.map((c) => [c.name, c.weight])).to.deep.equal([
+      ['eng-spa-sample', 1],
+      ['extra', 2],
+    ]);
+    expect(data.validSets.map((s) => s.name)).to.deep.equal(['my.dev', 'split']);
+    expect(data.testSets.map((s) => [s.name, s.pairs.length])).to.deep.equal([['my.test', 40]]);
+    // One shared tokenizer (both sides Latin script); copying and all-tied embeddings follow from it.
+    expect(data.srcTokenizerFile).to.equal(data.tgtTokenizerFile);
+    const model = modelConfigFor(cfg, data.srcTokenizer.vocabSize, data.tgtTokenizer.vocabSize, true);
+    expect([model.tiedEmbeddings, model.copyAttention, model.outputSize]).to.deep.equal(['all', true, 256]);
+    // Epoch examples: the extra corpus twice, the same for the same epoch, another draw for the next.
+    const e0 = data.epochExamples(0);
+    const n = data.trainCorpora[0].pairs.length + 2 * data.trainCorpora[1].pairs.length;
+    expect(e0).to.have.length(n);
+    expect(JSON.stringify(data.epochExamples(0))).to.equal(JSON.stringify(e0));
+    expect(JSON.stringify(data.epochExamples(1))).to.not.equal(JSON.stringify(e0));
+  });
+
+  it('the model card lists every corpus by role, with the licence an .about.json gives', () => {
+    expect(corpusAbout(SAMPLE_3000)).to.deep.include({ licence: 'CC-BY 2.0 FR' });
+    expect(corpusAbout(path.join(dir, 'none.tsv'))).to.deep.equal({});
+    const cfg = TrainConfigSchema.parse({ corpus: SAMPLE_3000, out: path.join(dir, 'run2') });
+    const data = {
+      trainCorpora: [{ name: 'eng-spa-sample', spec: SAMPLE_3000, weight: 1, pairs: [] }],
+      validSets: [{ name: 'split', source: SAMPLE_3000, pairs: [], examples: [] }],
+      testSets: [],
+      splits: { train: [], valid: [], test: [{ src: 'a', tgt: 'b' }] },
+    } as unknown as Parameters<typeof trainedModelInfo>[3];
+    const info = trainedModelInfo(
+      cfg,
+      { step: 1, bestStep: 1, bestBleu: 1, elapsedSeconds: 1 } as Parameters<typeof trainedModelInfo>[1],
+      10,
+      data,
+    );
+    expect(info.corpus).to.equal(SAMPLE_3000);
+    const corpora = info.corpora as Record<string, unknown>[];
+    expect(corpora.map((c) => c.role)).to.deep.equal(['train', 'valid', 'test']);
+    for (const c of corpora) expect(c.licence).to.equal('CC-BY 2.0 FR');
+  });
+});
