@@ -3,7 +3,7 @@
  * subword attention matrices as heatmaps (shade buckets, not inline styles, under the CSP), word links, the
  * Pharaoh alignment string, and for a checked translation how likely the model finds each word.
  */
-import { pharaoh, wordAlignment } from '../translate/alignment.js';
+import { pharaoh, segmentWords, wordAlignment } from '../translate/alignment.js';
 import { DEFAULT_LINK_METHOD, describeLinkMethod, type ForcedAlignment } from '../translate/force-align.js';
 import type { Translation, TranslationHypothesis } from '../translate/translator.js';
 import { round } from './format.js';
@@ -20,6 +20,8 @@ export interface Heatmap {
   cols: string[];
   rows: string[];
   cells: HeatmapCell[][];
+  /** Rows produced mostly by copying from the source (p_gen < 0.5), marked beside the row label. */
+  copiedRows?: boolean[];
 }
 
 /** Shade bucket 0–10 for a weight in [0, 1] (CSS classes w0…w10: no inline styles under the CSP). */
@@ -64,6 +66,33 @@ export interface PageResult {
   links: { source: string; target: string }[];
   /** One line: how the links are made. */
   linkMethod: string;
+  /** Copying models: each output word with its copy share 1 − p_gen (mean over its subwords). */
+  copy?: { word: string; share: number; copied: boolean }[];
+}
+
+/** A word counts as copied when most of its probability came from the copy distribution. */
+export const COPIED = 0.5;
+
+/**
+ * Per target word, the share of p(y) that came from copying, 1 − p_gen, averaged over the word's subwords
+ * (See et al. 2017's p_gen, returned per subword by the search; src/model/decoder.ts).
+ */
+export function copyShares(
+  tokens: readonly string[],
+  pGen: readonly number[],
+): { word: string; share: number; copied: boolean }[] {
+  const { words, wordOf } = segmentWords(tokens);
+  const sum = new Array<number>(words.length).fill(0);
+  const n = new Array<number>(words.length).fill(0);
+  wordOf.forEach((w, k) => {
+    if (w < 0 || pGen[k] === undefined) return;
+    sum[w] += 1 - pGen[k];
+    n[w]++;
+  });
+  return words.map((word, i) => {
+    const share = n[i] > 0 ? sum[i] / n[i] : 0;
+    return { word, share, copied: share >= COPIED };
+  });
 }
 
 /** The translate page's result: best translation, n-best list and, with attention, the two heatmaps. */
@@ -86,13 +115,16 @@ export function pageResult(t: Translation, beam: number, ms: number): PageResult
   };
   if (best && t.sourceTokens && best.tokens && best.attention) {
     const wa = wordAlignment(t.sourceTokens, best.tokens, best.attention);
+    if (best.pGen) result.copy = copyShares(best.tokens, best.pGen);
     if (wa.targetWords.length > 0 && wa.sourceWords.length > 0) {
       result.word = heatmap('words', 'Word alignment', wa.sourceWords, wa.targetWords, wa.matrix);
+      if (result.copy) result.word.copiedRows = result.copy.map((c) => c.copied);
       result.pharaoh = pharaoh(wa.links);
       result.links = wa.links.map(([s, tg]) => ({ source: wa.sourceWords[s], target: wa.targetWords[tg] }));
     }
     const rows = best.attention.map((_, i) => best.tokens?.[i] ?? '</s>');
     result.subword = heatmap('subwords', 'Subword attention', t.sourceTokens, rows, best.attention);
+    if (best.pGen) result.subword.copiedRows = best.pGen.map((g) => 1 - g >= COPIED);
   }
   return result;
 }
@@ -109,6 +141,15 @@ export function apiAlignment(t: Translation, h: TranslationHypothesis) {
     targetWords: wa.targetWords,
     wordMatrix: wa.matrix.map((row) => row.map((x) => round(x))),
     pharaoh: pharaoh(wa.links),
+    // Copying models: p_gen per target subword (</s> last); near 0 = copied from the source.
+    ...(h.pGen
+      ? {
+          pGen: h.pGen.map((g) => round(g)),
+          copiedWords: copyShares(h.tokens, h.pGen)
+            .filter((c) => c.copied)
+            .map((c) => c.word),
+        }
+      : {}),
   };
 }
 

@@ -24,6 +24,19 @@ export interface WordSegmentation {
   wordOf: number[];
 }
 
+const BYTE_RUN = /(?:<0x[0-9A-F]{2}>)+/g;
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * Byte-fallback pieces (<0xF0><0x9F><0x98><0x80>) written as the characters they encode (😀), as the
+ * tokenizer's ByteFallback decoder does; an incomplete sequence shows as U+FFFD.
+ */
+function decodeBytePieces(word: string): string {
+  return word.replace(BYTE_RUN, (run) =>
+    utf8.decode(Uint8Array.from(run.slice(3, -1).split('><0x'), (h) => parseInt(h, 16))),
+  );
+}
+
 export function segmentWords(subwords: readonly string[]): WordSegmentation {
   // Two conventions: SentencePiece/byte-level BPE mark word STARTS ("▁", "Ġ"); WordPiece marks
   // CONTINUATIONS ("##") and leaves word starts unmarked. Without any start marker, use WordPiece's.
@@ -42,7 +55,7 @@ export function segmentWords(subwords: readonly string[]): WordSegmentation {
     else words[words.length - 1] += text;
     wordOf.push(words.length - 1);
   }
-  return { words, wordOf };
+  return { words: words.map(decodeBytePieces), wordOf };
 }
 
 export interface WordAlignment {

@@ -36,14 +36,26 @@ export function trainTokenizerPair(
   );
 }
 
-/** Writes config.json, weights.bin and the two tokenizers into `dir`; returns `dir`. */
-export async function makeTinyModel(dir: string): Promise<string> {
+/**
+ * Writes config.json, weights.bin and the two tokenizers into `dir`; returns `dir`. With `copy`, a model
+ * as issue 12 trains them: one shared tokenizer (digits split, byte fallback), all embeddings tied,
+ * copying through attention.
+ */
+export async function makeTinyModel(dir: string, opts: { copy?: boolean } = {}): Promise<string> {
   await initBackend();
   const pairs = readTsv(SAMPLE_CORPUS);
-  const srcTokenizerFile = path.join(dir, 'tokenizer.eng.json');
-  const tgtTokenizerFile = path.join(dir, 'tokenizer.spa.json');
-  trainTokenizerPair(pairs, srcTokenizerFile, tgtTokenizerFile, 200);
+  let srcTokenizerFile = path.join(dir, 'tokenizer.eng.json');
+  let tgtTokenizerFile = path.join(dir, 'tokenizer.spa.json');
+  if (opts.copy) {
+    srcTokenizerFile = tgtTokenizerFile = path.join(dir, 'tokenizer.shared.json');
+    trainTokenizerFile(
+      pairs.flatMap((p) => [p.src, p.tgt]),
+      srcTokenizerFile,
+      { vocabSize: 500, splitDigits: true, byteFallback: true },
+    );
+  } else trainTokenizerPair(pairs, srcTokenizerFile, tgtTokenizerFile, 200);
   const config = ModelConfigSchema.parse({
+    ...(opts.copy ? { tiedEmbeddings: 'all', copyAttention: true } : {}),
     srcVocabSize: SubwordTokenizer.load(srcTokenizerFile).vocabSize,
     tgtVocabSize: SubwordTokenizer.load(tgtTokenizerFile).vocabSize,
     embeddingSize: 16,
