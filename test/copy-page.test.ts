@@ -11,6 +11,7 @@ import type { Express } from 'express';
 import { createApp, loadModelInfo } from '../src/server/app.js';
 import { InProcessService } from '../src/server/service.js';
 import { COPIED, copyShares } from '../src/server/view-model.js';
+import { scoreRows } from '../src/server/pages.js';
 import { segmentWords } from '../src/translate/alignment.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
 
@@ -87,5 +88,23 @@ describe('copying on the page and in the API', function () {
     const marked = (res.text.match(/class="row-head copied"/g) ?? []).length;
     // Each copied word is marked once in the word matrix, plus its copied subwords in the subword matrix.
     expect(marked).to.be.at.least(chips.filter((c) => c === 'copied').length);
+  });
+
+  it('the model page lists every test and validation set with its scores, test sets first', async () => {
+    const rows = scoreRows({
+      testBleu: 40.9,
+      testChrf: 59.6,
+      tests: { beam: 5, sets: { 'tatoeba2021.test': { bleu: 34.1, chrf: 55.2, sentences: 1993 } } },
+      validation: { sets: { 'news.dev': { bleu: 12.5, chrf: 40.1 }, bogus: { bleu: 'x' } } },
+    });
+    expect(rows.map((r) => [r.set, r.role, r.bleu, r.how])).to.deep.equal([
+      ['tatoeba2021.test', 'test', 34.1, 'beam 5'],
+      ['split', 'test', 40.9, 'as recorded'],
+      ['news.dev', 'validation', 12.5, 'greedy'],
+    ]);
+    expect(scoreRows({})).to.deep.equal([]);
+    const page = await request(app).get('/model').expect(200);
+    // The tiny model records no scores: no table, rather than an empty one.
+    expect(page.text).to.not.contain('id="score-table"');
   });
 });

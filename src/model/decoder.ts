@@ -5,8 +5,8 @@
  *   o_t   = relu(W_o [s_t; c_t; y_{t-1}] + b_o)           deep output
  *   p_vocab(y_t | y_<t, x) = softmax(W_out o_t + b_out)
  * The initial state comes from a bridge: s_0 = tanh(W_b [→h_last; ←h_first] + b_b).
- * With tied embeddings W_out = Eᵀ/√E_size, the target embedding table E read backwards (Press & Wolf,
- * 2017; the 1/√E_size keeps the first logits as small as an untied Glorot W_out gives them).
+ * With tied embeddings W_out = Eᵀ, the target embedding table E read backwards (Press & Wolf, 2017; E starts
+ * at the scale of an output layer and lookups multiply it by √E_size, see seq2seq.ts).
  * With copying (See et al., 2017) a gate p_gen = σ(w_g·[s_t; c_t; E y_{t-1}] + b_g) is also computed;
  * seq2seq.ts mixes p_gen · p_vocab with (1 − p_gen) · the attention over the source tokens.
  *
@@ -169,10 +169,7 @@ export class AttentionGruDecoder {
       seed,
     );
     const logits = this.tiedOutput
-      ? (tf.add(
-          tf.matMul(tf.mul(o, 1 / Math.sqrt(this.tiedOutput.shape[1])), this.tiedOutput, false, true),
-          this.bOut,
-        ) as tf.Tensor2D)
+      ? (tf.add(tf.matMul(o, this.tiedOutput, false, true), this.bOut) as tf.Tensor2D)
       : (linear(o, this.wOut as tf.Tensor2D, this.bOut) as tf.Tensor2D);
     const pGen =
       this.wGen && this.bGen ? (tf.sigmoid(linear(input, this.wGen, this.bGen)) as tf.Tensor2D) : undefined;

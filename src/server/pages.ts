@@ -87,6 +87,52 @@ export function renderFormError(
   else renderIndex(res, limits, status, { form: formState(req, limits), error: message });
 }
 
+interface ScoreRow {
+  set: string;
+  role: 'test' | 'validation';
+  bleu: number;
+  chrf?: number;
+  sentences?: number;
+  how: string;
+}
+
+/**
+ * Every scored data set of config.json's info, test sets first: `tests` (the --test files, written when
+ * training ends), `testBleu`/`testChrf` (the held-out split, as the model card records it) and
+ * `validation` (each validation set at the chosen step).
+ */
+export function scoreRows(i: Record<string, unknown>): ScoreRow[] {
+  const rows: ScoreRow[] = [];
+  const sets = (v: unknown) =>
+    v && typeof v === 'object' && 'sets' in v && v.sets && typeof v.sets === 'object'
+      ? Object.entries(v.sets as Record<string, Record<string, unknown>>)
+      : [];
+  const meta = (v: unknown, key: string) =>
+    v && typeof v === 'object' && key in v ? (v as Record<string, unknown>)[key] : undefined;
+  const beam = finite(meta(i.tests, 'beam'));
+  for (const [set, sc] of sets(i.tests)) {
+    const bleu = finite(sc.bleu);
+    if (bleu !== undefined)
+      rows.push({
+        set,
+        role: 'test',
+        bleu,
+        chrf: finite(sc.chrf),
+        sentences: finite(sc.sentences),
+        how: beam && beam > 1 ? `beam ${beam}` : 'greedy',
+      });
+  }
+  const testBleu = finite(i.testBleu);
+  if (testBleu !== undefined && !rows.some((r) => r.set === 'split'))
+    rows.push({ set: 'split', role: 'test', bleu: testBleu, chrf: finite(i.testChrf), how: 'as recorded' });
+  for (const [set, sc] of sets(i.validation)) {
+    const bleu = finite(sc.bleu);
+    if (bleu !== undefined)
+      rows.push({ set, role: 'validation', bleu, chrf: finite(sc.chrf), how: 'greedy' });
+  }
+  return rows;
+}
+
 /** What views/model.ejs shows beyond ModelInfo itself: charts, the evaluation table, a summary. */
 function modelPageData(mi: ModelInfo) {
   const m = mi.metrics;
@@ -109,6 +155,7 @@ function modelPageData(mi: ModelInfo) {
     evals,
     corpora: corporaOf(i).map((c) => ({ ...c, href: linkableSource(c.source) })),
     untrained: i.untrained === true,
+    scores: scoreRows(i),
     testBleu: finite(i.testBleu),
     testChrf: finite(i.testChrf),
     validBleu: finite(i.validBleu),
