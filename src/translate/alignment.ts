@@ -14,7 +14,6 @@
  * Pharaoh alignment: each target word is linked to its argmax source word, written "j-i" (source-target,
  * 0-based), sorted, as fast_align and Moses expect.
  */
-import type { Translation, TranslationHypothesis } from './translator.js';
 
 const SPECIAL = /^<(\/s|s|pad)>$/;
 
@@ -102,8 +101,14 @@ export function pharaoh(links: readonly [number, number][]): string {
   return links.map(([s, t]) => `${s}-${t}`).join(' ');
 }
 
-/** Pharaoh alignment of a translated hypothesis (needs tokens and attention). */
-export function pharaohAlignment(t: Translation, h: TranslationHypothesis): string {
+/**
+ * Pharaoh alignment of a translated hypothesis (needs tokens and attention). Typed by the fields it reads,
+ * so that this module does not import translator.ts (which imports force-align.ts, which imports this).
+ */
+export function pharaohAlignment(
+  t: { sourceTokens?: readonly string[] },
+  h: { tokens?: readonly string[]; attention?: readonly (readonly number[])[] },
+): string {
   if (!t.sourceTokens || !h.tokens || !h.attention) return '';
   return pharaoh(wordAlignment(t.sourceTokens, h.tokens, h.attention).links);
 }
