@@ -14,7 +14,7 @@ import { copyMixtureCrossEntropy } from '../src/model/loss.js';
 import { Seq2Seq, copySource } from '../src/model/seq2seq.js';
 import { copyMixture } from '../src/search/step-scores.js';
 import { greedySearch } from '../src/search/greedy.js';
-import { beamSearch } from '../src/search/beam.js';
+import { beamSearch, coverageTerm, lengthPenalty } from '../src/search/beam.js';
 import { SOFTMAX_XENT } from '../src/backend/native-kernels.js';
 import { LocalEngine } from '../src/train/engine.js';
 import { Translator } from '../src/translate/translator.js';
@@ -229,6 +229,41 @@ describe('copy mechanism (pointer-generator)', () => {
     } finally {
       translator.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the coverage penalty adds β · Σ_j log(min(coverage, 1)) to each finished score and ranks by the penalised score', () => {
+    expect(coverageTerm(Float32Array.from([0.5, 2, 1, 0.3]), 3, 0.2)).to.be.closeTo(
+      0.2 * Math.log(0.5),
+      1e-6,
+    );
+    expect(coverageTerm(undefined, 3, 0.2)).to.equal(0);
+    const model = new Seq2Seq(copyConfig(), 3);
+    try {
+      const src = [[5, 9, 12, 7, 8, 11, EOS_ID]];
+      const plain = beamSearch(model, src, { beamSize: 4, nbest: 4, lengthPenalty: 0.6, maxLenExtra: 3 })[0];
+      const covered = beamSearch(model, src, {
+        beamSize: 4,
+        nbest: 4,
+        lengthPenalty: 0.6,
+        coveragePenalty: 0.4,
+        withAttention: true,
+        maxLenExtra: 3,
+      })[0];
+      // Same hypotheses and log-probabilities; each score lowered by its own attention's coverage term.
+      for (const h of covered) {
+        const twin = plain.find((p) => p.tokens.join() === h.tokens.join());
+        expect(twin, 'the same hypothesis without the penalty').to.not.equal(undefined);
+        expect(h.logProb).to.be.closeTo(twin!.logProb, 1e-4);
+        const cov = new Float32Array(src[0].length);
+        for (const row of h.attention ?? []) row.forEach((a, j) => (cov[j] += a));
+        const ended = (h.attention?.length ?? 0) > h.tokens.length;
+        const lp = lengthPenalty(h.tokens.length + (ended ? 1 : 0), 0.6);
+        expect(h.score).to.be.closeTo(h.logProb / lp + coverageTerm(cov, src[0].length - 1, 0.4), 1e-3);
+      }
+      for (let i = 1; i < covered.length; i++) expect(covered[i - 1].score).to.be.at.least(covered[i].score);
+    } finally {
+      model.dispose();
     }
   });
 });

@@ -51,6 +51,7 @@ interface EvaluateOptions {
   split?: 'test' | 'valid';
   beam: number;
   lengthPenalty: number;
+  coveragePenalty: number;
   limit?: number;
   multiRef?: boolean;
   workers: number;
@@ -92,6 +93,12 @@ function buildProgram(): Command {
       'GNMT length penalty α for beam search',
       nonNegativeNumber('--length-penalty'),
       0.6,
+    )
+    .option(
+      '--coverage-penalty <beta>',
+      'GNMT coverage penalty β for beam search: favours translations that attended to every source word (0 = off)',
+      nonNegativeNumber('--coverage-penalty'),
+      0,
     )
     .option('--limit <n>', 'score only the first N sentences of the test set', positiveInt('--limit'))
     .option(
@@ -341,7 +348,7 @@ async function openTranslator(
   close: () => Promise<void>;
 }> {
   const chunk = 64;
-  const opts = { beam: o.beam, lengthPenalty: o.lengthPenalty };
+  const opts = { beam: o.beam, lengthPenalty: o.lengthPenalty, coveragePenalty: o.coveragePenalty };
   const chunksOf = (xs: string[]) => {
     const cs: string[][] = [];
     for (let i = 0; i < xs.length; i += chunk) cs.push(xs.slice(i, i + chunk));
@@ -387,7 +394,10 @@ async function openTranslator(
 }
 
 function searchLabel(o: EvaluateOptions): string {
-  return o.beam === 1 ? 'greedy' : `beam ${o.beam}, length penalty ${o.lengthPenalty}`;
+  return o.beam === 1
+    ? 'greedy'
+    : `beam ${o.beam}, length penalty ${o.lengthPenalty}` +
+        (o.coveragePenalty > 0 ? `, coverage penalty ${o.coveragePenalty}` : '');
 }
 
 function resultJson(o: EvaluateOptions, r: SetResult): Record<string, unknown> {
@@ -397,6 +407,7 @@ function resultJson(o: EvaluateOptions, r: SetResult): Record<string, unknown> {
     signature: { bleu: r.bleu.signature, chrf: r.chrf.signature },
     beam: o.beam,
     lengthPenalty: o.lengthPenalty,
+    coveragePenalty: o.coveragePenalty,
     sentences: r.sentences,
     pairs: r.pairs,
     referencesPerSentence: r.referenceStreams === 1 ? 1 : 'var',

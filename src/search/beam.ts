@@ -20,6 +20,12 @@ export interface BeamOptions extends SearchOptions {
   beamSize: number;
   nbest?: number;
   lengthPenalty?: number;
+  /**
+   * GNMT coverage penalty β (Wu et al. 2016, eq. 14): finished hypotheses get β · Σ_j log(min(Σ_t a_tj, 1))
+   * added to their score, so a translation that never attended to some source words (a dropped verb)
+   * ranks lower. 0 = off. The sum runs over the source tokens, not </s>.
+   */
+  coveragePenalty?: number;
 }
 
 interface Alive {
@@ -27,10 +33,20 @@ interface Alive {
   logProb: number;
   attention?: number[][];
   pGen?: number[];
+  /** Σ_t a_tj so far, per source position (only with a coverage penalty). */
+  coverage?: Float32Array;
 }
 
 export function lengthPenalty(length: number, alpha: number): number {
   return alpha === 0 ? 1 : Math.pow((5 + length) / 6, alpha);
+}
+
+/** β · Σ_j log(min(c_j, 1)) over the first `n` positions (the source tokens before </s>). */
+export function coverageTerm(coverage: Float32Array | undefined, n: number, beta: number): number {
+  if (!coverage || beta === 0) return 0;
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.log(Math.max(Math.min(coverage[j], 1), 1e-9));
+  return beta * sum;
 }
 
 /** Repeat every row of `x` K times along axis 0 (sentence b's beams are rows b·K … b·K+K−1). */
@@ -49,6 +65,8 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
   const K = opts.beamSize;
   const nbest = Math.min(opts.nbest ?? 1, K);
   const alpha = opts.lengthPenalty ?? 0;
+  const beta = opts.coveragePenalty ?? 0;
+  const readAttention = opts.withAttention || beta > 0;
   const B = src.length;
   const V = model.config.tgtVocabSize;
   const { ids, mask } = padIds(src);
@@ -81,6 +99,7 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
             logProb: 0,
             attention: opts.withAttention ? [] : undefined,
             pGen: opts.withAttention && model.config.copyAttention ? [] : undefined,
+            coverage: beta > 0 ? new Float32Array(S) : undefined,
           }
         : null,
     ),
@@ -95,7 +114,7 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
     finished[b].push({
       tokens: h.tokens,
       logProb: h.logProb,
-      score: h.logProb / lengthPenalty(length, alpha),
+      score: h.logProb / lengthPenalty(length, alpha) + coverageTerm(h.coverage, src[b].length - 1, beta),
       attention: h.attention,
       pGen: h.pGen,
     });
@@ -115,7 +134,7 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
           state: out.state,
           values,
           indices,
-          attention: opts.withAttention ? out.attention : undefined,
+          attention: readAttention ? out.attention : undefined,
           pGen: opts.withAttention ? out.pGen : undefined,
         };
       });
@@ -139,17 +158,28 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
           const parent = alive[b][k];
           if (!parent) continue;
           const row = b * K + k;
+          let coverage: Float32Array | undefined;
+          if (parent.coverage && att) {
+            coverage = parent.coverage.slice();
+            for (let j = 0; j < S; j++) coverage[j] += att[row * S + j];
+          }
           const attention =
             parent.attention && att
               ? [...parent.attention, Array.from(att.subarray(row * S, row * S + src[b].length))]
               : undefined;
           const pGen = parent.pGen && gate ? [...parent.pGen, gate[row]] : undefined;
           if (token === EOS_ID) {
-            finish(b, { tokens: parent.tokens, logProb: score, attention, pGen }, true);
+            finish(b, { tokens: parent.tokens, logProb: score, attention, pGen, coverage }, true);
             if (c === 0 && finished[b].length >= nbest) break; // best candidate ended: this sentence is done
             continue;
           }
-          const child: Alive = { tokens: [...parent.tokens, token], logProb: score, attention, pGen };
+          const child: Alive = {
+            tokens: [...parent.tokens, token],
+            logProb: score,
+            attention,
+            pGen,
+            coverage,
+          };
           if (child.tokens.length >= limits[b]) {
             finish(b, child, false);
             continue;

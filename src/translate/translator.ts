@@ -18,6 +18,8 @@ export interface TranslateOptions {
   nbest?: number;
   /** GNMT length-penalty α for beam search. */
   lengthPenalty?: number;
+  /** GNMT coverage-penalty β for beam search (0 = off; src/search/beam.ts). */
+  coveragePenalty?: number;
   maxLenRatio?: number;
   /** Include subword tokens and attention matrices. */
   withAttention?: boolean;
@@ -95,6 +97,7 @@ export class Translator {
               beamSize: beam,
               nbest,
               lengthPenalty: opts.lengthPenalty ?? 0.6,
+              coveragePenalty: opts.coveragePenalty ?? 0,
             })
           : greedySearch(model, src, searchOpts).map((h) => [h]);
       chunk.forEach((k, j) => {
