@@ -950,7 +950,7 @@ function firstLines(bytes: Buffer, n: number): Buffer {
 }
 
 /** Errors found while decoding lines (reported for the whole file before any line's content is checked). */
-const ENCODING_ERROR = /invalid UTF-8|carriage return/;
+const ENCODING_ERROR = /invalid UTF-8|carriage return|not a text file/;
 const FILE_ERROR = /empty file|line counts differ|cannot read corpus file/;
 
 const MULTIBYTE = ['é', 'ñ', '€', '中', '😀', '👩‍👧'].map((s) => Buffer.from(s));

@@ -277,7 +277,7 @@ describe('newcomer: messages', () => {
       ['gz.tsv', gzipSync(Buffer.from('Hi.\tHola.\n')), /gzip-compressed/],
       ['zip.tsv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x0d, 0x00, 0x0a]), /zip archive/],
       // Random-looking bytes with a CR and a NUL: used to be "carriage return (CR) inside the line".
-      ['bin.tsv', Buffer.from([0x41, 0x0d, 0x42, 0x00, 0xff, 0x0a]), /NUL byte at byte 4/],
+      ['bin.tsv', Buffer.from([0x41, 0x0d, 0x42, 0x00, 0xff, 0x0a]), /NUL byte at byte 4 of the line/],
       ['utf16.tsv', Buffer.from('\ufeffHi.\tHola.\n', 'utf16le'), /UTF-16/],
       ['utf16-nobom.tsv', Buffer.from('Hi.\tHola.\nGo.\tVe.\n', 'utf16le'), /UTF-16/],
     ];
@@ -285,7 +285,7 @@ describe('newcomer: messages', () => {
       const file = path.join(dir, name);
       fs.writeFileSync(file, bytes);
       expect(() => readTsv(file), name)
-        .to.throw(`${file}: not a text file`)
+        .to.throw(`${file}:1: not a text file`)
         .with.property('message')
         .that.matches(reason);
     }
@@ -324,7 +324,7 @@ describe('newcomer: messages', () => {
       'cpu',
     ]);
     expect(binary.code).to.equal(1);
-    expect(binary.stderr).to.contain(`train: ${gz}: not a text file: it looks like gzip-compressed`);
+    expect(binary.stderr).to.contain(`train: ${gz}:1: not a text file: it looks like gzip-compressed`);
     expect(binary.stderr).to.not.match(/carriage return/);
   });
 

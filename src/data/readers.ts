@@ -130,7 +130,8 @@ const CR = 0x0d;
 function readUtf8Lines(file: string): string[] {
   const bytes = readBytes(file);
   const binary = binaryKind(bytes);
-  if (binary) throw new CorpusError(`not a text file: ${binary}`, file);
+  // Recognised by its first bytes: line 1. A NUL further in is reported by decodeLine, at its line.
+  if (binary) throw new CorpusError(`not a text file: ${binary}`, file, 1);
   const start = hasUtf8Bom(bytes) ? 3 : 0;
   if (isOnlyWhitespace(bytes, start)) throw new CorpusError('empty file (no sentence pairs)', file);
 
@@ -201,13 +202,18 @@ export function binaryKind(bytes: Uint8Array): string | undefined {
     return `it is ${utf16}`;
   }
   const nul = bytes.subarray(0, SNIFF_BYTES).indexOf(0);
-  if (nul === -1) return undefined;
-  // Every other byte NUL: ASCII text in UTF-16 without a byte order mark.
+  // Every other byte NUL from the start: ASCII text in UTF-16 without a byte order mark. Other NUL bytes
+  // are reported line by line (decodeLine), where they are.
+  if (nul === -1 || nul > 1) return undefined;
   const head = bytes.subarray(0, Math.min(bytes.length, 64));
   let nulsAtOneParity = 0;
   for (let i = nul % 2; i < head.length; i += 2) if (head[i] === 0) nulsAtOneParity++;
   if (nulsAtOneParity >= Math.floor(head.length / 2) - 1) return `it looks like ${utf16}`;
-  return `a NUL byte at byte ${nul + 1}: this is a binary file (compressed, a spreadsheet, a model?), not tab-separated UTF-8 text`;
+  return nulMessage(nul + 1);
+}
+
+function nulMessage(byteInLine: number): string {
+  return `a NUL byte at byte ${byteInLine} of the line: this is a binary file (compressed, a spreadsheet, a model?), not tab-separated UTF-8 text`;
 }
 
 function hasUtf8Bom(bytes: Uint8Array): boolean {
@@ -224,6 +230,9 @@ function isOnlyWhitespace(bytes: Uint8Array, start: number): boolean {
 }
 
 function decodeLine(decoder: TextDecoder, bytes: Uint8Array, file: string, line: number): string {
+  // No text file has NUL bytes; checked first, so that a binary file is not reported as a line-end problem.
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) throw new CorpusError(`not a text file: ${nulMessage(nul + 1)}`, file, line);
   // A CR that does not end the line: old Mac (CR-only) line ends, which would silently merge several
   // sentences (or pairs) into one line.
   if (bytes.includes(CR)) {
