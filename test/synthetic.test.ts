@@ -222,6 +222,17 @@ describe('synthetic dates corpus', () => {
       const cfg = TrainConfigSchema.parse({
         corpus: `synthetic:dates:${corpusSize}`,
         out,
+        // The classic model: two small vocabularies without byte pieces (a shared 8,000-piece one would be
+        // mostly whole dates here), no copying, no tying, no noise; test/copy.test.ts covers copying.
+        sharedVocab: 'no',
+        tieEmbeddings: 'none',
+        copyAttention: false,
+        bpeDropout: 0,
+        upperCaseShare: 0,
+        lowerCaseShare: 0,
+        dropPunctuationShare: 0,
+        byteFallback: false,
+        splitDigits: false,
         srcVocabSize: 250,
         tgtVocabSize: 180,
         embeddingSize: 32,
