@@ -92,8 +92,9 @@ export class Seq2Seq {
     const encSize = 2 * c.encoderHiddenSize;
     // A table that is also the output projection starts small, std 1/√E, as output weights do (Glorot);
     // lookups multiply it by √E so the inputs keep unit variance (Vaswani et al. 2017, section 3.4). With
-    // a unit-variance table as the output layer, Adam's fixed-size steps moved the logits ~60× more
-    // slowly than an untied layer's (measured: loss 6.1 vs 4.9 after 750 steps on eng-spa).
+    // a unit-variance table as the output layer, Adam's fixed-size steps (~lr per weight) are tiny next to
+    // weights of size ~1 and the logits learn slowly: on the eng-spa data the training loss was 6.41 after
+    // ~1.2M target tokens with it and 5.98 with this scaling (the two runs of this session).
     const tiedStd = 1 / Math.sqrt(c.embeddingSize);
     if (c.tiedEmbeddings === 'all') {
       // One table for source words, target words and the output projection (one shared vocabulary).
