@@ -86,6 +86,10 @@ describe('copying on the page and in the API', function () {
     const chips = [...items![1].matchAll(/<li class="(copied|generated)">/g)].map((m) => m[1]);
     expect(chips.length).to.be.greaterThan(0);
     const marked = (res.text.match(/class="row-head copied"/g) ?? []).length;
+    // The mark is ↪, a glyph Debian's fonts have (⧉ drew an empty box in Chromium).
+    expect(
+      res.text.match(/class="row-head copied"[^>]*>[^<]*<span class="copy-mark"[^>]*>↪</g) ?? [],
+    ).to.have.length(marked);
     // Each copied word is marked once in the word matrix, plus its copied subwords in the subword matrix.
     expect(marked).to.be.at.least(chips.filter((c) => c === 'copied').length);
   });
@@ -106,5 +110,7 @@ describe('copying on the page and in the API', function () {
     const page = await request(app).get('/model').expect(200);
     // The tiny model records no scores: no table, rather than an empty one.
     expect(page.text).to.not.contain('id="score-table"');
+    expect(page.text).to.contain('BPE subwords shared by both languages');
+    expect(page.text).to.contain('copying through attention (pointer-generator)');
   });
 });
