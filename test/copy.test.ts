@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
 import { Rng } from '../src/data/rng.js';
 import { type Example, disposeBatch, toTensorBatch } from '../src/data/batching.js';
-import { type ModelConfig, ModelConfigSchema, EOS_ID } from '../src/model/config.js';
+import { type ModelConfig, EOS_ID } from '../src/model/config.js';
+import { tinyModelConfig } from './helpers/model-config.js';
 import { copyMixtureCrossEntropy } from '../src/model/loss.js';
 import { Seq2Seq, copySource } from '../src/model/seq2seq.js';
 import { copyMixture } from '../src/search/step-scores.js';
@@ -26,19 +27,7 @@ import { makeTinyModel } from './helpers/tiny-model.js';
 const V = 24;
 
 function copyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
-  return ModelConfigSchema.parse({
-    srcVocabSize: V,
-    tgtVocabSize: V,
-    embeddingSize: 8,
-    encoderHiddenSize: 8,
-    decoderHiddenSize: 8,
-    attentionSize: 8,
-    outputSize: 8,
-    dropout: 0,
-    tiedEmbeddings: 'all',
-    copyAttention: true,
-    ...overrides,
-  });
+  return tinyModelConfig(V, { tiedEmbeddings: 'all', copyAttention: true, ...overrides });
 }
 
 /** The loss written plainly, for autodiff: Σ w ((1−ε)(−log P(y)) + ε (lse − mean z)). */

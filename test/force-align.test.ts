@@ -11,10 +11,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
 import { EOS_ID } from '../src/model/config.js';
 import { greedySearch } from '../src/search/greedy.js';
-import { wordAlignment } from '../src/translate/alignment.js';
+import { argmaxLinks, wordAlignment } from '../src/translate/alignment.js';
 import {
   aggregateWords,
-  argmaxLinks,
   DEFAULT_LINK_METHOD,
   describeLinkMethod,
   forceDecodeIds,

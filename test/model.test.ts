@@ -9,24 +9,15 @@ import { initBackend } from '../src/backend/select.js';
 import { installWasmKernelFixes } from '../src/backend/wasm-kernels.js';
 import { Rng } from '../src/data/rng.js';
 import { type Example, disposeBatch, toTensorBatch } from '../src/data/batching.js';
-import { type ModelConfig, ModelConfigSchema, PAD_ID } from '../src/model/config.js';
+import { type ModelConfig, PAD_ID } from '../src/model/config.js';
 import { smoothedCrossEntropy } from '../src/model/loss.js';
+import { tinyModelConfig } from './helpers/model-config.js';
 import { type SeedSource, Seq2Seq, type TensorBatch } from '../src/model/seq2seq.js';
 
 const V = 20;
 
 function tinyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
-  return ModelConfigSchema.parse({
-    srcVocabSize: V,
-    tgtVocabSize: V,
-    embeddingSize: 8,
-    encoderHiddenSize: 8,
-    decoderHiddenSize: 8,
-    attentionSize: 8,
-    outputSize: 8,
-    dropout: 0,
-    ...overrides,
-  });
+  return tinyModelConfig(V, overrides);
 }
 
 /** Seeds 1, 2, 3, … from `start`: one per dropout site, as the trainer's Rng would give. */

@@ -86,6 +86,11 @@ export function wordAlignment(
     });
   });
   matrix.forEach((row, i) => row.forEach((_, j) => (row[j] /= Math.max(1, pieces[i]))));
+  return { sourceWords: src.words, targetWords: tgt.words, matrix, links: argmaxLinks(matrix) };
+}
+
+/** Each target word linked to its argmax source word: [source, target] pairs, sorted. */
+export function argmaxLinks(matrix: readonly (readonly number[])[]): [number, number][] {
   const links: [number, number][] = [];
   matrix.forEach((row, i) => {
     if (row.length === 0) return;
@@ -93,8 +98,7 @@ export function wordAlignment(
     for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
     links.push([best, i]);
   });
-  links.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  return { sourceWords: src.words, targetWords: tgt.words, matrix, links };
+  return links.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 }
 
 export function pharaoh(links: readonly [number, number][]): string {

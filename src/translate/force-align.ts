@@ -21,7 +21,7 @@ import { toTensorBatch, type Example } from '../data/batching.js';
 import { normalizeText } from '../data/readers.js';
 import type { LoadedModel } from '../model/model-dir.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
-import { pharaoh, segmentWords } from './alignment.js';
+import { argmaxLinks, pharaoh, segmentWords } from './alignment.js';
 
 export interface AlignPair {
   source: string;
@@ -213,18 +213,6 @@ export function aggregateWords(
     matrix.forEach((row, i) => row.forEach((_, j) => (row[j] /= Math.max(1, pieces[i]))));
   }
   return matrix;
-}
-
-/** Each target word linked to its argmax source word: [source, target] pairs, sorted. */
-export function argmaxLinks(matrix: readonly (readonly number[])[]): [number, number][] {
-  const links: [number, number][] = [];
-  matrix.forEach((row, i) => {
-    if (row.length === 0) return;
-    let best = 0;
-    for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
-    links.push([best, i]);
-  });
-  return links.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 }
 
 function words(tokens: readonly string[], text: string, pretokenized: boolean) {
