@@ -36,6 +36,10 @@ export async function measureTrainSpeed(opts: {
   const cfg = TrainConfigSchema.parse({
     corpus: 'bench',
     out,
+    // The benchmark's configurations are the classic ones (separate vocabularies, untied, no copying),
+    // whatever the training defaults are, so that figures stay comparable across sessions.
+    tieEmbeddings: 'none',
+    copyAttention: false,
     ...opts.dims,
     tokenBudget: opts.tokenBudget,
     workers: opts.workers,
