@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { TSX_IMPORT, runNode, shellWords, type CliResult } from './helpers/cli.js';
+import { TSX_IMPORT, runNode, shellWords, type CliResult, waitForListeningPort } from './helpers/cli.js';
 import { repoRoot } from './helpers/paths.js';
 
 /** Appended to the README's train command: later flags win, so the run takes seconds, not minutes. */
@@ -118,13 +118,7 @@ describe('README quick start in a fresh clone (no ../shared)', function () {
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     try {
-      let port: number | undefined;
-      for (const t0 = Date.now(); port === undefined;) {
-        const m = /listening on http:\/\/[^:]+:(\d+)\//.exec(output);
-        if (m) port = Number(m[1]);
-        else if (child.exitCode !== null || Date.now() - t0 > 60_000) throw new Error(`npm start: ${output}`);
-        else await new Promise((r) => setTimeout(r, 100));
-      }
+      const port = await waitForListeningPort(child, () => output, 'npm start');
       const page = await fetch(`http://127.0.0.1:${port}/`);
       expect(page.status).to.equal(200);
       expect(await page.text()).to.contain('<form');

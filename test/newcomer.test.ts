@@ -29,7 +29,7 @@ import { TrainConfigSchema } from '../src/train/config.js';
 import { RunFolderError, heldOutTestPairs, prepareRunFolder, runEntries } from '../src/train/run-folder.js';
 import { attachProgressBar, createLogger } from '../src/util/log.js';
 import * as selectStatic from '../src/backend/select.js';
-import { TSX_IMPORT, runCli, runNode } from './helpers/cli.js';
+import { TSX_IMPORT, runCli, runNode, waitForListeningPort } from './helpers/cli.js';
 import { repoRoot, requireFile, sharedDir, tatoebaSpa } from './helpers/paths.js';
 import { trainTokenizerPair } from './helpers/tiny-model.js';
 
@@ -597,13 +597,7 @@ describe('newcomer: a small corpus, end to end (train, refuse, resume, overwrite
       child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
       try {
-        let port: number | undefined;
-        for (const t0 = Date.now(); port === undefined;) {
-          const m = /listening on http:\/\/[^:]+:(\d+)\//.exec(output);
-          if (m) port = Number(m[1]);
-          else if (child.exitCode !== null || Date.now() - t0 > 60_000) throw new Error(`serve: ${output}`);
-          else await new Promise((r) => setTimeout(r, 100));
-        }
+        const port = await waitForListeningPort(child, () => output, 'serve');
         const page = await fetch(`http://127.0.0.1:${port}/`);
         expect(page.status).to.equal(200);
         const api = await fetch(`http://127.0.0.1:${port}/api/translate`, {

@@ -53,3 +53,20 @@ export function shellWords(line: string): string[] {
   for (let m = re.exec(line); m; m = re.exec(line)) words.push(m[1] ?? m[2] ?? m[3]);
   return words;
 }
+
+/**
+ * The port a server child reports ("listening on http://host:PORT/"), polling its collected output; throws
+ * with `name` and the output when the child exits or a minute passes first.
+ */
+export async function waitForListeningPort(
+  child: { exitCode: number | null },
+  output: () => string,
+  name: string,
+): Promise<number> {
+  for (const t0 = Date.now(); ;) {
+    const m = /listening on http:\/\/[^:]+:(\d+)\//.exec(output());
+    if (m) return Number(m[1]);
+    if (child.exitCode !== null || Date.now() - t0 > 60_000) throw new Error(`${name}: ${output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
