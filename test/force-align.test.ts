@@ -11,14 +11,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
 import { EOS_ID } from '../src/model/config.js';
 import { greedySearch } from '../src/search/greedy.js';
-import { argmaxLinks, wordAlignment } from '../src/translate/alignment.js';
+import { argmaxLinks, pharaoh, wordAlignment } from '../src/translate/alignment.js';
+import { flipLinks, symmetrize } from '../src/translate/symmetrize.js';
 import {
   aggregateWords,
   DEFAULT_LINK_METHOD,
   describeLinkMethod,
   forceDecodeIds,
+  type ForcedAlignment,
   mapPiecesToWords,
 } from '../src/translate/force-align.js';
+import { combineDirections } from '../src/cli/align.js';
 import { segmentWords } from '../src/translate/alignment.js';
 import { Translator } from '../src/translate/translator.js';
 import { repoRoot } from './helpers/paths.js';
@@ -223,6 +226,53 @@ describe('forced alignment', function () {
       const bad = await run([], 'ok\tbien\nno tab here\n');
       expect(bad.code).to.equal(1);
       expect(bad.stderr).to.include('align: line 2: expected "source<TAB>target"');
+    });
+
+    it('symmetrising refuses two directions that split the texts into different words, naming the line', function () {
+      const alignment = (sourceWords: string[], targetWords: string[]): ForcedAlignment => ({
+        source: sourceWords.join(' '),
+        target: targetWords.join(' '),
+        sourceTokens: [],
+        targetTokens: [],
+        attention: [],
+        tokenLogProbs: [],
+        logProb: 0,
+        sourceWords,
+        targetWords,
+        wordMatrix: [],
+        links: [[0, 0]],
+        pharaoh: '0-0',
+        wordLogProbs: [],
+        endLogProb: 0,
+        method: DEFAULT_LINK_METHOD,
+      });
+      const forward = alignment(['the', 'cat.'], ['el', 'gato.']);
+      expect(
+        combineDirections(forward, alignment(['el', 'gato.'], ['the', 'cat.']), 'union', 3).pharaoh,
+      ).to.equal('0-0');
+      expect(() =>
+        combineDirections(forward, alignment(['el', 'gato', '.'], ['the', 'cat.']), 'union', 3),
+      ).to.throw(
+        'line 3: the two models split the sentences into different words (2 and 2 source words, 2 and 3 target words); use --pretokenized',
+      );
+    });
+
+    it('--reverse-model symmetrises: the links equal symmetrize() of the two directions run apart', async function () {
+      const pairs = 'the cat sleeps\tel gato duerme\nthe soup is hot\tla sopa está caliente\n';
+      const swapped = 'el gato duerme\tthe cat sleeps\nla sopa está caliente\tthe soup is hot\n';
+      const parse = (out: string) =>
+        out
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' ').map((l) => l.split('-').map(Number) as [number, number]));
+      const forward = parse((await run(['--pretokenized'], pairs)).stdout);
+      const backward = parse((await run(['--pretokenized'], swapped)).stdout);
+      for (const method of ['intersection', 'grow-diag-final'] as const) {
+        const r = await run(['--pretokenized', '--reverse-model', dir, '--symmetrize', method], pairs);
+        expect(r.code, r.stderr).to.equal(0);
+        const expected = forward.map((f, k) => pharaoh(symmetrize(f, flipLinks(backward[k]), method)));
+        expect(r.stdout.trim().split('\n'), method).to.deep.equal(expected);
+      }
     });
   });
 

@@ -12,6 +12,9 @@
  *   --pretokenized  the words are the space-separated tokens of the input (research data), not the
  *               tokenizer's words
  *   --step, --source-pieces, --target-pieces  how subword attention becomes word links (LinkMethod)
+ *   --reverse-model DIR --symmetrize METHOD  also align each pair with a target→source model and combine
+ *               both directions (src/translate/symmetrize.ts: intersection, union, grow-diag, grow-diag-final,
+ *               grow-diag-final-and); --details and --json then show the forward model's matrices
  *
  * Logs go to stderr. A line that is not a pair stops the run with its line number (exit 1).
  */
@@ -21,6 +24,8 @@ import { Command, Option } from 'commander';
 import { initBackend } from '../backend/select.js';
 import type { AlignPair, ForcedAlignment, LinkMethod } from '../translate/force-align.js';
 import { DEFAULT_LINK_METHOD } from '../translate/force-align.js';
+import { pharaoh } from '../translate/alignment.js';
+import { flipLinks, symmetrize, SYMMETRIZATIONS, type Symmetrization } from '../translate/symmetrize.js';
 import { Translator } from '../translate/translator.js';
 import { createLogger } from '../util/log.js';
 import { positiveInt, UsageError } from './args.js';
@@ -35,6 +40,8 @@ interface AlignCliOptions {
   sourcePieces: LinkMethod['sourcePieces'];
   targetPieces: LinkMethod['targetPieces'];
   batch: number;
+  reverseModel?: string;
+  symmetrize: Symmetrization;
   backend?: string;
 }
 
@@ -65,6 +72,15 @@ const program = new Command()
     new Option('--target-pieces <how>', "combine a target word's subwords")
       .choices(['mean', 'max'])
       .default(DEFAULT_LINK_METHOD.targetPieces),
+  )
+  .option(
+    '--reverse-model <dir>',
+    'a model of the other direction (target→source, trained with --reverse): align both ways and combine',
+  )
+  .addOption(
+    new Option('--symmetrize <method>', 'how the two directions combine (with --reverse-model)')
+      .choices([...SYMMETRIZATIONS])
+      .default('grow-diag-final-and'),
   )
   .option('--batch <n>', 'pairs aligned together', positiveInt('--batch'), 64)
   .option(
@@ -103,12 +119,37 @@ export function formatDetails(a: ForcedAlignment): string {
   ].join('\n');
 }
 
+/**
+ * The forward alignment with its links replaced by the symmetrisation of both directions. The two
+ * models must split the texts into the same words (always true with --pretokenized), or link indices
+ * would name different words.
+ */
+export function combineDirections(
+  forward: ForcedAlignment,
+  backward: ForcedAlignment,
+  method: Symmetrization,
+  lineNo: number,
+): ForcedAlignment {
+  const same = (a: string[], b: string[]) => a.length === b.length && a.every((w, i) => w === b[i]);
+  if (!same(forward.sourceWords, backward.targetWords) || !same(forward.targetWords, backward.sourceWords)) {
+    throw new UsageError(
+      `line ${lineNo}: the two models split the sentences into different words ` +
+        `(${forward.sourceWords.length} and ${backward.targetWords.length} source words, ` +
+        `${forward.targetWords.length} and ${backward.sourceWords.length} target words); ` +
+        'use --pretokenized to align space-separated words',
+    );
+  }
+  const links = symmetrize(forward.links, flipLinks(backward.links), method);
+  return { ...forward, links, pharaoh: pharaoh(links) };
+}
+
 function render(a: ForcedAlignment, o: AlignCliOptions): string {
   if (o.json) {
     return JSON.stringify({
       source: a.source,
       target: a.target,
       pharaoh: a.pharaoh,
+      ...(o.reverseModel ? { symmetrization: o.symmetrize } : {}),
       sourceWords: a.sourceWords,
       targetWords: a.targetWords,
       wordMatrix: a.wordMatrix,
@@ -131,6 +172,7 @@ async function main(): Promise<void> {
   const log = createLogger('align', process.env.NMT_LOG_LEVEL ?? 'warn');
   await initBackend(o.backend, (m) => log.info(m));
   const translator = Translator.load(o.model);
+  const reverse = o.reverseModel ? Translator.load(o.reverseModel) : undefined;
   const method: LinkMethod = { step: o.step, sourcePieces: o.sourcePieces, targetPieces: o.targetPieces };
   const input = o.input ? fs.createReadStream(o.input) : process.stdin;
   const rl = readline.createInterface({ input, crlfDelay: Infinity });
@@ -139,7 +181,15 @@ async function main(): Promise<void> {
   let done = 0;
   const flush = () => {
     if (pending.length === 0) return;
-    const results = translator.align(pending, { pretokenized: o.pretokenized, method });
+    const options = { pretokenized: o.pretokenized, method };
+    let results = translator.align(pending, options);
+    if (reverse) {
+      const swapped = pending.map((p) => ({ source: p.target, target: p.source }));
+      const backward = reverse.align(swapped, options);
+      results = results.map((a, k) =>
+        combineDirections(a, backward[k], o.symmetrize, lineNo - pending.length + k + 1),
+      );
+    }
     process.stdout.write(results.map((a) => render(a, o) + '\n').join(''));
     done += pending.length;
     log.info(`aligned ${done} pairs`);
@@ -154,6 +204,7 @@ async function main(): Promise<void> {
     flush();
   } finally {
     translator.dispose();
+    reverse?.dispose();
   }
 }
 
