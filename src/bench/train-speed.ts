@@ -27,6 +27,8 @@ export async function measureTrainSpeed(opts: {
   srcTokenizer: SubwordTokenizer;
   tgtTokenizer: SubwordTokenizer;
   dims: { embeddingSize: number; hiddenSize: number; attentionSize: number; outputSize: number };
+  /** Tied embeddings and copying (need one shared tokenizer object for both sides); default: neither. */
+  sharing?: { tieEmbeddings: 'all' | 'target'; copyAttention: boolean };
   tokenBudget: number;
   workers: number;
   steps: number;
@@ -36,10 +38,10 @@ export async function measureTrainSpeed(opts: {
   const cfg = TrainConfigSchema.parse({
     corpus: 'bench',
     out,
-    // The benchmark's configurations are the classic ones (separate vocabularies, untied, no copying),
-    // whatever the training defaults are, so that figures stay comparable across sessions.
-    tieEmbeddings: 'none',
-    copyAttention: false,
+    // Unless a configuration asks for them, no tying and no copying, whatever the training defaults
+    // are, so that the classic configurations' figures stay comparable across sessions.
+    tieEmbeddings: opts.sharing?.tieEmbeddings ?? 'none',
+    copyAttention: opts.sharing?.copyAttention ?? false,
     ...opts.dims,
     tokenBudget: opts.tokenBudget,
     workers: opts.workers,

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [--configs default,large] [--backends wasm,cpu] [--steps 50] [--no-torch]
+ * npm run bench [-- --json] [--configs default,large,shared-copy] [--backends wasm,cpu] [--steps 50] [--no-torch]
  *
  * Training throughput (target tokens/s of full steps on real eng-spa batches, or synthetic batches of the
  * same shapes when ../shared is absent), translation latency (greedy and beam 5, one 15-subword
@@ -29,10 +29,29 @@ import { memoryFigures, runTorchReference, type MemoryFigures, type TorchFigures
 import { createLogger } from '../util/log.js';
 import { formatProfile, profileGreedy, profileTrainingStep } from '../bench/profile.js';
 
-const CONFIGS = {
-  default: { embeddingSize: 128, hiddenSize: 256, attentionSize: 256, outputSize: 256 },
-  large: { embeddingSize: 256, hiddenSize: 512, attentionSize: 512, outputSize: 512 },
-} as const;
+interface BenchConfig {
+  embeddingSize: number;
+  hiddenSize: number;
+  attentionSize: number;
+  outputSize: number;
+  /** Target tokens per training batch, as the configuration's training run uses. */
+  tokenBudget: number;
+  /** One BPE for both sides, all embeddings tied to the output layer, copying through attention. */
+  sharedTiedCopy?: boolean;
+}
+const CONFIGS: Record<'default' | 'large' | 'shared-copy', BenchConfig> = {
+  default: { embeddingSize: 128, hiddenSize: 256, attentionSize: 256, outputSize: 256, tokenBudget: 1500 },
+  large: { embeddingSize: 256, hiddenSize: 512, attentionSize: 512, outputSize: 512, tokenBudget: 1500 },
+  // The configuration of the next eng-spa model (issue 12; README "The next English→Spanish model").
+  'shared-copy': {
+    embeddingSize: 256,
+    hiddenSize: 256,
+    attentionSize: 256,
+    outputSize: 256,
+    tokenBudget: 3000,
+    sharedTiedCopy: true,
+  },
+};
 type ConfigName = keyof typeof CONFIGS;
 const VOCAB = 8000;
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -53,7 +72,11 @@ interface Row {
 const program = new Command()
   .name('bench')
   .option('--json', 'print one JSON object (and nothing else) on stdout')
-  .option('--configs <list>', 'default,large', 'default,large')
+  .option(
+    '--configs <list>',
+    'default, large (classic: separate vocabularies, untied, no copying), shared-copy (one vocabulary, tied, copying)',
+    'default,large',
+  )
   .option(
     '--backends <list>',
     'backends to measure (default: the one selected automatically, plus cpu for translation only)',
@@ -77,9 +100,15 @@ const program = new Command()
   .option('--profile', 'also print an op-level profile of one training step and one greedy translation')
   .option('--out <file>', 'where to write the full results', 'bench-results.json');
 
-async function loadExamples(
-  log: ReturnType<typeof createLogger>,
-): Promise<{ examples: Example[]; src: SubwordTokenizer; tgt: SubwordTokenizer; source: string }> {
+async function loadExamples(log: ReturnType<typeof createLogger>): Promise<{
+  examples: Example[];
+  src: SubwordTokenizer;
+  tgt: SubwordTokenizer;
+  /** The same pairs through one BPE learnt on both sides (the shared-copy configuration). */
+  sharedExamples: Example[];
+  shared: SubwordTokenizer;
+  source: string;
+}> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-bench-tok-'));
   const corpus = path.join(shared, 'corpora', 'tatoeba', 'eng-spa.tsv');
   let pairs: { src: string; tgt: string }[];
@@ -111,13 +140,21 @@ async function loadExamples(
     path.join(dir, 'tgt.json'),
     { vocabSize: VOCAB },
   );
+  trainTokenizerFile(
+    pairs.flatMap((p) => [p.src, p.tgt]),
+    path.join(dir, 'shared.json'),
+    { vocabSize: VOCAB, splitDigits: true, byteFallback: true },
+  );
   const src = SubwordTokenizer.load(path.join(dir, 'src.json'));
   const tgt = SubwordTokenizer.load(path.join(dir, 'tgt.json'));
+  const joint = SubwordTokenizer.load(path.join(dir, 'shared.json'));
   log.info(`bench data: ${source}`);
   return {
     examples: pairs.map((p) => ({ src: src.encode(p.src), tgt: tgt.encode(p.tgt) })),
     src,
     tgt,
+    sharedExamples: pairs.map((p) => ({ src: joint.encode(p.src), tgt: joint.encode(p.tgt) })),
+    shared: joint,
     source,
   };
 }
@@ -145,8 +182,13 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const profiles: string[] = [];
   for (const config of configs) {
-    if (!CONFIGS[config]) throw new Error(`unknown config "${config}": expected default or large`);
+    if (!CONFIGS[config])
+      throw new Error(`unknown config "${config}": expected ${Object.keys(CONFIGS).join(', ')}`);
     const dims = CONFIGS[config];
+    const sharing = dims.sharedTiedCopy
+      ? ({ tieEmbeddings: 'all', copyAttention: true } as const)
+      : undefined;
+    const examples = sharing ? data.sharedExamples : data.examples;
     let torch: Row['torch'];
     if (o.torch) {
       log.info(`${config}: PyTorch reference…`);
@@ -173,11 +215,17 @@ async function main(): Promise<void> {
       for (const workers of workerCounts) {
         train.push(
           await measureTrainSpeed({
-            examples: data.examples,
-            srcTokenizer: data.src,
-            tgtTokenizer: data.tgt,
-            dims,
-            tokenBudget: 1500,
+            examples,
+            srcTokenizer: sharing ? data.shared : data.src,
+            tgtTokenizer: sharing ? data.shared : data.tgt,
+            dims: {
+              embeddingSize: dims.embeddingSize,
+              hiddenSize: dims.hiddenSize,
+              attentionSize: dims.attentionSize,
+              outputSize: dims.outputSize,
+            },
+            sharing,
+            tokenBudget: dims.tokenBudget,
             workers,
             steps: slow ? 1 : o.steps,
             // Steady state: with 2 warm-up steps, 2 workers measured 2,251 tok/s where the same
@@ -197,6 +245,7 @@ async function main(): Promise<void> {
           attentionSize: dims.attentionSize,
           outputSize: dims.outputSize,
           dropout: 0,
+          ...(sharing ? { tiedEmbeddings: sharing.tieEmbeddings, copyAttention: sharing.copyAttention } : {}),
         }),
         1,
       );
@@ -234,8 +283,8 @@ async function main(): Promise<void> {
       if (o.profile && !slow) {
         profiles.push(
           formatProfile(
-            `${config} on ${backend}, one training step (1 thread, token budget 1500)`,
-            await profileTrainingStep(model, data.examples, 1500),
+            `${config} on ${backend}, one training step (1 thread, token budget ${dims.tokenBudget})`,
+            await profileTrainingStep(model, examples, dims.tokenBudget),
           ),
         );
         profiles.push(
