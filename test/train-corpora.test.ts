@@ -13,7 +13,7 @@ import { TrainConfigSchema } from '../src/train/config.js';
 import { parseCorpusSpec, prepareData, setName } from '../src/train/prepare.js';
 import { corpusAbout, modelConfigFor, trainedModelInfo } from '../src/train/trainer.js';
 import { createLogger } from '../src/util/log.js';
-import { SAMPLE_CORPUS } from './helpers/tiny-model.js';
+import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 
 const SAMPLE_3000 = path.join(path.dirname(SAMPLE_CORPUS), 'eng-spa-sample.tsv');
 
