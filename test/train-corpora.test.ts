@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { readTsv } from '../src/data/readers.js';
 import { TrainConfigSchema } from '../src/train/config.js';
 import { parseCorpusSpec, prepareData, setName } from '../src/train/prepare.js';
-import { corpusAbout, modelConfigFor, trainedModelInfo } from '../src/train/trainer.js';
+import { corpusAbout, modelConfigFor, trainedModelInfo } from '../src/train/trained-model.js';
 import { createLogger } from '../src/util/log.js';
 import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 

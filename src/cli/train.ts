@@ -8,7 +8,9 @@ import { Command, Option } from 'commander';
 import { initBackend } from '../backend/select.js';
 import '../data/synthetic.js';
 import { TrainConfigSchema, type TrainConfig } from '../train/config.js';
-import { Trainer, prepareData, readCheckpoint } from '../train/trainer.js';
+import { readCheckpoint } from '../train/checkpoint.js';
+import { prepareData } from '../train/prepare.js';
+import { Trainer } from '../train/trainer.js';
 import { prepareRunFolder } from '../train/run-folder.js';
 import { createLogger } from '../util/log.js';
 import { describeOptionIssue } from './option-errors.js';
@@ -158,8 +160,7 @@ async function main(): Promise<void> {
   const removed = prepareRunFolder(cfg.out, { resume: Boolean(resume), overwrite: Boolean(overwrite) });
   if (removed.length > 0)
     log.warn(`--overwrite: deleted the earlier run's ${removed.join(', ')} in ${cfg.out}`);
-  const choice = await initBackend(backend as string | undefined, (m) => log.info(m));
-  void choice;
+  await initBackend(backend as string | undefined, (m) => log.info(m));
   const last = path.join(cfg.out, 'last.ckpt');
   const ck = resume && fs.existsSync(last) ? readCheckpoint(last) : undefined;
   const data = prepareData(
