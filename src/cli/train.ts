@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { initBackend } from '../backend/select.js';
 import '../data/synthetic.js';
+import { PROBE_ENV, probeHooks } from '../faults/probe.js';
 import { TrainConfigSchema, type TrainConfig } from '../train/config.js';
 import { readCheckpoint } from '../train/checkpoint.js';
 import { prepareData } from '../train/prepare.js';
@@ -168,7 +169,9 @@ async function main(): Promise<void> {
     log,
     ck ? { src: ck.header.srcTokenizerFile, tgt: ck.header.tgtTokenizerFile } : undefined,
   );
-  const trainer = new Trainer(cfg, data, log);
+  // The crash-safety check (npm run fault:train) names a file where this run reports its steps.
+  const probe = process.env[PROBE_ENV];
+  const trainer = new Trainer(cfg, data, log, probe ? probeHooks(probe) : {});
   log.info(
     `model: ${trainer.model.parameterCount().toLocaleString('en')} parameters ${JSON.stringify(trainer.model.config)}`,
   );
