@@ -15,7 +15,7 @@ import { Trainer } from '../src/train/trainer.js';
 import { Translator } from '../src/translate/translator.js';
 import { createLogger } from '../src/util/log.js';
 import { repoRoot } from './helpers/paths.js';
-import { SAMPLE_CORPUS } from './helpers/tiny-model.js';
+import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 import { TINY_DIMS, preparedData, trainConfig } from './helpers/train-data.js';
 
 const execFileAsync = promisify(execFile);

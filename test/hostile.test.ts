@@ -35,7 +35,8 @@ import { CorpusError, type SentencePair } from '../src/data/types.js';
 import { createApp, loadModelInfo } from '../src/server/app.js';
 import { createHttpServer } from '../src/server/http-server.js';
 import { InProcessService } from '../src/server/pool.js';
-import { makeTinyModel, SAMPLE_CORPUS } from './helpers/tiny-model.js';
+import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
+import { makeTinyModel } from './helpers/tiny-model.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SEED = 20240611;

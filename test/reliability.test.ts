@@ -16,7 +16,9 @@ import { readCheckpoint } from '../src/train/checkpoint.js';
 import { readParams } from '../src/model/weights-io.js';
 import type { NamedArray } from '../src/train/engine.js';
 import { createLogger } from '../src/util/log.js';
-import { runFaultInjection, SAMPLE_CORPUS, formatReport } from '../src/cli/fault-inject.js';
+import { runFaultInjection } from '../src/faults/harness.js';
+import { formatReport } from '../src/faults/report.js';
+import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 import { TINY_DIMS, preparedData, trainConfig } from './helpers/train-data.js';
 
 const log = createLogger('test', 'silent');

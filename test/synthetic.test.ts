@@ -33,7 +33,8 @@ import {
 } from '../src/data/synthetic.js';
 import { CorpusError, type SentencePair } from '../src/data/types.js';
 import { TrainConfigSchema } from '../src/train/config.js';
-import { Trainer, prepareData } from '../src/train/trainer.js';
+import { prepareData } from '../src/train/prepare.js';
+import { Trainer } from '../src/train/trainer.js';
 import { wordAlignment } from '../src/translate/alignment.js';
 import { Translator } from '../src/translate/translator.js';
 

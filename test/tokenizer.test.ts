@@ -14,7 +14,7 @@ import { SubwordTokenizer } from '../src/tokenizer/subword.js';
 import { BpeDropoutEncoder } from '../src/tokenizer/bpe-dropout.js';
 import { dominantScript, sameScript } from '../src/tokenizer/script.js';
 import { augmentPair, weightedEpochPairs, withoutFinalPunctuation } from '../src/train/augment.js';
-import { SAMPLE_CORPUS } from './helpers/tiny-model.js';
+import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 
 const HARD = [
   'Barack Obama visited Germany in 2015.',

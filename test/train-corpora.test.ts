@@ -11,9 +11,9 @@ import { expect } from 'chai';
 import { readTsv } from '../src/data/readers.js';
 import { TrainConfigSchema } from '../src/train/config.js';
 import { parseCorpusSpec, prepareData, setName } from '../src/train/prepare.js';
-import { corpusAbout, modelConfigFor, trainedModelInfo } from '../src/train/trainer.js';
+import { corpusAbout, modelConfigFor, trainedModelInfo } from '../src/train/trained-model.js';
 import { createLogger } from '../src/util/log.js';
-import { SAMPLE_CORPUS } from './helpers/tiny-model.js';
+import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 
 const SAMPLE_3000 = path.join(path.dirname(SAMPLE_CORPUS), 'eng-spa-sample.tsv');
 

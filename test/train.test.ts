@@ -13,7 +13,7 @@ import { greedyTranslateIds } from '../src/train/validate.js';
 import { Translator } from '../src/translate/translator.js';
 import { readParams } from '../src/model/weights-io.js';
 import { requireFile, tatoebaSpa } from './helpers/paths.js';
-import { SAMPLE_CORPUS } from './helpers/tiny-model.js';
+import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 import { preparedData, trainConfig } from './helpers/train-data.js';
 
 const log = createLogger('test', 'silent');
@@ -114,6 +114,35 @@ describe('training', function () {
     await a.stopEngine();
     await b2.stopEngine();
     [a, b1, b2].forEach((t) => t.model.dispose());
+  });
+
+  it('resume restores the best validation scores from metrics.jsonl: an export keeps them in the model card', async function () {
+    const data = sampleData(dir, 'best');
+    const cfg = tinyConfig(path.join(dir, 'runBest'), {
+      tokenBudget: 120,
+      maxSteps: 4,
+      validEvery: 2,
+      checkpointEvery: 2,
+      bleuSentences: 3,
+    });
+    const validation = () =>
+      (
+        JSON.parse(fs.readFileSync(path.join(cfg.out, 'model', 'config.json'), 'utf8')) as {
+          info: { validation?: { step: number; sets: Record<string, unknown> } };
+        }
+      ).info.validation;
+    const a = new Trainer(cfg, data, log);
+    await a.run();
+    const exported = validation();
+    expect(exported?.step).to.equal(a.state.bestStep);
+    expect(Object.keys(exported?.sets ?? {})).to.have.length.greaterThan(0);
+    // A new process resumes, then exports before any new validation improves on the best.
+    const b = new Trainer(cfg, data, log);
+    await b.restore(path.join(cfg.out, 'last.ckpt'));
+    b.exportModel();
+    expect(validation()).to.deep.equal(exported);
+    await b.stopEngine();
+    [a, b].forEach((t) => t.model.dispose());
   });
 
   it('a data-parallel step (2 worker threads) equals a single-thread step on the whole batch', async function () {

@@ -12,7 +12,7 @@ import { saveModelDir } from '../model/model-dir.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { assignWeights, encodeWeights, type WeightDtype } from '../model/weights-io.js';
 import { averageCheckpoints } from '../train/average.js';
-import { modelConfigFor, trainedModelInfo } from '../train/trainer.js';
+import { modelConfigFor, trainedModelInfo } from '../train/trained-model.js';
 
 const program = new Command()
   .name('average-checkpoints')

@@ -7,8 +7,11 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { initBackend } from '../backend/select.js';
 import '../data/synthetic.js';
+import { PROBE_ENV, probeHooks } from '../faults/probe.js';
 import { TrainConfigSchema, type TrainConfig } from '../train/config.js';
-import { Trainer, prepareData, readCheckpoint } from '../train/trainer.js';
+import { readCheckpoint } from '../train/checkpoint.js';
+import { prepareData } from '../train/prepare.js';
+import { Trainer } from '../train/trainer.js';
 import { prepareRunFolder } from '../train/run-folder.js';
 import { createLogger } from '../util/log.js';
 import { describeOptionIssue } from './option-errors.js';
@@ -158,8 +161,7 @@ async function main(): Promise<void> {
   const removed = prepareRunFolder(cfg.out, { resume: Boolean(resume), overwrite: Boolean(overwrite) });
   if (removed.length > 0)
     log.warn(`--overwrite: deleted the earlier run's ${removed.join(', ')} in ${cfg.out}`);
-  const choice = await initBackend(backend as string | undefined, (m) => log.info(m));
-  void choice;
+  await initBackend(backend as string | undefined, (m) => log.info(m));
   const last = path.join(cfg.out, 'last.ckpt');
   const ck = resume && fs.existsSync(last) ? readCheckpoint(last) : undefined;
   const data = prepareData(
@@ -167,7 +169,9 @@ async function main(): Promise<void> {
     log,
     ck ? { src: ck.header.srcTokenizerFile, tgt: ck.header.tgtTokenizerFile } : undefined,
   );
-  const trainer = new Trainer(cfg, data, log);
+  // The crash-safety check (npm run fault:train) names a file where this run reports its steps.
+  const probe = process.env[PROBE_ENV];
+  const trainer = new Trainer(cfg, data, log, probe ? probeHooks(probe) : {});
   log.info(
     `model: ${trainer.model.parameterCount().toLocaleString('en')} parameters ${JSON.stringify(trainer.model.config)}`,
   );

@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { writeFileAtomic } from '../util/atomic.js';
-import type { WeightsManifest } from '../model/weights-io.js';
+import { type NamedWeights, type WeightsManifest, encodeWeights } from '../model/weights-io.js';
 import type { TrainConfig } from './config.js';
 
 const MAGIC = 'NMTCKPT1';
@@ -31,6 +31,24 @@ export interface TrainState {
   targetTokensSeen: number;
 }
 
+/** The position of a run before its first step (no validation yet: bestBleu −1). */
+export function initialTrainState(rngState: number, learningRate: number): TrainState {
+  return {
+    step: 0,
+    epoch: 0,
+    batchInEpoch: 0,
+    rngState,
+    learningRate,
+    bestBleu: -1,
+    bestStep: 0,
+    lastValidStep: -1,
+    evalsWithoutImprovement: 0,
+    evalsSinceDecay: 0,
+    elapsedSeconds: 0,
+    targetTokensSeen: 0,
+  };
+}
+
 export interface CheckpointHeader {
   format: typeof MAGIC;
   config: TrainConfig;
@@ -48,15 +66,20 @@ export interface Checkpoint {
   optimizerBytes: Uint8Array;
 }
 
+/** Writes the model's `weights` and the `optimizer` state, both as float32, with `header` before them. */
 export function writeCheckpoint(
   file: string,
-  header: Omit<CheckpointHeader, 'format' | 'payloadSha256'>,
-  weights: Uint8Array,
-  optimizer: Uint8Array,
+  header: Omit<CheckpointHeader, 'format' | 'payloadSha256' | 'weights' | 'optimizer'>,
+  weights: NamedWeights[],
+  optimizer: NamedWeights[],
 ): void {
-  const payload = Buffer.concat([weights, optimizer]);
+  const w = encodeWeights(weights, 'float32');
+  const o = encodeWeights(optimizer, 'float32');
+  const payload = Buffer.concat([w.bytes, o.bytes]);
   const full: CheckpointHeader = {
     ...header,
+    weights: w.manifest,
+    optimizer: o.manifest,
     format: MAGIC,
     payloadSha256: crypto.createHash('sha256').update(payload).digest('hex'),
   };
@@ -97,4 +120,16 @@ export function readCheckpoint(file: string): Checkpoint {
     weightBytes: payload.subarray(0, header.weights.byteLength),
     optimizerBytes: payload.subarray(header.weights.byteLength),
   };
+}
+
+/** The optimizer state in a checkpoint (Adam's moments and step count), as named float32 arrays. */
+export function checkpointOptimizer(ck: Checkpoint): NamedWeights[] {
+  return ck.header.optimizer.tensors.map((t) => {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    // Copied out: a tensor's offset in the payload need not be 4-byte aligned.
+    const values = new Float32Array(
+      new Uint8Array(ck.optimizerBytes.subarray(t.offset, t.offset + n * 4)).buffer,
+    );
+    return { name: t.name, shape: t.shape, values };
+  });
 }

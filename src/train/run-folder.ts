@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CorpusSplits, SentencePair } from '../data/types.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { TrainConfig } from './config.js';
 
 /** Files and folders a training run writes into its folder (trainer.ts). */
@@ -71,6 +72,31 @@ export function prepareRunFolder(out: string, choice: RunFolderChoice): string[]
   // Only the run's own files: the folder may hold other things (notes, the vocab/ a user points at).
   for (const name of found) fs.rmSync(path.join(out, name), { recursive: true, force: true });
   return found;
+}
+
+/**
+ * Keeps the checkpoint just written to `last` as step-<step>.ckpt beside it and removes the oldest ones
+ * beyond `keep`. A hard link costs nothing: `last` is always replaced by a rename, so the link keeps the
+ * old file. Filesystems without hard links get a copy, written atomically like every checkpoint.
+ */
+export function keepValidationCheckpoint(last: string, step: number, keep: number): void {
+  const dir = path.dirname(last);
+  const kept = path.join(dir, `step-${step}.ckpt`);
+  fs.rmSync(kept, { force: true });
+  try {
+    fs.linkSync(last, kept);
+  } catch {
+    writeFileAtomic(kept, fs.readFileSync(last));
+  }
+  const steps = fs
+    .readdirSync(dir)
+    .map((f) => /^step-(\d+)\.ckpt$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+  for (const old of steps.slice(0, Math.max(0, steps.length - keep))) {
+    fs.rmSync(path.join(dir, `step-${old}.ckpt`), { force: true });
+  }
 }
 
 function describe(entries: string[]): string {

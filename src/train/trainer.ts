@@ -3,27 +3,43 @@
  * Adam with global-norm gradient clipping, validation (loss + greedy BLEU) every `validEvery` steps,
  * learning-rate decay on plateau, early stopping, `last`/`best` checkpoints with exact resume, and the
  * best model exported as a model directory (<out>/model).
+ *
+ * run() in steps: trainEpochs → trainEpoch → (trainStep, countStep, validateOrCheckpoint) → finish.
+ * Selection and the plateau schedule are in selection.ts, progress reports in progress.ts, test-set scoring
+ * in test-sets.ts, the model card's info in trained-model.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import { Rng } from '../data/rng.js';
 import { type Example, makeBatches, targetTokens } from '../data/batching.js';
 import { Seq2Seq } from '../model/seq2seq.js';
-import { ModelConfigSchema, type ModelConfig } from '../model/config.js';
-import { assignWeights, encodeWeights, readParams } from '../model/weights-io.js';
-import { LocalEngine, type NamedArray, type TrainingEngine } from './engine.js';
+import { assignWeights, readParams } from '../model/weights-io.js';
+import { LocalEngine, type TrainingEngine } from './engine.js';
 import { ParallelEngine, defaultWorkers } from './parallel.js';
 import { currentBackend } from '../backend/select.js';
-import { loadModelDir, saveModelDir, updateModelInfo } from '../model/model-dir.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { updateModelInfo } from '../model/model-dir.js';
 import type { TrainConfig } from './config.js';
-import { type TrainState, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { prepareData, type PreparedData } from './prepare.js';
-import { heldOutTestPairs } from './run-folder.js';
-import { greedyTranslateIds, validate } from './validate.js';
-import { corpusBleu, corpusChrf } from '../metrics/index.js';
-import { attachProgressBar, type Logger } from '../util/log.js';
+import {
+  type TrainState,
+  checkpointOptimizer,
+  initialTrainState,
+  readCheckpoint,
+  writeCheckpoint,
+} from './checkpoint.js';
+import type { PreparedData } from './prepare.js';
+import { TrainProgress } from './progress.js';
+import { keepValidationCheckpoint } from './run-folder.js';
+import {
+  type SetScores,
+  advanceSchedule,
+  bestScoresFromMetrics,
+  earlyStopReason,
+  logValidation,
+  validateAll,
+} from './selection.js';
+import { TEST_BEAM, scoreTestSets } from './test-sets.js';
+import { exportTrainedModel, modelConfigFor } from './trained-model.js';
+import type { Logger } from '../util/log.js';
 
 export interface TrainResult {
   state: TrainState;
@@ -32,139 +48,23 @@ export interface TrainResult {
 }
 
 /**
- * The model of a training config. A shared vocabulary (both tokenizers one file) allows copying and tying
- * all embeddings; with tied embeddings the deep output has the embedding's size (O = E).
+ * Observers of the loop for tools that watch a run from outside (the crash-safety check records the steps
+ * with them: src/faults/probe.ts). They see the run; they do not change it.
  */
-export function modelConfigFor(
-  cfg: TrainConfig,
-  srcVocab: number,
-  tgtVocab: number,
-  sharedVocab = false,
-): ModelConfig {
-  const tie = cfg.tieEmbeddings === 'auto' ? (sharedVocab ? 'all' : 'target') : cfg.tieEmbeddings;
-  if (tie === 'all' && !sharedVocab)
-    throw new Error(`--tie-embeddings all needs one shared vocabulary (--shared-vocab yes)`);
-  return ModelConfigSchema.parse({
-    srcVocabSize: srcVocab,
-    tgtVocabSize: tgtVocab,
-    embeddingSize: cfg.embeddingSize,
-    encoderHiddenSize: cfg.hiddenSize,
-    encoderLayers: cfg.encoderLayers,
-    decoderHiddenSize: cfg.hiddenSize,
-    attentionSize: cfg.attentionSize,
-    outputSize: tie === 'none' ? cfg.outputSize : cfg.embeddingSize,
-    dropout: cfg.dropout,
-    tiedEmbeddings: tie,
-    // Copying needs source and target ids in one vocabulary; without one it is off.
-    copyAttention: cfg.copyAttention && sharedVocab,
-  });
+export interface TrainerHooks {
+  /** The update of step `step` is applied; called before any checkpoint of that step is saved. */
+  stepDone?(step: number): void;
+  /** restore() has loaded a checkpoint at step `step`. */
+  resumed?(step: number): void;
 }
 
-/** What a model directory records about its training (`info` in config.json; `--split` reads it back). */
-export function trainedModelInfo(
-  cfg: TrainConfig,
-  state: TrainState,
-  parameters: number,
-  data?: PreparedData,
-  validScores?: Record<string, { bleu: number; chrf: number; loss: number }>,
-): Record<string, unknown> {
-  return {
-    // One corpus stays a string, as older model folders (and `evaluate --split`) have it.
-    corpus: cfg.corpus.length === 1 ? cfg.corpus[0] : cfg.corpus,
-    /** Every corpus the model saw or was measured on; licences are added by hand in the model card. */
-    corpora: data && corporaInfo(data),
-    validation: validScores && {
-      step: state.bestStep,
-      selectOn: selectionName(cfg, data),
-      sets: validScores,
-    },
-    reverse: cfg.reverse,
-    split: {
-      seed: cfg.seed,
-      validSize: cfg.validSize,
-      testSize: cfg.testSize,
-      maxChars: cfg.maxChars,
-      maxRatio: cfg.maxRatio,
-    },
-    step: state.step,
-    validBleu: state.bestBleu,
-    elapsedSeconds: state.elapsedSeconds,
-    parameters,
-  };
-}
-
-/**
- * What `<corpus>.about.json` beside a corpus file says of it (licence, source, attribution), for the model
- * card and the page: training cannot know a licence otherwise. Absent or unreadable: nothing.
- */
-export function corpusAbout(file: string | undefined): Record<string, string> {
-  if (!file) return {};
-  const about = file.split(',')[0].replace(/\.(tsv|txt)$/i, '') + '.about.json';
-  try {
-    const json = JSON.parse(fs.readFileSync(about, 'utf8')) as Record<string, unknown>;
-    return Object.fromEntries(
-      ['licence', 'source', 'attribution']
-        .filter((k) => typeof json[k] === 'string')
-        .map((k) => [k, json[k] as string]),
-    );
-  } catch {
-    return {};
-  }
-}
-
-function corporaInfo(data: PreparedData): Record<string, unknown>[] {
-  return corporaEntries(data).map((c) => ({ ...c, ...corpusAbout(c.file as string | undefined) }));
-}
-
-function corporaEntries(data: PreparedData): Record<string, unknown>[] {
-  return [
-    ...data.trainCorpora.map((c) => ({
-      name: c.name,
-      file: c.spec,
-      role: 'train',
-      pairs: c.pairs.length,
-      weight: c.weight,
-    })),
-    ...data.validSets.map((v) => ({ name: v.name, file: v.source, role: 'valid', pairs: v.pairs.length })),
-    ...data.testSets.map((t) => ({ name: t.name, file: t.source, role: 'test', pairs: t.pairs.length })),
-    ...(data.splits.test.length > 0
-      ? [{ name: 'split', file: data.trainCorpora[0]?.spec, role: 'test', pairs: data.splits.test.length }]
-      : []),
-  ];
-}
-
-/** The validation set that chooses checkpoints (see TrainConfig.selectOn). */
-export function selectionName(
-  cfg: Pick<TrainConfig, 'selectOn'>,
-  data?: Pick<PreparedData, 'validSets'>,
-): string {
-  if (cfg.selectOn) return cfg.selectOn;
-  return data?.validSets[0]?.name ?? 'split';
-}
-
-/**
- * Keeps the checkpoint just written to `last` as step-<step>.ckpt beside it and removes the oldest ones
- * beyond `keep`. A hard link costs nothing: `last` is always replaced by a rename, so the link keeps the
- * old file. Filesystems without hard links get a copy, written atomically like every checkpoint.
- */
-function keepValidationCheckpoint(last: string, step: number, keep: number): void {
-  const dir = path.dirname(last);
-  const kept = path.join(dir, `step-${step}.ckpt`);
-  fs.rmSync(kept, { force: true });
-  try {
-    fs.linkSync(last, kept);
-  } catch {
-    writeFileAtomic(kept, fs.readFileSync(last));
-  }
-  const steps = fs
-    .readdirSync(dir)
-    .map((f) => /^step-(\d+)\.ckpt$/.exec(f))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
-  for (const old of steps.slice(0, Math.max(0, steps.length - keep))) {
-    fs.rmSync(path.join(dir, `step-${old}.ckpt`), { force: true });
-  }
+/** What one run() keeps from step to step. */
+interface RunContext {
+  /** Wall-clock origin of state.elapsedSeconds (earlier than now when resumed). */
+  start: number;
+  progress: TrainProgress;
+  /** Consecutive batches with a non-finite loss. */
+  skippedInARow: number;
 }
 
 export class Trainer {
@@ -174,13 +74,14 @@ export class Trainer {
   state: TrainState;
   private stopRequested = false;
   /** Scores of every validation set at the best step (for the model card). */
-  private bestValid?: Record<string, { bleu: number; chrf: number; loss: number }>;
+  private bestValid?: SetScores;
   readonly paths: { last: string; best: string; metrics: string; modelDir: string };
 
   constructor(
     readonly cfg: TrainConfig,
     readonly data: PreparedData,
     private readonly log: Logger,
+    private readonly hooks: TrainerHooks = {},
   ) {
     this.model = new Seq2Seq(
       modelConfigFor(
@@ -192,20 +93,7 @@ export class Trainer {
       cfg.seed,
     );
     this.rng = new Rng(cfg.seed * 7919 + 1);
-    this.state = {
-      step: 0,
-      epoch: 0,
-      batchInEpoch: 0,
-      rngState: this.rng.state,
-      learningRate: cfg.learningRate,
-      bestBleu: -1,
-      bestStep: 0,
-      lastValidStep: -1,
-      evalsWithoutImprovement: 0,
-      evalsSinceDecay: 0,
-      elapsedSeconds: 0,
-      targetTokensSeen: 0,
-    };
+    this.state = initialTrainState(this.rng.state, cfg.learningRate);
     fs.mkdirSync(cfg.out, { recursive: true });
     this.paths = {
       last: path.join(cfg.out, 'last.ckpt'),
@@ -276,272 +164,184 @@ export class Trainer {
   }
 
   async run(): Promise<TrainResult> {
-    const { cfg, log } = this;
-    const start = Date.now() - this.state.elapsedSeconds * 1000;
-    let stoppedBecause = 'max epochs reached';
-    const tty = process.stderr.isTTY;
-    const bar = tty
-      ? new cliProgress.SingleBar(
-          {
-            format:
-              'epoch {epoch} |{bar}| {value}/{total} batches | step {step} | loss {loss} | {tps} tgt tok/s | ETA {eta_formatted}',
-            stream: process.stderr,
-            etaBuffer: 50,
-          },
-          cliProgress.Presets.shades_classic,
-        )
-      : undefined;
-    // Log lines (validation results, Ctrl-C) then clear the bar's line instead of printing into it.
-    attachProgressBar(bar);
-    let recentLoss = 0;
-    let recentTokens = 0;
-    let windowStart = Date.now();
-    let windowTokens = 0;
-    let skippedInARow = 0;
-    outer: for (; this.state.epoch < cfg.maxEpochs; this.state.epoch++, this.state.batchInEpoch = 0) {
-      const batches = this.epochBatches(this.state.epoch);
-      bar?.start(batches.length, this.state.batchInEpoch, {
-        epoch: this.state.epoch + 1,
-        step: this.state.step,
-        loss: '-',
-        tps: '-',
-      });
-      while (this.state.batchInEpoch < batches.length) {
-        // Also checked before the first step: resuming a run that already reached --max-steps (killed
-        // during its final validation/export) must not train one step more.
-        if (cfg.maxSteps !== undefined && this.state.step >= cfg.maxSteps) {
-          stoppedBecause = `max steps (${cfg.maxSteps}) reached`;
-          break outer;
-        }
-        const examples = batches[this.state.batchInEpoch];
-        const n = targetTokens(examples);
-        const loss = await this.trainStep(examples);
-        this.state.batchInEpoch++;
-        if (!Number.isFinite(loss)) {
-          log.warn(
-            { step: this.state.step + 1 },
-            'non-finite loss or gradient: batch skipped, parameters unchanged',
-          );
-          this.appendMetrics({
-            event: 'skipped-batch',
-            step: this.state.step + 1,
-            reason: 'non-finite loss',
-          });
-          if (++skippedInARow >= cfg.maxSkippedBatches) {
-            bar?.stop();
-            // Nothing is saved: the checkpoints on disk hold the last finite parameters.
-            throw new Error(
-              `${skippedInARow} consecutive batches had a non-finite loss or gradient (from step ${this.state.step + 1}): ` +
-                `the parameters have diverged. Nothing was saved after step ${this.state.step}; ` +
-                `resume from ${this.paths.last} with a lower --learning-rate or --clip-norm`,
-            );
-          }
-          continue;
-        }
-        skippedInARow = 0;
-        this.state.step++;
-        this.state.targetTokensSeen += n;
-        recentLoss += loss * n;
-        recentTokens += n;
-        windowTokens += n;
-        this.state.elapsedSeconds = (Date.now() - start) / 1000;
-        const tps = windowTokens / Math.max(1e-3, (Date.now() - windowStart) / 1000);
-        bar?.update(this.state.batchInEpoch, {
-          step: this.state.step,
-          loss: (recentLoss / recentTokens).toFixed(3),
-          tps: tps.toFixed(0),
-        });
-        if (this.state.step % 50 === 0) {
-          if (!tty)
-            log.info(
-              `epoch ${this.state.epoch + 1} batch ${this.state.batchInEpoch}/${batches.length} step ${this.state.step} loss ${(recentLoss / recentTokens).toFixed(3)} ${tps.toFixed(0)} tgt tok/s`,
-            );
-          this.appendMetrics({
-            event: 'train',
-            step: this.state.step,
-            epoch: this.state.epoch + 1,
-            loss: recentLoss / recentTokens,
-            targetTokensPerSec: tps,
-            learningRate: this.state.learningRate,
-            elapsedSeconds: this.state.elapsedSeconds,
-          });
-          recentLoss = 0;
-          recentTokens = 0;
-          windowStart = Date.now();
-          windowTokens = 0;
-        }
-        if (this.state.step % cfg.validEvery === 0) {
-          bar?.stop();
-          const stop = await this.validateAndSchedule();
-          if (stop) {
-            stoppedBecause = stop;
-            break outer;
-          }
-          bar?.start(batches.length, this.state.batchInEpoch, {
-            epoch: this.state.epoch + 1,
-            step: this.state.step,
-            loss: '-',
-            tps: '-',
-          });
-          windowStart = Date.now();
-          windowTokens = 0;
-        } else if (this.state.step % cfg.checkpointEvery === 0) {
-          await this.saveCheckpoint(this.paths.last);
-        }
-        if (cfg.maxSteps !== undefined && this.state.step >= cfg.maxSteps) {
-          stoppedBecause = `max steps (${cfg.maxSteps}) reached`;
-          break outer;
-        }
-        if (cfg.maxMinutes !== undefined && this.state.elapsedSeconds >= cfg.maxMinutes * 60) {
-          stoppedBecause = `time limit (${cfg.maxMinutes} min) reached`;
-          break outer;
-        }
-        if (this.stopRequested) {
-          stoppedBecause = 'interrupted';
-          break outer;
-        }
-        // Let signal handlers (Ctrl-C) run between steps.
-        await new Promise((r) => setImmediate(r));
+    const run: RunContext = {
+      start: Date.now() - this.state.elapsedSeconds * 1000,
+      progress: new TrainProgress(this.log, (record) => this.appendMetrics(record)),
+      skippedInARow: 0,
+    };
+    const stoppedBecause = await this.trainEpochs(run);
+    return this.finish(stoppedBecause, run);
+  }
+
+  /** Epochs from the current position on; returns why training stopped. */
+  private async trainEpochs(run: RunContext): Promise<string> {
+    for (; this.state.epoch < this.cfg.maxEpochs; this.state.epoch++, this.state.batchInEpoch = 0) {
+      const stop = await this.trainEpoch(run);
+      if (stop) return stop;
+    }
+    return 'max epochs reached';
+  }
+
+  /** The rest of the current epoch; returns a reason to stop, if any. */
+  private async trainEpoch(run: RunContext): Promise<string | undefined> {
+    const batches = this.epochBatches(this.state.epoch);
+    run.progress.start(batches.length, this.state);
+    while (this.state.batchInEpoch < batches.length) {
+      // Also checked before the first step: resuming a run that already reached --max-steps (killed
+      // during its final validation/export) must not train one step more.
+      const limit = this.maxStepsReached();
+      if (limit) return limit;
+      const examples = batches[this.state.batchInEpoch];
+      const tokens = targetTokens(examples);
+      const loss = await this.trainStep(examples);
+      this.state.batchInEpoch++;
+      if (!Number.isFinite(loss)) {
+        this.skipBatch(run);
+        continue;
       }
-      bar?.stop();
+      run.skippedInARow = 0;
+      this.countStep(run, batches.length, loss, tokens);
+      const stop = (await this.validateOrCheckpoint(run, batches.length)) ?? this.stopReason();
+      if (stop) return stop;
+      // Let signal handlers (Ctrl-C) run between steps.
+      await new Promise((r) => setImmediate(r));
     }
-    bar?.stop();
+    run.progress.stop();
+    return undefined;
+  }
+
+  /** A batch whose loss or gradient is not finite: logged and skipped; too many in a row end the run. */
+  private skipBatch(run: RunContext): void {
+    const step = this.state.step + 1;
+    this.log.warn({ step }, 'non-finite loss or gradient: batch skipped, parameters unchanged');
+    this.appendMetrics({ event: 'skipped-batch', step, reason: 'non-finite loss' });
+    if (++run.skippedInARow >= this.cfg.maxSkippedBatches) {
+      run.progress.stop();
+      // Nothing is saved: the checkpoints on disk hold the last finite parameters.
+      throw new Error(
+        `${run.skippedInARow} consecutive batches had a non-finite loss or gradient (from step ${step}): ` +
+          `the parameters have diverged. Nothing was saved after step ${this.state.step}; ` +
+          `resume from ${this.paths.last} with a lower --learning-rate or --clip-norm`,
+      );
+    }
+  }
+
+  /** Counts a step whose update is applied: its number, target tokens, training time, progress. */
+  private countStep(run: RunContext, batches: number, loss: number, tokens: number): void {
+    this.state.step++;
+    this.state.targetTokensSeen += tokens;
+    this.hooks.stepDone?.(this.state.step);
+    this.state.elapsedSeconds = (Date.now() - run.start) / 1000;
+    run.progress.step(this.state, batches, loss, tokens);
+  }
+
+  /**
+   * Every `validEvery` steps a validation (which saves the checkpoints), else every `checkpointEvery` steps
+   * a `last` checkpoint; returns a reason to stop (early stopping), if any.
+   */
+  private async validateOrCheckpoint(run: RunContext, batches: number): Promise<string | undefined> {
+    if (this.state.step % this.cfg.validEvery === 0) {
+      run.progress.stop();
+      const stop = await this.validateAndSchedule();
+      if (stop) return stop;
+      run.progress.restart(batches, this.state);
+    } else if (this.state.step % this.cfg.checkpointEvery === 0) {
+      await this.saveCheckpoint(this.paths.last);
+    }
+    return undefined;
+  }
+
+  private maxStepsReached(): string | undefined {
+    const { maxSteps } = this.cfg;
+    if (maxSteps !== undefined && this.state.step >= maxSteps) return `max steps (${maxSteps}) reached`;
+    return undefined;
+  }
+
+  /** After a step: the step or time limit reached, or a stop requested (Ctrl-C). */
+  private stopReason(): string | undefined {
+    const { maxMinutes } = this.cfg;
+    const limit = this.maxStepsReached();
+    if (limit) return limit;
+    if (maxMinutes !== undefined && this.state.elapsedSeconds >= maxMinutes * 60)
+      return `time limit (${maxMinutes} min) reached`;
+    if (this.stopRequested) return 'interrupted';
+    return undefined;
+  }
+
+  /**
+   * Saves `last`; unless interrupted, validates the final step if it was not validated yet (so the exported
+   * model is the best one seen) and scores the test sets; logs and records why training stopped.
+   */
+  private async finish(stoppedBecause: string, run: RunContext): Promise<TrainResult> {
+    const interrupted = stoppedBecause === 'interrupted';
+    run.progress.stop();
     await this.saveCheckpoint(this.paths.last);
-    if (stoppedBecause !== 'interrupted' && this.state.lastValidStep !== this.state.step) {
-      // Make sure the exported model is the best one seen, including a final validation.
-      await this.validateAndSchedule(true);
-    }
+    if (!interrupted && this.state.lastValidStep !== this.state.step) await this.validateAndSchedule(true);
     await this.stopEngine();
-    if (stoppedBecause !== 'interrupted') this.scoreTestSets();
-    log.info(
-      this.state.bestBleu < 0
-        ? `stopped: ${stoppedBecause} at step ${this.state.step}, before the first validation; resume with --resume`
-        : `stopped: ${stoppedBecause}; best validation BLEU ${this.state.bestBleu.toFixed(2)} at step ${this.state.bestStep}; model in ${this.paths.modelDir}`,
+    if (!interrupted) this.recordTestScores();
+    const s = this.state;
+    this.log.info(
+      s.bestBleu < 0
+        ? `stopped: ${stoppedBecause} at step ${s.step}, before the first validation; resume with --resume`
+        : `stopped: ${stoppedBecause}; best validation BLEU ${s.bestBleu.toFixed(2)} at step ${s.bestStep}; model in ${this.paths.modelDir}`,
     );
     this.appendMetrics({
       event: 'stop',
-      step: this.state.step,
+      step: s.step,
       reason: stoppedBecause,
-      bestBleu: this.state.bestBleu,
-      bestStep: this.state.bestStep,
-      elapsedSeconds: this.state.elapsedSeconds,
+      bestBleu: s.bestBleu,
+      bestStep: s.bestStep,
+      elapsedSeconds: s.elapsedSeconds,
     });
-    return { state: this.state, stoppedBecause, modelDir: this.paths.modelDir };
+    return { state: s, stoppedBecause, modelDir: this.paths.modelDir };
   }
 
-  /** Validate, keep the best, decay the learning rate on plateau; returns a reason to stop, if any. */
+  /**
+   * Validates, keeps the best (best.ckpt and the exported model), decays the learning rate on plateau and
+   * saves `last`; returns a reason to stop (early stopping), if any. The `final` validation only selects.
+   */
   private async validateAndSchedule(final = false): Promise<string | undefined> {
     const t0 = Date.now();
     await this.engine?.syncTo(this.model);
-    const results = this.data.validSets.map((set) => ({
-      set,
-      r: validate(this.model, set.examples, set.pairs, this.data.tgtTokenizer, {
-        tokenBudget: this.cfg.tokenBudget,
-        bleuSentences: this.cfg.bleuSentences,
-      }),
-    }));
-    if (results.length === 0)
-      throw new Error('no validation set: give --valid FILE or keep a held-out split (--valid-size above 0)');
-    const chosen = selectionName(this.cfg, this.data);
-    const names = chosen.split(',').map((n) => n.trim());
-    const picked = results.filter(({ set }) => chosen === 'mean' || names.includes(set.name));
-    if (picked.length === 0 || (chosen !== 'mean' && picked.length !== names.length))
-      throw new Error(
-        `--select-on ${chosen}: no validation set of that name (have: ${results.map((x) => x.set.name).join(', ')}, mean)`,
-      );
-    const mean = (f: (r: (typeof results)[number]['r']) => number) =>
-      picked.reduce((sum, x) => sum + f(x.r), 0) / picked.length;
-    const r = { loss: mean((x) => x.loss), bleu: mean((x) => x.bleu), chrf: mean((x) => x.chrf) };
+    const v = validateAll(this.model, this.data, this.cfg);
     const s = this.state;
-    s.lastValidStep = s.step;
-    const improved = r.bleu > s.bestBleu;
-    if (improved) {
-      s.bestBleu = r.bleu;
-      s.bestStep = s.step;
-      s.evalsWithoutImprovement = 0;
-      s.evalsSinceDecay = 0;
-    } else {
-      s.evalsWithoutImprovement++;
-      s.evalsSinceDecay++;
+    const { improved, decayedTo } = advanceSchedule(s, this.cfg, v.selected.bleu, final);
+    if (decayedTo !== undefined) {
+      this.setLearningRate(decayedTo);
+      this.log.info(`learning rate → ${decayedTo.toExponential(2)}`);
     }
-    if (
-      !final &&
-      !improved &&
-      s.evalsSinceDecay >= this.cfg.lrPatience &&
-      s.learningRate > this.cfg.minLearningRate
-    ) {
-      s.learningRate = Math.max(this.cfg.minLearningRate, s.learningRate * this.cfg.lrDecay);
-      s.evalsSinceDecay = 0;
-      this.setLearningRate(s.learningRate);
-      this.log.info(`learning rate → ${s.learningRate.toExponential(2)}`);
-    }
-    for (const { set, r: v } of results)
-      this.log.info(
-        `validation ${set.name} at step ${s.step}: loss ${v.loss.toFixed(3)}, greedy BLEU ${v.bleu.toFixed(2)}, chrF ${v.chrf.toFixed(2)}`,
-      );
-    this.log.info(
-      `validation at step ${s.step} (${chosen}): greedy BLEU ${r.bleu.toFixed(2)}${improved ? ' (best)' : ''} [${((Date.now() - t0) / 1000).toFixed(0)} s]`,
-    );
-    for (const smp of results[0].r.samples) this.log.info(`  ${smp.src} → ${smp.hyp}  (ref: ${smp.ref})`);
-    const sets = Object.fromEntries(
-      results.map(({ set, r: v }) => [set.name, { loss: v.loss, bleu: v.bleu, chrf: v.chrf }]),
-    );
+    logValidation(this.log, v, s.step, improved, t0);
     this.appendMetrics({
       event: 'valid',
       step: s.step,
       epoch: s.epoch + 1,
-      validLoss: r.loss,
-      bleu: r.bleu,
-      chrf: r.chrf,
-      selectOn: chosen,
-      sets,
+      validLoss: v.selected.loss,
+      bleu: v.selected.bleu,
+      chrf: v.selected.chrf,
+      selectOn: v.chosen,
+      sets: v.sets,
       learningRate: s.learningRate,
       elapsedSeconds: s.elapsedSeconds,
       best: improved,
     });
     if (improved) {
-      this.bestValid = sets;
+      this.bestValid = v.sets;
       await this.saveCheckpoint(this.paths.best);
       this.exportModel();
     }
     await this.saveCheckpoint(this.paths.last);
     if (this.cfg.keepCheckpoints > 0)
       keepValidationCheckpoint(this.paths.last, s.step, this.cfg.keepCheckpoints);
-    if (final) return undefined;
-    if (s.evalsWithoutImprovement >= this.cfg.earlyStopPatience)
-      return `early stopping (${s.evalsWithoutImprovement} validations without improvement)`;
-    return undefined;
+    return final ? undefined : earlyStopReason(s, this.cfg);
   }
 
-  /**
-   * The --test files, scored with the exported (best) model, beam 5 as `evaluate` scores them; logged,
-   * kept in metrics.jsonl and in the model card's info.tests.
-   */
-  private scoreTestSets(): void {
-    if (this.data.testSets.length === 0 || !fs.existsSync(path.join(this.paths.modelDir, 'config.json')))
-      return;
-    const loaded = loadModelDir(this.paths.modelDir);
-    const tests: Record<string, { bleu: number; chrf: number; sentences: number }> = {};
-    try {
-      for (const set of this.data.testSets) {
-        const t0 = Date.now();
-        const ids = set.pairs.map((p) => loaded.srcTokenizer.encode(p.src));
-        const hyps = greedyTranslateIds(loaded.model, ids, loaded.tgtTokenizer, 64, 5);
-        const refs = set.pairs.map((p) => p.tgt);
-        tests[set.name] = {
-          bleu: corpusBleu(hyps, refs).score,
-          chrf: corpusChrf(hyps, refs).score,
-          sentences: hyps.length,
-        };
-        this.log.info(
-          `test ${set.name} (beam 5, best model): BLEU ${tests[set.name].bleu.toFixed(2)}, chrF ${tests[set.name].chrf.toFixed(2)}, ${hyps.length} sentences [${((Date.now() - t0) / 1000).toFixed(0)} s]`,
-        );
-      }
-    } finally {
-      loaded.model.dispose();
-    }
-    this.appendMetrics({ event: 'test', step: this.state.bestStep, beam: 5, sets: tests });
-    updateModelInfo(this.paths.modelDir, { tests: { step: this.state.bestStep, beam: 5, sets: tests } });
+  /** The --test files scored with the exported (best) model: logged, in metrics.jsonl and in info.tests. */
+  private recordTestScores(): void {
+    const sets = scoreTestSets(this.paths.modelDir, this.data.testSets, this.log);
+    if (!sets) return;
+    const tests = { step: this.state.bestStep, beam: TEST_BEAM, sets };
+    this.appendMetrics({ event: 'test', ...tests });
+    updateModelInfo(this.paths.modelDir, { tests });
   }
 
   private setLearningRate(lr: number): void {
@@ -549,25 +349,14 @@ export class Trainer {
   }
 
   exportModel(): void {
-    saveModelDir(this.paths.modelDir, this.model, {
-      srcLang: this.cfg.srcLang,
-      tgtLang: this.cfg.tgtLang,
-      srcTokenizerFile: this.data.srcTokenizerFile,
-      tgtTokenizerFile: this.data.tgtTokenizerFile,
-      dtype: this.cfg.saveDtype,
-      info: trainedModelInfo(this.cfg, this.state, this.model.parameterCount(), this.data, this.bestValid),
-      testPairs: heldOutTestPairs(this.cfg, this.data.splits, [
-        ...this.data.validSets,
-        ...this.data.testSets,
-      ]),
-    });
+    exportTrainedModel(this.paths.modelDir, this.model, this.cfg, this.state, this.data, this.bestValid);
   }
 
   async saveCheckpoint(file: string): Promise<void> {
     const engine = await this.startEngine();
     await engine.syncTo(this.model);
-    const weights = encodeWeights(readParams(this.model.params), 'float32');
-    const opt = encodeWeights(await engine.optimizerState(), 'float32');
+    // Weights are read after the last await: dataSync may hand out views of backend memory.
+    const optimizer = await engine.optimizerState();
     writeCheckpoint(
       file,
       {
@@ -575,11 +364,9 @@ export class Trainer {
         state: { ...this.state },
         srcTokenizerFile: this.data.srcTokenizerFile,
         tgtTokenizerFile: this.data.tgtTokenizerFile,
-        weights: weights.manifest,
-        optimizer: opt.manifest,
       },
-      weights.bytes,
-      opt.bytes,
+      readParams(this.model.params),
+      optimizer,
     );
   }
 
@@ -587,14 +374,12 @@ export class Trainer {
   async restore(file: string): Promise<void> {
     const ck = readCheckpoint(file);
     assignWeights(this.model.params, ck.header.weights, ck.weightBytes, file);
-    const optimizer: NamedArray[] = ck.header.optimizer.tensors.map((t) => {
-      const n = t.shape.reduce((a, b) => a * b, 1);
-      const values = new Float32Array(
-        new Uint8Array(ck.optimizerBytes.subarray(t.offset, t.offset + n * 4)).buffer,
-      );
-      return { name: t.name, shape: t.shape, values };
-    });
+    const optimizer = checkpointOptimizer(ck);
     this.state = { ...ck.header.state };
+    // The scores of every set at the best step (for the model card) are not in a checkpoint; metrics.jsonl
+    // has them. Without this, an export before the next improvement would lose them.
+    this.bestValid =
+      this.state.bestBleu < 0 ? undefined : bestScoresFromMetrics(this.paths.metrics, this.state.bestStep);
     const engine = await this.startEngine();
     await engine.loadState(this.model, optimizer);
     this.rng = Rng.fromState(this.state.rngState);
@@ -602,6 +387,7 @@ export class Trainer {
     this.log.info(
       `resumed from ${file}: step ${this.state.step}, epoch ${this.state.epoch + 1}, batch ${this.state.batchInEpoch}`,
     );
+    this.hooks.resumed?.(this.state.step);
   }
 
   appendMetrics(record: Record<string, unknown>): void {
@@ -611,5 +397,3 @@ export class Trainer {
     );
   }
 }
-
-export { prepareData, readCheckpoint };

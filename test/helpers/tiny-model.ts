@@ -4,7 +4,6 @@
  * Its translations are gibberish, but deterministic, which is all the server tests need.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/backend/select.js';
 import { readTsv } from '../../src/data/readers.js';
 import type { SentencePair } from '../../src/data/types.js';
@@ -13,9 +12,7 @@ import { saveModelDir } from '../../src/model/model-dir.js';
 import { Seq2Seq } from '../../src/model/seq2seq.js';
 import { SubwordTokenizer } from '../../src/tokenizer/subword.js';
 import { trainTokenizerFile } from '../../src/tokenizer/train.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SAMPLE_CORPUS = path.join(ROOT, 'corpora/sample.eng-spa.tsv');
+import { REPO_ROOT, SAMPLE_CORPUS } from '../../src/util/repo-paths.js';
 
 /** Trains a BPE tokenizer on each side of `pairs`, writing them to `srcFile` and `tgtFile`. */
 export function trainTokenizerPair(
@@ -73,7 +70,7 @@ export async function makeTinyModel(dir: string, opts: { copy?: boolean } = {}):
       srcTokenizerFile,
       tgtTokenizerFile,
       info: {
-        corpus: path.relative(ROOT, SAMPLE_CORPUS),
+        corpus: path.relative(REPO_ROOT, SAMPLE_CORPUS),
         untrained: true,
         parameters: model.parameterCount(),
       },
