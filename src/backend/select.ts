@@ -5,16 +5,15 @@
  * The native packages are optional dependencies: their install step downloads a prebuilt TensorFlow
  * library, which fails on machines without access to it, so each is tried with a dynamic import and
  * skipped with a logged reason when it does not load. The choice can be forced with `--backend NAME`
- * (passed here as `requested`) or the environment variable `NMT_BACKEND`.
+ * (passed here as `requested`) or the environment variable `NMT_BACKEND`. On wasm, this project's kernels
+ * are installed (install.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core's Node build registers no gradients; the umbrella package's Node build registers them all
 // (into the global registry that every copy of tfjs-core shares). Training needs them.
 import '@tensorflow/tfjs';
-import { loadNativeBlas } from './native-blas.js';
-import { installNativeKernels } from './native-kernels.js';
-import { SMALL_GEMM_MAX_ROWS, installNativeMatMul, installWasmKernelFixes } from './wasm-kernels.js';
+import { installKernels } from './install.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -62,22 +61,7 @@ export function parseBackendName(value: string): BackendName {
   return name;
 }
 
-/** On wasm, route large matmuls to the native OpenBLAS addon when it is installed; says which runs. */
-function setUpWasmMatMul(): string {
-  const native = loadNativeBlas();
-  if (!native.blas) return `XNNPACK (native OpenBLAS not used: ${native.reason})`;
-  const packed = process.env.NMT_PACKED_GEMM !== '0';
-  installNativeMatMul(native.blas, packed);
-  installNativeKernels(native.blas);
-  const few = !packed
-    ? 'XNNPACK for single rows (packed kernels turned off by NMT_PACKED_GEMM=0)'
-    : native.blas.smallGemmAvailable()
-      ? `packed AVX2 kernels for up to ${SMALL_GEMM_MAX_ROWS} rows`
-      : 'XNNPACK for single rows (this CPU lacks AVX2/FMA/F16C for the packed kernels)';
-  return `${native.description} (native addon nmt-blas), ${few}`;
-}
-
-/** Loads `name`; for wasm also installs the kernel fixes and returns which matmul runs. */
+/** Loads `name`; for wasm also installs this project's kernels and returns which matmul runs. */
 async function tryLoad(name: BackendName): Promise<string | undefined> {
   const { pkg, tfName } = LOADERS[name];
   await keepingProcessHandlers(async () => {
@@ -87,10 +71,7 @@ async function tryLoad(name: BackendName): Promise<string | undefined> {
     await tf.ready();
   });
   let matmul: string | undefined;
-  if (name === 'wasm') {
-    installWasmKernelFixes();
-    matmul = setUpWasmMatMul();
-  }
+  if (name === 'wasm') matmul = installKernels().matmul;
   if (name === 'tensorflow-gpu') {
     // tfjs-node-gpu falls back to the CPU build silently when CUDA is missing; check a GPU is visible.
     const gpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
