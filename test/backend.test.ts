@@ -19,6 +19,7 @@ import { SOFTMAX_XENT } from '../src/backend/wasm/softmax-xent.js';
 import { smoothedCrossEntropy } from '../src/model/loss.js';
 import { installKernels } from '../src/backend/install.js';
 import { float32Values } from '../src/backend/kernels.js';
+import { TESTED_TFJS_VERSION, tfjsVersionWarnings } from '../src/backend/tfjs-version.js';
 import { NATIVE_MIN_ROWS, SMALL_GEMM_MAX_ROWS } from '../src/backend/wasm/matmul-native.js';
 import { fastTanh } from '../src/backend/wasm/tanh.js';
 import { Rng } from '../src/data/rng.js';
@@ -925,6 +926,39 @@ describe('backend selection', () => {
       expect(() => parseBackendName(bad), JSON.stringify(bad)).to.throw(
         `Unknown backend "${bad}": expected one of tensorflow-gpu, tensorflow, wasm, cpu`,
       );
+    }
+  });
+
+  it('tfjsVersionWarnings: none for the tested version, one per package otherwise, naming both versions', () => {
+    const core = '@tensorflow/tfjs-core';
+    const wasm = '@tensorflow/tfjs-backend-wasm';
+    expect(tfjsVersionWarnings({ [core]: TESTED_TFJS_VERSION, [wasm]: TESTED_TFJS_VERSION })).to.deep.equal(
+      [],
+    );
+    expect(
+      tfjsVersionWarnings({ [core]: TESTED_TFJS_VERSION, [wasm]: undefined }),
+      'wasm not loaded',
+    ).to.deep.equal([]);
+    const one = tfjsVersionWarnings({ [core]: '4.23.0', [wasm]: '4.22.0' }, '4.22.0');
+    expect(one).to.have.length(1);
+    expect(one[0]).to.contain('@tensorflow/tfjs-core 4.23.0 is installed').and.contain('tested with 4.22.0');
+    expect(tfjsVersionWarnings({ [core]: '5.0.0', [wasm]: '4.21.1' }, '4.22.0')).to.have.length(2);
+  });
+
+  it('the tested tfjs version is the one installed, and the one package.json and its lockfile pin', () => {
+    const require = createRequire(join(repoRoot, 'package.json'));
+    const pkg = require('./package.json') as Record<string, Record<string, string> | undefined>;
+    const lock = require('./package-lock.json') as { packages: Record<string, typeof pkg> };
+    expect(tf.version_core).to.equal(TESTED_TFJS_VERSION);
+    for (const [where, manifest] of [
+      ['package.json', pkg],
+      ['package-lock.json', lock.packages['']],
+    ] as const) {
+      const tfjs = ['dependencies', 'optionalDependencies'].flatMap((field) =>
+        Object.entries(manifest[field] ?? {}).filter(([name]) => name.startsWith('@tensorflow/')),
+      );
+      expect(tfjs.length, where).to.be.at.least(6);
+      for (const [name, range] of tfjs) expect(range, `${where}: ${name}`).to.equal(TESTED_TFJS_VERSION);
     }
   });
 
