@@ -1,5 +1,5 @@
 /*
- * LSTM and GRU cell steps for training, forward and backward, in C (src/backend/native-cells.ts).
+ * LSTM and GRU cell steps for training, forward and backward, in C (src/backend/wasm/native-cells.ts).
  *
  * Why: in a training step of the default model the element-wise halves of the 39 cell steps (26 LSTM
  * steps in the encoder, 13 GRU steps in the decoder) were ~2,000 of its ~2,600 kernels: splits, sigmoids,

@@ -2,7 +2,7 @@
  * tanh over a float32 array with glibc's vectorised tanhf (libmvec, 8 lanes).
  * Measured through the tfjs kernel: 0.8 ns per value on [1300, 1024], 1.5 on [100, 256].
  * Why: tanh is in every LSTM cell, attention energy and output layer, and the wasm backend's own Tanh
- * is scalar libm (~16 ns per value); its replacement in src/backend/wasm-kernels.ts (through the
+ * is scalar libm (~16 ns per value); its replacement in src/backend/wasm/tanh.ts (through the
  * vectorised Sigmoid) still costs ~5 ns per value in its JavaScript passes.
  */
 #define _GNU_SOURCE /* RTLD_DEFAULT */

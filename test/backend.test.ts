@@ -1,6 +1,6 @@
 /**
- * (a) Every kernel override in src/backend/wasm-kernels.ts against the `cpu` backend, on the same random
- *     inputs (each backend builds its tensors from the same Float32Array).
+ * (a) Every kernel that src/backend/install.ts puts on wasm (src/backend/wasm/) against the `cpu` backend,
+ *     on the same random inputs (each backend builds its tensors from the same Float32Array).
  * (b) Backend selection (src/backend/select.ts): name parsing in-process; NMT_BACKEND, requested
  *     backends that cannot load and automatic selection in child processes, because initBackend caches
  *     its choice for the life of a process.
@@ -15,16 +15,13 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKENDS, currentBackend, initBackend, parseBackendName } from '../src/backend/select.js';
 import { type NativeBlas, type PackedMatrix, loadNativeBlas } from '../src/backend/native-blas.js';
-import { SOFTMAX_XENT } from '../src/backend/native-kernels.js';
+import { SOFTMAX_XENT } from '../src/backend/wasm/softmax-xent.js';
 import { smoothedCrossEntropy } from '../src/model/loss.js';
-import {
-  NATIVE_MIN_ROWS,
-  SMALL_GEMM_MAX_ROWS,
-  installNativeMatMul,
-  fastTanh,
-  float32Values,
-  installWasmKernelFixes,
-} from '../src/backend/wasm-kernels.js';
+import { installKernels } from '../src/backend/install.js';
+import { float32Values } from '../src/backend/kernels.js';
+import { TESTED_TFJS_VERSION, tfjsVersionWarnings } from '../src/backend/tfjs-version.js';
+import { NATIVE_MIN_ROWS, SMALL_GEMM_MAX_ROWS } from '../src/backend/wasm/matmul-native.js';
+import { fastTanh } from '../src/backend/wasm/tanh.js';
 import { Rng } from '../src/data/rng.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -120,7 +117,7 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
     if (!tf.findBackend('wasm')) await import('@tensorflow/tfjs-backend-wasm');
     previousBackend = tf.getBackend();
     expect(await tf.setBackend('wasm')).to.equal(true);
-    installWasmKernelFixes();
+    installKernels();
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm'), 'UnsortedSegmentSum registered on wasm').to.not.equal(
       undefined,
     );
@@ -220,9 +217,10 @@ describe('wasm kernel fixes agree with the cpu backend', () => {
 
   it('_FusedMatMul on batched 3-D inputs with bias', async function () {
     // tfjs-backend-wasm 4.22's native _FusedMatMul adds the bias wrongly when batch > 1, M > 1 and N > 1
-    // (with or without transposes, with or without the wrapper in wasm-kernels.ts): e.g. row 1 of
-    // [3, 2, 2] × bias [10, 20] gets [20, 20]. Nothing in src/model uses fused.matMul (linear() is
-    // matMul + add). This test runs once that is fixed (upstream or in the wrapper) and guards it then.
+    // (with or without transposes, with or without the wrapper in src/backend/wasm/matmul-transpose.ts):
+    // e.g. row 1 of [3, 2, 2] × bias [10, 20] gets [20, 20]. Nothing in src/model uses fused.matMul
+    // (linear() is matMul + add). This test runs once that is fixed (upstream or in the wrapper) and
+    // guards it then.
     const probe = tf.tidy(() =>
       tf.fused
         .matMul({ a: tf.zeros([2, 2, 1]), b: tf.zeros([2, 1, 2]), bias: tf.tensor1d([10, 20]) })
@@ -559,12 +557,14 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
   let original: NativeBlas['sgemm'] | undefined;
   let packedCalls = 0;
   let originalPacked: NativeBlas['gemmPacked'] | undefined;
+  /** Whether the installed BatchMatMul uses the packed kernels (an AVX2 CPU, NMT_PACKED_GEMM not 0). */
+  let packedGemm = false;
 
   before(async function () {
     await initBackend('wasm');
     if (!tf.findBackend('wasm')) await import('@tensorflow/tfjs-backend-wasm');
     expect(await tf.setBackend('wasm')).to.equal(true);
-    installWasmKernelFixes();
+    packedGemm = installKernels().packedGemm;
     const native = loadNativeBlas();
     if (!native.blas) {
       // CI installs libopenblas-dev and sets NMT_REQUIRE_NATIVE_BLAS=1, so there this is a failure.
@@ -574,7 +574,6 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
       this.skip();
     }
     blas = native.blas;
-    installNativeMatMul(blas);
     // Count the products that reach OpenBLAS (the kernel looks sgemm up at every call).
     original = blas.sgemm.bind(blas);
     blas.sgemm = (...args: Parameters<NativeBlas['sgemm']>) => {
@@ -608,7 +607,7 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
   it('2-D products from NATIVE_MIN_ROWS rows up, all transposes; fewer rows too when the packed kernels are on and nothing is transposed', async () => {
     // (Fewer rows against a matrix seen for the first time: OpenBLAS's gemv when the packed kernels are
     // on, since XNNPACK would repack the matrix; with a transpose, XNNPACK.)
-    const packedOn = blas!.smallGemmAvailable();
+    const packedOn = packedGemm;
     for (const M of [1, NATIVE_MIN_ROWS - 1, NATIVE_MIN_ROWS, 37]) {
       const [K, N] = [29, 41];
       for (const tA of [false, true]) {
@@ -687,7 +686,7 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
   }
 
   it('few-row products against a matrix used before run in the packed kernels, with every tail', function () {
-    if (!blas!.smallGemmAvailable()) this.skip();
+    if (!packedGemm) this.skip();
     const K = 37;
     for (const exact of [true, false]) {
       for (const N of [16, 41, 70, 130]) {
@@ -927,6 +926,39 @@ describe('backend selection', () => {
       expect(() => parseBackendName(bad), JSON.stringify(bad)).to.throw(
         `Unknown backend "${bad}": expected one of tensorflow-gpu, tensorflow, wasm, cpu`,
       );
+    }
+  });
+
+  it('tfjsVersionWarnings: none for the tested version, one per package otherwise, naming both versions', () => {
+    const core = '@tensorflow/tfjs-core';
+    const wasm = '@tensorflow/tfjs-backend-wasm';
+    expect(tfjsVersionWarnings({ [core]: TESTED_TFJS_VERSION, [wasm]: TESTED_TFJS_VERSION })).to.deep.equal(
+      [],
+    );
+    expect(
+      tfjsVersionWarnings({ [core]: TESTED_TFJS_VERSION, [wasm]: undefined }),
+      'wasm not loaded',
+    ).to.deep.equal([]);
+    const one = tfjsVersionWarnings({ [core]: '4.23.0', [wasm]: '4.22.0' }, '4.22.0');
+    expect(one).to.have.length(1);
+    expect(one[0]).to.contain('@tensorflow/tfjs-core 4.23.0 is installed').and.contain('tested with 4.22.0');
+    expect(tfjsVersionWarnings({ [core]: '5.0.0', [wasm]: '4.21.1' }, '4.22.0')).to.have.length(2);
+  });
+
+  it('the tested tfjs version is the one installed, and the one package.json and its lockfile pin', () => {
+    const require = createRequire(join(repoRoot, 'package.json'));
+    const pkg = require('./package.json') as Record<string, Record<string, string> | undefined>;
+    const lock = require('./package-lock.json') as { packages: Record<string, typeof pkg> };
+    expect(tf.version_core).to.equal(TESTED_TFJS_VERSION);
+    for (const [where, manifest] of [
+      ['package.json', pkg],
+      ['package-lock.json', lock.packages['']],
+    ] as const) {
+      const tfjs = ['dependencies', 'optionalDependencies'].flatMap((field) =>
+        Object.entries(manifest[field] ?? {}).filter(([name]) => name.startsWith('@tensorflow/')),
+      );
+      expect(tfjs.length, where).to.be.at.least(6);
+      for (const [name, range] of tfjs) expect(range, `${where}: ${name}`).to.equal(TESTED_TFJS_VERSION);
     }
   });
 

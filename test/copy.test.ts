@@ -16,7 +16,7 @@ import { Seq2Seq, copySource } from '../src/model/seq2seq.js';
 import { copyMixture } from '../src/search/step-scores.js';
 import { greedySearch } from '../src/search/greedy.js';
 import { beamSearch, coverageTerm, lengthPenalty } from '../src/search/beam.js';
-import { SOFTMAX_XENT } from '../src/backend/native-kernels.js';
+import { SOFTMAX_XENT } from '../src/backend/wasm/softmax-xent.js';
 import { LocalEngine } from '../src/train/engine.js';
 import { Translator } from '../src/translate/translator.js';
 import fs from 'node:fs';

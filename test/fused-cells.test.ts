@@ -1,6 +1,6 @@
 /**
- * The fused inference kernels (src/backend/fused-cells.ts through src/model/cells.ts, and
- * src/backend/fused-softmax.ts through src/search/step-scores.ts) against the op-by-op path: same
+ * The fused inference kernels (src/backend/wasm/fused-cells.ts through src/model/cells.ts, and
+ * src/backend/wasm/fused-softmax.ts through src/search/step-scores.ts) against the op-by-op path: same
  * numbers, masking and ties included, and the same translations.
  */
 import fs from 'node:fs';
@@ -9,9 +9,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
-import { GRU_CELL, LSTM_CELL } from '../src/backend/fused-cells.js';
-import { GRU_TRAIN, LSTM_TRAIN } from '../src/backend/native-cells.js';
-import { GREEDY_PICK, LOG_SOFTMAX_ADD } from '../src/backend/fused-softmax.js';
+import { GRU_CELL, LSTM_CELL } from '../src/backend/wasm/fused-cells.js';
+import { GRU_TRAIN, LSTM_TRAIN } from '../src/backend/wasm/native-cells.js';
+import { GREEDY_PICK, LOG_SOFTMAX_ADD } from '../src/backend/wasm/fused-softmax.js';
 import { Rng } from '../src/data/rng.js';
 import { gruUpdate, lstmUpdate } from '../src/model/cells.js';
 import { greedyPick, logProbsPlus } from '../src/search/step-scores.js';

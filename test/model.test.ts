@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
-import { installWasmKernelFixes } from '../src/backend/wasm-kernels.js';
+import { installKernels } from '../src/backend/install.js';
 import { Rng } from '../src/data/rng.js';
 import { type Example, disposeBatch, toTensorBatch } from '../src/data/batching.js';
 import { type ModelConfig, PAD_ID } from '../src/model/config.js';
@@ -42,7 +42,7 @@ function randomExamples(n: number, rng: Rng, minLen: number, maxLen: number): Ex
 async function ensureWasmBackend(): Promise<void> {
   if (!tf.findBackend('wasm')) await import('@tensorflow/tfjs-backend-wasm');
   expect(await tf.setBackend('wasm'), 'wasm backend loads').to.equal(true);
-  installWasmKernelFixes();
+  installKernels();
 }
 
 interface WasmInternals {

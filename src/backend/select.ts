@@ -5,16 +5,16 @@
  * The native packages are optional dependencies: their install step downloads a prebuilt TensorFlow
  * library, which fails on machines without access to it, so each is tried with a dynamic import and
  * skipped with a logged reason when it does not load. The choice can be forced with `--backend NAME`
- * (passed here as `requested`) or the environment variable `NMT_BACKEND`.
+ * (passed here as `requested`) or the environment variable `NMT_BACKEND`. On wasm, this project's kernels
+ * are installed (install.ts); a TensorFlow.js version other than the tested one is warned about.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core's Node build registers no gradients; the umbrella package's Node build registers them all
 // (into the global registry that every copy of tfjs-core shares). Training needs them.
 import '@tensorflow/tfjs';
-import { loadNativeBlas } from './native-blas.js';
-import { installNativeKernels } from './native-kernels.js';
-import { SMALL_GEMM_MAX_ROWS, installNativeMatMul, installWasmKernelFixes } from './wasm-kernels.js';
+import { installKernels } from './install.js';
+import { tfjsVersionWarnings } from './tfjs-version.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -62,22 +62,7 @@ export function parseBackendName(value: string): BackendName {
   return name;
 }
 
-/** On wasm, route large matmuls to the native OpenBLAS addon when it is installed; says which runs. */
-function setUpWasmMatMul(): string {
-  const native = loadNativeBlas();
-  if (!native.blas) return `XNNPACK (native OpenBLAS not used: ${native.reason})`;
-  const packed = process.env.NMT_PACKED_GEMM !== '0';
-  installNativeMatMul(native.blas, packed);
-  installNativeKernels(native.blas);
-  const few = !packed
-    ? 'XNNPACK for single rows (packed kernels turned off by NMT_PACKED_GEMM=0)'
-    : native.blas.smallGemmAvailable()
-      ? `packed AVX2 kernels for up to ${SMALL_GEMM_MAX_ROWS} rows`
-      : 'XNNPACK for single rows (this CPU lacks AVX2/FMA/F16C for the packed kernels)';
-  return `${native.description} (native addon nmt-blas), ${few}`;
-}
-
-/** Loads `name`; for wasm also installs the kernel fixes and returns which matmul runs. */
+/** Loads `name`; for wasm also installs this project's kernels and returns which matmul runs. */
 async function tryLoad(name: BackendName): Promise<string | undefined> {
   const { pkg, tfName } = LOADERS[name];
   await keepingProcessHandlers(async () => {
@@ -87,10 +72,7 @@ async function tryLoad(name: BackendName): Promise<string | undefined> {
     await tf.ready();
   });
   let matmul: string | undefined;
-  if (name === 'wasm') {
-    installWasmKernelFixes();
-    matmul = setUpWasmMatMul();
-  }
+  if (name === 'wasm') matmul = installKernels().matmul;
   if (name === 'tensorflow-gpu') {
     // tfjs-node-gpu falls back to the CPU build silently when CUDA is missing; check a GPU is visible.
     const gpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
@@ -100,10 +82,32 @@ async function tryLoad(name: BackendName): Promise<string | undefined> {
 }
 
 /**
+ * Warn (once per thread, with the backend) when the installed tfjs-core, or tfjs-backend-wasm when it is
+ * the backend, is not the version the kernels were tested with (tfjs-version.ts says why that matters).
+ */
+async function checkTfjsVersion(name: BackendName, warn: Logger): Promise<void> {
+  const found = {
+    '@tensorflow/tfjs-core': tf.version_core,
+    // Imported already by tryLoad when it is the backend; not imported (nor initialised) otherwise.
+    '@tensorflow/tfjs-backend-wasm':
+      name === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).version_wasm : undefined,
+  };
+  for (const warning of tfjsVersionWarnings(found)) warn(warning);
+}
+
+/** Node's warning channel (stderr, "(node:pid) Warning: …"), which every process and worker shows. */
+const emitWarning: Logger = (message) => process.emitWarning(message, 'TfjsVersionWarning');
+
+/**
  * Initialise TensorFlow.js once per process. `requested` (from a flag) wins over NMT_BACKEND, which wins
  * over automatic selection. A requested backend that fails to load is an error, not a silent fallback.
+ * `warn` receives the version warning of checkTfjsVersion, if any.
  */
-export async function initBackend(requested?: string, log: Logger = () => {}): Promise<BackendChoice> {
+export async function initBackend(
+  requested?: string,
+  log: Logger = () => {},
+  warn: Logger = emitWarning,
+): Promise<BackendChoice> {
   if (chosen) return chosen;
   const forced = requested ?? process.env.NMT_BACKEND;
   if (forced) {
@@ -119,6 +123,7 @@ export async function initBackend(requested?: string, log: Logger = () => {}): P
     chosen = { name, skipped: [], ...(matmul && { matmul }) };
     log(`backend: ${name} (requested)`);
     if (chosen.matmul) log(`matmul: ${chosen.matmul}`);
+    await checkTfjsVersion(name, warn);
     return chosen;
   }
   const skipped: BackendChoice['skipped'] = [];
@@ -129,6 +134,7 @@ export async function initBackend(requested?: string, log: Logger = () => {}): P
       const why = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
       log(`backend: ${name}${why ? ` (skipped ${why})` : ''}`);
       if (chosen.matmul) log(`matmul: ${chosen.matmul}`);
+      await checkTfjsVersion(name, warn);
       return chosen;
     } catch (err) {
       skipped.push({ name, reason: firstLine((err as Error).message) });

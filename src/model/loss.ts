@@ -1,17 +1,16 @@
 /**
- * Cross-entropy with label smoothing, masked on padding, as one fused operation.
+ * Cross-entropy with label smoothing, masked on padding.
  *
  * For logits z_i, target y_i, mask w_i and smoothing ε over V classes, with q_i = (1-ε)·onehot(y_i) + ε/V:
  *   loss = Σ_i w_i · (logsumexp(z_i) − Σ_v q_iv z_iv)
  *   ∂loss/∂z_i = w_i · (softmax(z_i) − q_i)
- * Written with tf.customGrad because the composed version computes exp over the [N, V] logits two or
- * three times (log-softmax forward, its gradient, the smoothing term); the exponentials of the vocabulary
- * projection are the most expensive elementwise work in a training step. Here they are computed once and
- * the softmax is kept for the backward pass. With the native addon the whole of it, gradient included,
- * is one kernel (src/backend/native-kernels.ts).
+ * The kernel facade (src/backend/kernels.ts) computes it as one fused operation: the composed version
+ * computes exp over the [N, V] logits two or three times (log-softmax forward, its gradient, the smoothing
+ * term), and the exponentials of the vocabulary projection are the most expensive elementwise work in a
+ * training step; with the native addon the whole of it, gradient included, is one kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { SOFTMAX_XENT } from '../backend/native-kernels.js';
+import { oneHotFloat, softmaxXent, softmaxXentTerms } from '../backend/kernels.js';
 
 /**
  * @param logits [N, V]
@@ -25,72 +24,7 @@ export function smoothedCrossEntropy(
   weights: tf.Tensor1D,
   smoothing: number,
 ): tf.Scalar {
-  const [N, V] = logits.shape;
-  if (tf.getKernel(SOFTMAX_XENT, tf.getBackend())) {
-    const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const z = args[0] as tf.Tensor2D;
-      const save = args[1] as tf.GradSaveFunc;
-      const [perToken, grad] = tf
-        .engine()
-        .runKernel(SOFTMAX_XENT, { logits: z, targets, weights }, { smoothing }) as tf.Tensor[];
-      save([grad]);
-      return { value: tf.sum(perToken) as tf.Scalar, gradFunc: (dy, saved) => tf.mul(saved[0], dy) };
-    });
-    return fused(logits) as tf.Scalar;
-  }
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const z = args[0] as tf.Tensor2D;
-    const save = args[1] as tf.GradSaveFunc;
-    const zmax = tf.max(z, 1, true);
-    const ex = tf.exp(tf.sub(z, zmax));
-    const sumEx = tf.sum(ex, 1, true);
-    const lse = tf.reshape(tf.add(zmax, tf.log(sumEx)), [N]);
-    const p = tf.div(ex, sumEx);
-    const flatIndex = tf.add(tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32')), targets);
-    const zTarget = tf.gather(tf.reshape(z, [-1]), flatIndex);
-    let perToken = tf.sub(lse, tf.mul(zTarget, 1 - smoothing));
-    if (smoothing > 0) perToken = tf.sub(perToken, tf.mul(tf.sum(z, 1), smoothing / V));
-    save([p]);
-    const value = tf.sum(tf.mul(perToken, weights)) as tf.Scalar;
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [probs] = saved;
-      const q = tf.add(tf.mul(tf.oneHot(targets, V), 1 - smoothing), smoothing / V);
-      return tf.mul(tf.sub(probs, q), tf.mul(tf.reshape(weights, [N, 1]), dy));
-    };
-    return { value, gradFunc };
-  });
-  return f(logits) as tf.Scalar;
-}
-
-/**
- * Per-row smoothed cross-entropy terms, no gradient: perToken_i = w_i (lse(z_i) − (1−ε) z_iy − ε/V Σ_v z_iv)
- * and G_i = w_i (softmax(z_i) − q_i). One fused kernel with the native addon, TensorFlow.js ops elsewhere.
- */
-function smoothedXentTerms(
-  logits: tf.Tensor2D,
-  targets: tf.Tensor1D,
-  weights: tf.Tensor1D,
-  smoothing: number,
-): { perToken: tf.Tensor1D; grad: tf.Tensor2D } {
-  if (tf.getKernel(SOFTMAX_XENT, tf.getBackend())) {
-    const [perToken, grad] = tf
-      .engine()
-      .runKernel(SOFTMAX_XENT, { logits, targets, weights }, { smoothing }) as tf.Tensor[];
-    return { perToken: perToken as tf.Tensor1D, grad: grad as tf.Tensor2D };
-  }
-  return tf.tidy(() => {
-    const V = logits.shape[1];
-    const lse = tf.logSumExp(logits, 1);
-    const p = tf.exp(tf.sub(logits, tf.reshape(lse, [-1, 1])));
-    const q = tf.add(tf.mul(oneHotFloat(targets, V), 1 - smoothing), smoothing / V);
-    const zTarget = tf.sum(tf.mul(logits, oneHotFloat(targets, V)), 1);
-    let perToken = tf.sub(lse, tf.mul(zTarget, 1 - smoothing));
-    if (smoothing > 0) perToken = tf.sub(perToken, tf.mul(tf.sum(logits, 1), smoothing / V));
-    return {
-      perToken: tf.mul(perToken, weights) as tf.Tensor1D,
-      grad: tf.mul(tf.sub(p, q), tf.reshape(weights, [-1, 1])) as tf.Tensor2D,
-    };
-  });
+  return softmaxXent(logits, targets, weights, smoothing);
 }
 
 /** log(e^a + e^b), elementwise and stable. */
@@ -128,7 +62,7 @@ export function copyMixtureCrossEntropy(
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [z, g, c] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
-    const { perToken, grad: G } = smoothedXentTerms(z as tf.Tensor2D, targets, weights, eps);
+    const { perToken, grad: G } = softmaxXentTerms(z as tf.Tensor2D, targets, weights, eps);
     const onehot = oneHotFloat(targets, V);
     const zTarget = tf.sum(tf.mul(z, onehot), 1);
     // log p_vocab(y) = z_y − lse, with lse read back from perToken (rows with w = 0 give junk, masked below)
@@ -158,12 +92,4 @@ export function copyMixtureCrossEntropy(
     return { value, gradFunc };
   });
   return f(logits, pGen, copyProb) as tf.Scalar;
-}
-
-/**
- * One-hot rows as float32. Not `tf.oneHot(…, 'float32')`: the wasm backend (tfjs 4.22) writes the on-value's
- * int32 bit pattern there (1 becomes 1.4e-45); an int32 one-hot cast to float32 is right everywhere.
- */
-function oneHotFloat(targets: tf.Tensor1D, depth: number): tf.Tensor2D {
-  return tf.cast(tf.oneHot(targets, depth), 'float32') as tf.Tensor2D;
 }

@@ -14,8 +14,3 @@ export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boole
   if (!training || rate <= 0) return x;
   return tf.dropout(x, rate, undefined, seed) as T;
 }
-
-/** m ? next : prev, elementwise over the batch: keeps a state unchanged where the input is padding. */
-export function keepWhereMasked<T extends tf.Tensor>(next: T, prev: T, m: tf.Tensor): T {
-  return tf.add(prev, tf.mul(m, tf.sub(next, prev))) as T;
-}

@@ -1,14 +1,13 @@
 /**
  * From one decoder step's output to what the searches need: greedy, the best token of each row and its
  * log-probability; beam, every token's log-probability plus its beam's score. For a model without copying
- * these run on the logits as one fused kernel each on wasm (src/backend/fused-softmax.ts says why) and
- * as TensorFlow.js ops elsewhere; for a copying model on the mixed distribution (`copyMixture`).
+ * these are the log-softmax of the logits, computed by the kernel facade (src/backend/kernels.ts: a fused
+ * kernel on wasm, TensorFlow.js ops elsewhere); for a copying model, the log of the mixed distribution
+ * (`copyMixture`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { GREEDY_PICK, LOG_SOFTMAX_ADD } from '../backend/fused-softmax.js';
+import * as kernels from '../backend/kernels.js';
 import type { CopySource, StepOutput } from '../model/seq2seq.js';
-
-const fused = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== undefined;
 
 /**
  * p(y) = p_gen · softmax(z)_y + (1 − p_gen) · Σ_j a_tj [x_j = y]   (See et al., 2017, eq. 9), [B, V].
@@ -39,20 +38,11 @@ export function greedyPick(out: StepOutput, copy?: CopySource): { ids: tf.Tensor
     const logProbs = copyLogProbs(out, copy);
     return { ids: tf.argMax(logProbs, 1) as tf.Tensor1D, logProbs: tf.max(logProbs, 1) as tf.Tensor1D };
   }
-  const logits = out.logits;
-  if (fused(GREEDY_PICK)) {
-    const [ids, logProbs] = tf.engine().runKernel(GREEDY_PICK, { logits }, {}) as tf.Tensor1D[];
-    return { ids, logProbs };
-  }
-  const logProbs = tf.logSoftmax(logits);
-  return { ids: tf.argMax(logProbs, 1) as tf.Tensor1D, logProbs: tf.max(logProbs, 1) as tf.Tensor1D };
+  return kernels.greedyPick(out.logits);
 }
 
 /** log p(y) + add[b] for every row b and token y: [B, V]. */
 export function logProbsPlus(out: StepOutput, add: tf.Tensor1D, copy?: CopySource): tf.Tensor2D {
   if (out.pGen && copy) return tf.add(copyLogProbs(out, copy), tf.reshape(add, [-1, 1])) as tf.Tensor2D;
-  const logits = out.logits;
-  if (fused(LOG_SOFTMAX_ADD))
-    return tf.engine().runKernel(LOG_SOFTMAX_ADD, { logits, add }, {}) as tf.Tensor2D;
-  return tf.add(tf.logSoftmax(logits), tf.reshape(add, [-1, 1])) as tf.Tensor2D;
+  return kernels.logProbsPlus(out.logits, add);
 }

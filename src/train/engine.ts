@@ -5,7 +5,7 @@
  * - ParallelEngine (parallel.ts): data-parallel over worker threads, one model replica each.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { float32Values } from '../backend/wasm-kernels.js';
+import { float32Values } from '../backend/kernels.js';
 import type { Example } from '../data/batching.js';
 import { toTensorBatch, disposeBatch, targetTokens } from '../data/batching.js';
 import type { Seq2Seq } from '../model/seq2seq.js';

@@ -1,7 +1,7 @@
 /** A data-parallel training worker: see parallel.ts for the protocol and why it keeps replicas identical. */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadNativeBlas } from '../backend/native-blas.js';
+import { addInto } from '../backend/kernels.js';
 import { initBackend } from '../backend/select.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { readParams } from '../model/weights-io.js';
@@ -33,8 +33,6 @@ const weights = new Float32Array(P);
 readFlat(vars, weights);
 const slots = Array.from({ length: init.slots }, (_, i) => new Float32Array(init.grads, i * P * 4, P));
 const mine = slots[init.index];
-/** The addon's slot sum, when it is installed (V8 is slow over SharedArrayBuffer-backed arrays). */
-const native = loadNativeBlas().blas;
 /** The summed gradients, reused every step (P floats: allocating it per step churned ~25 MB a step). */
 const sum = new Float32Array(P);
 
@@ -63,10 +61,7 @@ function computeGrads(examples: Example[], normalizer: number, stepSeed: number)
 function applySummed(learningRate: number): number {
   // Every worker sums the slots in the same order, so all replicas apply bit-identical updates.
   sum.set(slots[0]);
-  for (const s of slots.slice(1)) {
-    if (native) native.addInto(sum, s);
-    else for (let i = 0; i < P; i++) sum[i] += s[i];
-  }
+  for (const s of slots.slice(1)) addInto(sum, s);
   const norm = globalNorm(sum);
   if (!Number.isFinite(norm)) return norm;
   adam.learningRate = learningRate;

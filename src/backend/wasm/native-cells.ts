@@ -1,8 +1,9 @@
 /**
  * LSTM and GRU cell steps in the native addon (native/cells.c says why), as kernels with registered
- * gradients, so that they also run under gradient tapes. src/model/cells.ts uses them, in training and
- * translation, when they are registered (wasm with the addon and an AVX2 CPU); the forms written with
- * TensorFlow.js ops stay the reference (test/fused-cells.test.ts compares values and gradients).
+ * gradients, so that they also run under gradient tapes. The kernel facade (src/backend/kernels.ts) uses
+ * them, in training and translation, when they are registered (wasm with the addon and an AVX2 CPU); the
+ * forms written with TensorFlow.js ops (reference-ops.ts) stay the reference (test/fused-cells.test.ts
+ * compares values and gradients).
  *
  * NmtLstmTrain   xw [B, 4H], hw [B, 4H], c [B, H], h [B, H], m [B, 1] (1 = token, 0 = padding)
  *                → h' [B, H], c' [B, H], acts [B, 5H] (kept for the gradient)
@@ -11,21 +12,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { type NativeBlas, runOnHeap } from './native-blas.js';
+import { type NativeBlas, runOnHeap } from '../native-blas.js';
+import type { KernelArgs } from './kernel-types.js';
 
 export const LSTM_TRAIN = 'NmtLstmTrain';
 export const GRU_TRAIN = 'NmtGruTrain';
 const LSTM_TRAIN_GRAD = 'NmtLstmTrainGrad';
 const GRU_TRAIN_GRAD = 'NmtGruTrainGrad';
 
-type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
-
 /** Run on the heap of the kernel's backend (see runOnHeap). */
 const run = (args: KernelArgs, outShapes: number[][], call: Parameters<typeof runOnHeap>[2]) =>
   runOnHeap(args.backend as BackendWasm, outShapes, call);
 
-/** Registers the kernels and their gradients; called once, by installNativeKernels (native-kernels.ts). */
-export function installNativeCells(blas: NativeBlas): void {
+/** Registers the kernels and their gradients; called once, by installKernels (install.ts). */
+export function registerNativeCells(blas: NativeBlas): void {
   const kernel = (kernelName: string, kernelFunc: (args: KernelArgs) => tf.TensorInfo[]) =>
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
 

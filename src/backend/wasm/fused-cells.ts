@@ -5,8 +5,9 @@
  * framework overhead whatever its size ([1, 256] multiplies measured at 20–40 µs each). The element-wise
  * part of a cell step (split into gates, sigmoids, tanh, products, masking) is ~10 such kernels per step
  * for a few hundred numbers. These kernels do that part in one pass of plain JavaScript over the wasm
- * heap. They have no gradient, so src/model/cells.ts uses them only outside gradient tapes, and only for
- * small batches: for large ones XNNPACK's vectorised sigmoid beats scalar JavaScript.
+ * heap. They have no gradient, so the kernel facade (src/backend/kernels.ts) uses them only outside
+ * gradient tapes, and only for small batches: for large ones XNNPACK's vectorised sigmoid beats scalar
+ * JavaScript.
  *
  * NmtLstmCell   inputs xw [B, 4H], hw [B, 4H] (h_{t-1} W_h), c [B, H], and with mask also h [B, H],
  *               m [B, 1]; gates (i, f, g, o) = xw + hw;
@@ -17,9 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-
-type KernelFunc = tf.KernelConfig['kernelFunc'];
-type KernelArgs = Parameters<KernelFunc>[0];
+import type { KernelArgs, KernelFunc } from './kernel-types.js';
 
 export const LSTM_CELL = 'NmtLstmCell';
 export const GRU_CELL = 'NmtGruCell';
@@ -84,7 +83,7 @@ const gruCell: KernelFunc = (args: KernelArgs) => {
   return out;
 };
 
-/** Both kernels, registered on wasm by installWasmKernelFixes. */
+/** Both kernels, registered on wasm by installKernels (install.ts). */
 export const FUSED_CELL_KERNELS: tf.KernelConfig[] = [
   { kernelName: LSTM_CELL, backendName: 'wasm', kernelFunc: lstmCell },
   { kernelName: GRU_CELL, backendName: 'wasm', kernelFunc: gruCell },

@@ -14,9 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-
-type KernelFunc = tf.KernelConfig['kernelFunc'];
-type KernelArgs = Parameters<KernelFunc>[0];
+import type { KernelArgs, KernelFunc } from './kernel-types.js';
 
 export const GREEDY_PICK = 'NmtGreedyPick';
 export const LOG_SOFTMAX_ADD = 'NmtLogSoftmaxAdd';
@@ -79,7 +77,7 @@ const logSoftmaxAdd: KernelFunc = (args: KernelArgs) => {
   return out;
 };
 
-/** Both kernels, registered on wasm by installWasmKernelFixes. */
+/** Both kernels, registered on wasm by installKernels (install.ts). */
 export const FUSED_SOFTMAX_KERNELS: tf.KernelConfig[] = [
   { kernelName: GREEDY_PICK, backendName: 'wasm', kernelFunc: greedyPick },
   { kernelName: LOG_SOFTMAX_ADD, backendName: 'wasm', kernelFunc: logSoftmaxAdd },
