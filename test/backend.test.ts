@@ -25,7 +25,7 @@ import {
   float32Values,
   installWasmKernelFixes,
 } from '../src/backend/wasm-kernels.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
 import { installWasmKernelFixes } from '../src/backend/wasm-kernels.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { type Example, disposeBatch, toTensorBatch } from '../src/data/batching.js';
 import { type ModelConfig, PAD_ID } from '../src/model/config.js';
 import { smoothedCrossEntropy } from '../src/model/loss.js';

@@ -3,7 +3,7 @@ import { EOS_ID } from '../model/config.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { greedySearch, type SearchOptions } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import { type Timing, timeRuns } from './measure.js';
 
 export interface TranslateSpeed {

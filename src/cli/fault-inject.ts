@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { Command } from 'commander';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { TrainConfigSchema } from '../train/config.js';
 import { corpusSplits } from '../train/prepare.js';

@@ -6,7 +6,7 @@
  * within a token budget, and the batches are shuffled. Deterministic for a given Rng state.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import { BOS_ID, EOS_ID, FIRST_ORDINARY_ID, PAD_ID } from '../model/config.js';
 import type { TensorBatch } from '../model/seq2seq.js';
 

@@ -4,7 +4,7 @@
  * e_tj attention scores, a_tj attention weights, c_t contexts, y_t target tokens.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import { type ModelConfig, BOS_ID, FIRST_ORDINARY_ID } from './config.js';
 import { Params } from './params.js';
 import { BiLstmEncoder } from './encoder.js';

@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import { UNK_ID } from '../model/config.js';
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../util/rng.js';
 
 interface TokenizerJson {
   pre_tokenizer?: { type: string; pretokenizers?: { type: string }[] } | null;

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import { type Example, makeBatches, targetTokens } from '../data/batching.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { ModelConfigSchema, type ModelConfig } from '../model/config.js';
