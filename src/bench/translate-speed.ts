@@ -1,5 +1,5 @@
 /** Translation latency and throughput for a model, with outputs of a fixed length (as the PyTorch reference). */
-import { EOS_ID } from '../model/config.js';
+import { EOS_ID } from '../tokenizer/special-ids.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { greedySearch, type SearchOptions } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';

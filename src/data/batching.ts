@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util/rng.js';
-import { BOS_ID, EOS_ID, FIRST_ORDINARY_ID, PAD_ID } from '../model/config.js';
+import { BOS_ID, EOS_ID, FIRST_ORDINARY_ID, PAD_ID } from '../tokenizer/special-ids.js';
 import type { TensorBatch } from '../model/seq2seq.js';
 
 /** A tokenized pair: ids without specials; </s> (and <s> for the decoder input) are added here. */

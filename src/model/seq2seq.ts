@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util/rng.js';
-import { type ModelConfig, BOS_ID, FIRST_ORDINARY_ID } from './config.js';
+import type { ModelConfig } from './config.js';
+import { BOS_ID, FIRST_ORDINARY_ID } from '../tokenizer/special-ids.js';
 import { Params } from './params.js';
 import { BiLstmEncoder } from './encoder.js';
 import { type AttentionMemory, BahdanauAttention } from './attention.js';

@@ -11,7 +11,7 @@
  * optionally digits split one per piece, byte fallback pieces <0xXX>.
  */
 import fs from 'node:fs';
-import { UNK_ID } from '../model/config.js';
+import { UNK_ID } from './special-ids.js';
 import type { Rng } from '../util/rng.js';
 
 interface TokenizerJson {

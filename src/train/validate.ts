@@ -5,7 +5,7 @@ import { type Example, makeBatches, toTensorBatch, disposeBatch, targetTokens } 
 import { Rng } from '../util/rng.js';
 import { greedySearch } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
-import { EOS_ID } from '../model/config.js';
+import { EOS_ID } from '../tokenizer/special-ids.js';
 import type { SubwordTokenizer } from '../tokenizer/subword.js';
 import { corpusBleu, corpusChrf } from '../metrics/index.js';
 
