@@ -8,12 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
 import { installWasmKernelFixes } from '../src/backend/wasm-kernels.js';
 import { Rng } from '../src/util/rng.js';
-import { type Example, disposeBatch, toTensorBatch } from '../src/data/batching.js';
+import { type Example, type TensorBatch, disposeBatch, toTensorBatch } from '../src/data/batching.js';
 import type { ModelConfig } from '../src/model/config.js';
 import { PAD_ID } from '../src/tokenizer/special-ids.js';
 import { smoothedCrossEntropy } from '../src/model/loss.js';
 import { tinyModelConfig } from './helpers/model-config.js';
-import { type SeedSource, Seq2Seq, type TensorBatch } from '../src/model/seq2seq.js';
+import { type SeedSource, Seq2Seq } from '../src/model/seq2seq.js';
 
 const V = 20;
 
