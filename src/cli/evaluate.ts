@@ -193,7 +193,7 @@ async function readTestSet(o: SingleSetOptions, modelDir: string): Promise<TestS
     }
     return { description: `${o.src},${o.ref}`, sources, references };
   }
-  const { readModelConfig, readModelTestSet } = await import('../model/model-dir.js');
+  const { readModelConfig, readModelTestSet } = await import('../translate/model-dir.js');
   const { corpusSplits } = await import('../train/prepare.js');
   const cfgFile = path.join(modelDir, 'config.json');
   const modelConfig = readModelConfig(modelDir);

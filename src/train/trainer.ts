@@ -15,7 +15,7 @@ import { assignWeights, encodeWeights, readParams } from '../model/weights-io.js
 import { LocalEngine, type NamedArray, type TrainingEngine } from './engine.js';
 import { ParallelEngine, defaultWorkers } from './parallel.js';
 import { currentBackend } from '../backend/select.js';
-import { loadModelDir, saveModelDir, updateModelInfo } from '../model/model-dir.js';
+import { loadModelDir, saveModelDir, updateModelInfo } from '../translate/model-dir.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { TrainConfig } from './config.js';
 import { type TrainState, readCheckpoint, writeCheckpoint } from './checkpoint.js';
