@@ -27,6 +27,7 @@ import { errorHandler, notFound } from './errors.js';
 import { languageName, round } from './format.js';
 import { corporaOf, trainingDataLine, type ModelInfo } from './model-info.js';
 import { pageRoutes, renderFormError } from './pages.js';
+import type { RouteContext } from './route-context.js';
 import type { TranslationService } from './service.js';
 import { DEFAULT_LIMITS, rateLimiter, type Limits } from './validation.js';
 
@@ -65,15 +66,6 @@ export interface AppOptions {
    * is taken as one hop (the proxy in front of this server).
    */
   trustProxy?: boolean | number | string;
-}
-
-/** What the page and API routers need. */
-export interface RouteContext {
-  pool: TranslationService;
-  modelInfo: ModelInfo;
-  limits: Limits;
-  /** The per-client rate limiter shared by the form and the API. */
-  limiter: RequestHandler;
 }
 
 /** Logs method, URL, status and time of every request at debug level. */
