@@ -32,9 +32,10 @@ import type { Express } from 'express';
 import { readMoses, readTsv, normalizeText } from '../src/data/readers.js';
 import { Rng } from '../src/util/rng.js';
 import { CorpusError, type SentencePair } from '../src/data/types.js';
-import { createApp, loadModelInfo } from '../src/server/app.js';
+import { createApp } from '../src/server/app.js';
+import { loadModelInfo } from '../src/server/model-info.js';
 import { createHttpServer } from '../src/server/http-server.js';
-import { InProcessService } from '../src/server/pool.js';
+import { InProcessService } from '../src/server/service.js';
 import { makeTinyModel, SAMPLE_CORPUS } from './helpers/tiny-model.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

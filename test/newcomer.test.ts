@@ -409,7 +409,7 @@ describe('newcomer: one module graph under mocha (no "kernel … is already regi
     try {
       await selectStatic.initBackend('wasm');
       // service.ts imports the backend dynamically: the path that used to print the noise.
-      const { InProcessService } = await import('../src/server/pool.js');
+      const { InProcessService } = await import('../src/server/service.js');
       const { makeTinyModel } = await import('./helpers/tiny-model.js');
       const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-noise-'));
       try {

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createApp, loadModelInfo } from '../server/app.js';
+import { createApp } from '../server/app.js';
+import { loadModelInfo } from '../server/model-info.js';
 import { WorkerPool, type WorkerPoolOptions } from '../server/pool.js';
 
 export interface ServerUnderTestOptions {

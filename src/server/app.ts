@@ -31,22 +31,6 @@ import type { RouteContext } from './route-context.js';
 import type { TranslationService } from './service.js';
 import { DEFAULT_LIMITS, rateLimiter, type Limits } from './validation.js';
 
-// The former single-module API of app.ts, still importable from here.
-export { HttpError } from './errors.js';
-export { languageName } from './format.js';
-export { lineChart, type Chart, type ChartSeries } from './chart.js';
-export {
-  corporaOf,
-  loadModelInfo,
-  readMetrics,
-  type MetricPoint,
-  type CorpusInfo,
-  type ModelInfo,
-  type TrainingMetrics,
-} from './model-info.js';
-export { DEFAULT_LIMITS, parseApiRequest, type ApiRequest, type Limits } from './validation.js';
-export type { Heatmap, HeatmapCell, PageResult } from './view-model.js';
-
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The project root: two levels up from src/server, three from a compiled dist/src/server. */
 const ROOT =
