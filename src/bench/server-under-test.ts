@@ -1,8 +1,8 @@
 /**
- * The server that the loopback benchmarks (load.ts, soak.ts) drive: a worker pool and the app in this
- * process, on an ephemeral 127.0.0.1 port with the rate limit off. Without a model at `model` it falls back
- * to a tiny untrained model built in a temporary folder (with a notice), which measures serving overhead
- * rather than real translation cost.
+ * The server that the loopback benchmarks (src/cli/bench-load.ts, bench-soak.ts) drive: a worker pool and
+ * the app in this process, on an ephemeral 127.0.0.1 port with the rate limit off. Without a model at
+ * `model` it falls back to a tiny untrained model built in a temporary folder (with a notice), which
+ * measures serving overhead rather than real translation cost.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

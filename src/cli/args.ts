@@ -1,5 +1,5 @@
 /**
- * Parsers for numeric command-line options, shared by the commands in src/cli and src/bench.
+ * Parsers for numeric command-line options, shared by the commands in src/cli.
  *
  * Each takes the option's name (or the environment variable's) and returns a commander argument parser:
  *

@@ -26,10 +26,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Command } from 'commander';
-import { positiveInt, positiveNumber } from '../cli/args.js';
+import { positiveInt, positiveNumber } from './args.js';
 import { readTsv } from '../data/readers.js';
-import { type Trend, peakTrend, round, trend } from './trend.js';
-import { health as healthWithin, startServerUnderTest, warmUp } from './server-under-test.js';
+import { type Trend, peakTrend, round, trend } from '../bench/trend.js';
+import { health as healthWithin, startServerUnderTest, warmUp } from '../bench/server-under-test.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -11,11 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { positiveInt } from '../cli/args.js';
+import { positiveInt } from './args.js';
 import { corpusBleu, corpusChrf } from '../metrics/index.js';
 import { readTsv } from '../data/readers.js';
 import { WorkerPool } from '../server/pool.js';
-import { type Variant, VARIANTS, keptCount, robustnessSet, variantText } from './robust-set.js';
+import { type Variant, VARIANTS, keptCount, robustnessSet, variantText } from '../bench/robust-set.js';
 
 const DEFAULT_TEST = '../shared/corpora/eng-spa-extra/tatoeba2021.test.tsv';
 

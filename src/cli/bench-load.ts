@@ -8,8 +8,8 @@
  */
 import autocannon from 'autocannon';
 import { Command } from 'commander';
-import { positiveInt } from '../cli/args.js';
-import { health, startServerUnderTest, warmUp } from './server-under-test.js';
+import { positiveInt } from './args.js';
+import { health, startServerUnderTest, warmUp } from '../bench/server-under-test.js';
 
 const program = new Command()
   .name('bench:load')
