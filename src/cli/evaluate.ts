@@ -34,7 +34,7 @@ import {
   groupReferencesBySource,
   type BleuTokenizerName,
 } from '../metrics/index.js';
-import { intInRange, nonNegativeNumber, positiveInt, UsageError } from './args.js';
+import { backendOption, intInRange, nonNegativeNumber, positiveInt, UsageError } from './args.js';
 import { alignmentReport } from './evaluate-alignments.js';
 import { readSegments, scoreFilesReport } from './evaluate-files.js';
 
@@ -122,10 +122,7 @@ function buildProgram(): Command {
       0,
     )
     .option('--width <n>', "decimals of the printed scores (sacrebleu's -w)", intInRange('--width', 0, 20), 2)
-    .option(
-      '--backend <name>',
-      'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
-    )
+    .addOption(backendOption())
     .showHelpAfterError();
 }
 

@@ -30,6 +30,7 @@ import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { TrainConfigSchema } from '../train/config.js';
 import { corpusSplits } from '../train/prepare.js';
 import { trainTokenizerFile } from '../tokenizer/train.js';
+import { backendOption } from './args.js';
 
 const HERE = fileURLToPath(import.meta.url);
 const REPO = path.resolve(path.dirname(HERE), '..', '..');
@@ -638,7 +639,7 @@ async function main(): Promise<void> {
       'drop pairs with a side longer than this (default 30; 200 for the sample)',
       int,
     )
-    .option('--backend <name>', 'TensorFlow.js backend of the children', 'wasm')
+    .addOption(backendOption('TensorFlow.js backend of the children', 'wasm'))
     .option('--work <dir>', 'working folder (default: a temporary folder)')
     .option('--keep', 'keep the working folder')
     .option('--child-timeout <s>', 'seconds before a child counts as hung', int, 300)
