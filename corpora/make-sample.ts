@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import { filterPairs } from '../src/data/clean.js';
 import { readTsv } from '../src/data/readers.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { splitCorpus } from '../src/data/split.js';
 import type { SentencePair } from '../src/data/types.js';
 

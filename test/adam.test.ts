@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { FusedAdam } from '../src/train/adam.js';
 
 /** Two parameters with fixed random values, and gradients for `steps` steps. */

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { initBackend } from '../src/backend/select.js';
 import { readTsv } from '../src/data/readers.js';
-import { readModelConfig } from '../src/model/model-dir.js';
+import { readModelConfig } from '../src/translate/model-dir.js';
 import { decodeWeights } from '../src/model/weights-io.js';
 import { averageCheckpoints } from '../src/train/average.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';

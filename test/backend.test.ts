@@ -22,7 +22,7 @@ import { float32Values } from '../src/backend/kernels.js';
 import { TESTED_TFJS_VERSION, tfjsVersionWarnings } from '../src/backend/tfjs-version.js';
 import { NATIVE_MIN_ROWS, SMALL_GEMM_MAX_ROWS } from '../src/backend/wasm/matmul-native.js';
 import { fastTanh } from '../src/backend/wasm/tanh.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 

@@ -15,8 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../src/util/chromium.js';
-import { createApp, loadModelInfo } from '../src/server/app.js';
-import { InProcessService } from '../src/server/pool.js';
+import { createApp } from '../src/server/app.js';
+import { loadModelInfo } from '../src/server/model-info.js';
+import { InProcessService } from '../src/server/service.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
 
 // Functions passed to page.evaluate run in the browser; the project's `lib` has no DOM types.

@@ -7,9 +7,10 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { type Example, disposeBatch, toTensorBatch } from '../src/data/batching.js';
-import { type ModelConfig, EOS_ID } from '../src/model/config.js';
+import type { ModelConfig } from '../src/model/config.js';
+import { EOS_ID } from '../src/tokenizer/special-ids.js';
 import { tinyModelConfig } from './helpers/model-config.js';
 import { copyMixtureCrossEntropy } from '../src/model/loss.js';
 import { Seq2Seq, copySource } from '../src/model/seq2seq.js';

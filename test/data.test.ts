@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { filterPairs } from '../src/data/clean.js';
 import { loadCorpus, registerCorpusSource } from '../src/data/corpus.js';
 import { normalizeText, readMoses, readTsv } from '../src/data/readers.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { splitCorpus } from '../src/data/split.js';
 import { CorpusError, type SentencePair } from '../src/data/types.js';
 

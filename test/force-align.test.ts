@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import { EOS_ID } from '../src/model/config.js';
+import { EOS_ID } from '../src/tokenizer/special-ids.js';
 import { greedySearch } from '../src/search/greedy.js';
 import { argmaxLinks, pharaoh, wordAlignment } from '../src/translate/alignment.js';
 import { flipLinks, symmetrize } from '../src/translate/symmetrize.js';

@@ -12,7 +12,7 @@ import { initBackend } from '../src/backend/select.js';
 import { GRU_CELL, LSTM_CELL } from '../src/backend/wasm/fused-cells.js';
 import { GRU_TRAIN, LSTM_TRAIN } from '../src/backend/wasm/native-cells.js';
 import { GREEDY_PICK, LOG_SOFTMAX_ADD } from '../src/backend/wasm/fused-softmax.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { gruUpdate, lstmUpdate } from '../src/model/cells.js';
 import { greedyPick, logProbsPlus } from '../src/search/step-scores.js';
 import type { StepOutput } from '../src/model/seq2seq.js';

@@ -30,11 +30,12 @@ import { pino } from 'pino';
 import request from 'supertest';
 import type { Express } from 'express';
 import { readMoses, readTsv, normalizeText } from '../src/data/readers.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { CorpusError, type SentencePair } from '../src/data/types.js';
-import { createApp, loadModelInfo } from '../src/server/app.js';
+import { createApp } from '../src/server/app.js';
+import { loadModelInfo } from '../src/server/model-info.js';
 import { createHttpServer } from '../src/server/http-server.js';
-import { InProcessService } from '../src/server/pool.js';
+import { InProcessService } from '../src/server/service.js';
 import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
 
@@ -44,7 +45,7 @@ const SEED = 20240611;
 // ---------------------------------------------------------------------------------------------------------
 // Seeded generator
 
-/** The project's seeded generator (src/data/rng.ts), with the picks that test cases are made of. */
+/** The project's seeded generator (src/util/rng.ts), with the picks that test cases are made of. */
 class CaseRng extends Rng {
   range(lo: number, hi: number): number {
     return lo + this.int(hi - lo + 1);

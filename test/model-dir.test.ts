@@ -4,7 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { initBackend } from '../src/backend/select.js';
-import { loadModelDir, readModelConfig } from '../src/model/model-dir.js';
+import { loadModelDir, readModelConfig } from '../src/translate/model-dir.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
 import { repoRoot } from './helpers/paths.js';
 

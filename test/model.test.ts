@@ -7,12 +7,13 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
 import { installKernels } from '../src/backend/install.js';
-import { Rng } from '../src/data/rng.js';
-import { type Example, disposeBatch, toTensorBatch } from '../src/data/batching.js';
-import { type ModelConfig, PAD_ID } from '../src/model/config.js';
+import { Rng } from '../src/util/rng.js';
+import { type Example, type TensorBatch, disposeBatch, toTensorBatch } from '../src/data/batching.js';
+import type { ModelConfig } from '../src/model/config.js';
+import { PAD_ID } from '../src/tokenizer/special-ids.js';
 import { smoothedCrossEntropy } from '../src/model/loss.js';
 import { tinyModelConfig } from './helpers/model-config.js';
-import { type SeedSource, Seq2Seq, type TensorBatch } from '../src/model/seq2seq.js';
+import { type SeedSource, Seq2Seq } from '../src/model/seq2seq.js';
 
 const V = 20;
 

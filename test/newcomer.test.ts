@@ -20,7 +20,7 @@ import { readMoses, readTsv } from '../src/data/readers.js';
 import { defaultHeldOutSize, splitCorpus } from '../src/data/split.js';
 import type { SentencePair } from '../src/data/types.js';
 import { ModelConfigSchema } from '../src/model/config.js';
-import { loadModelDir, readModelTestSet, saveModelDir } from '../src/model/model-dir.js';
+import { loadModelDir, readModelTestSet, saveModelDir } from '../src/translate/model-dir.js';
 import { Seq2Seq } from '../src/model/seq2seq.js';
 import { SubwordTokenizer } from '../src/tokenizer/subword.js';
 import { trainTokenizerFile } from '../src/tokenizer/train.js';
@@ -409,7 +409,7 @@ describe('newcomer: one module graph under mocha (no "kernel … is already regi
     try {
       await selectStatic.initBackend('wasm');
       // service.ts imports the backend dynamically: the path that used to print the noise.
-      const { InProcessService } = await import('../src/server/pool.js');
+      const { InProcessService } = await import('../src/server/service.js');
       const { makeTinyModel } = await import('./helpers/tiny-model.js');
       const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-noise-'));
       try {

@@ -14,7 +14,7 @@ import { Trainer } from '../src/train/trainer.js';
 import type { PreparedData } from '../src/train/prepare.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { readParams } from '../src/model/weights-io.js';
-import type { NamedArray } from '../src/train/engine.js';
+import type { NamedArray } from '../src/train/named-array.js';
 import { createLogger } from '../src/util/log.js';
 import { runFaultInjection } from '../src/faults/harness.js';
 import { formatReport } from '../src/faults/report.js';

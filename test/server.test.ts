@@ -9,14 +9,12 @@ import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createApp, DEFAULT_LIMITS, lineChart, loadModelInfo, type ModelInfo } from '../src/server/app.js';
-import { CHART_LAYOUTS } from '../src/server/chart.js';
-import {
-  InProcessService,
-  WorkerPool,
-  ServiceClosedError,
-  type TranslationService,
-} from '../src/server/pool.js';
+import { createApp } from '../src/server/app.js';
+import { DEFAULT_LIMITS } from '../src/server/validation.js';
+import { loadModelInfo, type ModelInfo } from '../src/server/model-info.js';
+import { CHART_LAYOUTS, lineChart } from '../src/server/chart.js';
+import { InProcessService, ServiceClosedError, type TranslationService } from '../src/server/service.js';
+import { WorkerPool } from '../src/server/pool.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
 
 const XSS = '<script>alert(1)</script>';

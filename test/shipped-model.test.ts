@@ -7,7 +7,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { initBackend } from '../src/backend/select.js';
 import { Translator } from '../src/translate/translator.js';
-import { readModelConfig } from '../src/model/model-dir.js';
+import { readModelConfig } from '../src/translate/model-dir.js';
 import { repoRoot } from './helpers/paths.js';
 
 const SHIPPED = [

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { readTsv } from '../src/data/readers.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { trainTokenizerFile } from '../src/tokenizer/train.js';
 import { SubwordTokenizer } from '../src/tokenizer/subword.js';
 import { BpeDropoutEncoder } from '../src/tokenizer/bpe-dropout.js';

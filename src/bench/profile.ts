@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Example } from '../data/batching.js';
 import { makeBatches } from '../data/batching.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { LocalEngine } from '../train/engine.js';
 import { greedySearch } from '../search/greedy.js';

@@ -7,7 +7,7 @@
  * which Spanish writes differently): "unchanged" can then be checked literally. A price "$25" counts as
  * kept when its digits "25" are there ("25 dólares" is a right translation).
  */
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 
 export interface RobustItem {
   /** The sentence as written, with final punctuation. */

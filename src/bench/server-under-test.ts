@@ -1,15 +1,16 @@
 /**
- * The server that the loopback benchmarks (load.ts, soak.ts) drive: a worker pool and the app in this
- * process, on an ephemeral 127.0.0.1 port with the rate limit off. Without a model at `model` it falls back
- * to a tiny untrained model built in a temporary folder (with a notice), which measures serving overhead
- * rather than real translation cost.
+ * The server that the loopback benchmarks (src/cli/bench-load.ts, bench-soak.ts) drive: a worker pool and
+ * the app in this process, on an ephemeral 127.0.0.1 port with the rate limit off. Without a model at
+ * `model` it falls back to a tiny untrained model built in a temporary folder (with a notice), which
+ * measures serving overhead rather than real translation cost.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createApp, loadModelInfo } from '../server/app.js';
+import { createApp } from '../server/app.js';
+import { loadModelInfo } from '../server/model-info.js';
 import { WorkerPool, type WorkerPoolOptions } from '../server/pool.js';
 
 export interface ServerUnderTestOptions {

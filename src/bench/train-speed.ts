@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Example, makeBatches, targetTokens } from '../data/batching.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import { TrainConfigSchema } from '../train/config.js';
 import { Trainer } from '../train/trainer.js';
 import { type PreparedData, preparedFromExamples } from '../train/prepare.js';

@@ -1,9 +1,9 @@
 /** Translation latency and throughput for a model, with outputs of a fixed length (as the PyTorch reference). */
-import { EOS_ID } from '../model/config.js';
+import { EOS_ID } from '../tokenizer/special-ids.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { greedySearch, type SearchOptions } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import { type Timing, timeRuns } from './measure.js';
 
 export interface TranslateSpeed {

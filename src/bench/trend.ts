@@ -1,6 +1,7 @@
 /**
  * Whether a curve sampled during a soak is flat: exact counts (tensors) by the least-squares slope of
- * the last half; RSS by its peaks, because it rises and falls with garbage collection (see soak.ts).
+ * the last half; RSS by its peaks, because it rises and falls with garbage collection (see
+ * src/cli/bench-soak.ts).
  */
 
 /** The samples these functions read: `requests` done when the sample was taken, and the measures. */
@@ -8,7 +9,7 @@ export interface CurveSample {
   requests: number;
 }
 
-/** RSS peaks: the highest sample of each half of the run after warm-up (see soak.ts). */
+/** RSS peaks: the highest sample of each half of the run after warm-up (see src/cli/bench-soak.ts). */
 export interface PeakTrend {
   firstPeakMB: number;
   lastPeakMB: number;

@@ -28,7 +28,7 @@ import { pharaoh } from '../translate/alignment.js';
 import { flipLinks, symmetrize, SYMMETRIZATIONS, type Symmetrization } from '../translate/symmetrize.js';
 import { Translator } from '../translate/translator.js';
 import { createLogger } from '../util/log.js';
-import { positiveInt, UsageError } from './args.js';
+import { backendOption, positiveInt, UsageError } from './args.js';
 
 interface AlignCliOptions {
   model: string;
@@ -83,10 +83,7 @@ const program = new Command()
       .default('grow-diag-final-and'),
   )
   .option('--batch <n>', 'pairs aligned together', positiveInt('--batch'), 64)
-  .option(
-    '--backend <name>',
-    'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
-  )
+  .addOption(backendOption())
   .showHelpAfterError();
 
 /** `source<TAB>target` (a third column, e.g. attribution, is ignored) or `source ||| target`. */

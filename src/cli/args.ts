@@ -1,5 +1,5 @@
 /**
- * Parsers for numeric command-line options, shared by the commands in src/cli and src/bench.
+ * Parsers for command-line options, shared by the commands in src/cli.
  *
  * Each takes the option's name (or the environment variable's) and returns a commander argument parser:
  *
@@ -78,4 +78,24 @@ export const positiveNumber =
 export function numberOption(flags: string, description: string, parser: (flag: string) => Parser): Option {
   const option = new Option(flags, description);
   return option.argParser(parser(option.long ?? flags));
+}
+
+/** What --backend says where it chooses this process's own backend. */
+const BACKEND_HELP =
+  'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)';
+
+/**
+ * `--backend <name>`, defined once for every command. `description` says whose backend it is when not this
+ * process's (the workers', the children's); a command that picks one itself passes `defaultName`, the
+ * others leave the choice to initBackend (NMT_BACKEND, else the fastest that loads).
+ *
+ * The name stays a string here and is read by parseBackendName inside initBackend, the one place that also
+ * reads NMT_BACKEND, so both give the same answer and the same error. Parsing it here would mean importing
+ * src/backend/select.ts, which loads TensorFlow.js and registers its backends, into commands whose main
+ * thread never initialises one (serve, the loopback benchmarks, evaluate on files, the fault-injection
+ * parent): start-up time and memory they report would change.
+ */
+export function backendOption(description = BACKEND_HELP, defaultName?: string): Option {
+  const option = new Option('--backend <name>', description);
+  return defaultName === undefined ? option : option.default(defaultName);
 }

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { initBackend } from '../backend/select.js';
-import { saveModelDir } from '../model/model-dir.js';
+import { saveModelDir } from '../translate/model-dir.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { assignWeights, encodeWeights, type WeightDtype } from '../model/weights-io.js';
 import { averageCheckpoints } from '../train/average.js';

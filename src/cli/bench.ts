@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Command, Option } from 'commander';
 import { initBackend, parseBackendName } from '../backend/select.js';
 import { readTsv } from '../data/readers.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import type { Example } from '../data/batching.js';
 import { trainTokenizerFile } from '../tokenizer/train.js';
 import { SubwordTokenizer } from '../tokenizer/subword.js';

@@ -34,7 +34,7 @@ import {
   groupReferencesBySource,
   type BleuTokenizerName,
 } from '../metrics/index.js';
-import { intInRange, nonNegativeNumber, positiveInt, UsageError } from './args.js';
+import { backendOption, intInRange, nonNegativeNumber, positiveInt, UsageError } from './args.js';
 import { alignmentReport } from './evaluate-alignments.js';
 import { readSegments, scoreFilesReport } from './evaluate-files.js';
 
@@ -122,10 +122,7 @@ function buildProgram(): Command {
       0,
     )
     .option('--width <n>', "decimals of the printed scores (sacrebleu's -w)", intInRange('--width', 0, 20), 2)
-    .option(
-      '--backend <name>',
-      'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
-    )
+    .addOption(backendOption())
     .showHelpAfterError();
 }
 
@@ -193,7 +190,7 @@ async function readTestSet(o: SingleSetOptions, modelDir: string): Promise<TestS
     }
     return { description: `${o.src},${o.ref}`, sources, references };
   }
-  const { readModelConfig, readModelTestSet } = await import('../model/model-dir.js');
+  const { readModelConfig, readModelTestSet } = await import('../translate/model-dir.js');
   const { corpusSplits } = await import('../train/prepare.js');
   const cfgFile = path.join(modelDir, 'config.json');
   const modelConfig = readModelConfig(modelDir);

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { initBackend } from '../backend/select.js';
-import { loadModelDir, readModelTestSet, saveModelDir } from '../model/model-dir.js';
+import { loadModelDir, readModelTestSet, saveModelDir } from '../translate/model-dir.js';
 import type { WeightDtype } from '../model/weights-io.js';
 
 const program = new Command()

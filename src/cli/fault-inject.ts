@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { DEFAULT_CORPUS, runFaultInjection } from '../faults/harness.js';
 import { formatReport } from '../faults/report.js';
 import { REPO_ROOT } from '../util/repo-paths.js';
+import { backendOption } from './args.js';
 
 async function main(): Promise<void> {
   const int = (v: string) => {
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
       'drop pairs with a side longer than this (default 30; 200 for the sample)',
       int,
     )
-    .option('--backend <name>', 'TensorFlow.js backend of the children', 'wasm')
+    .addOption(backendOption('TensorFlow.js backend of the children', 'wasm'))
     .option('--work <dir>', 'working folder (default: a temporary folder)')
     .option('--keep', 'keep the working folder')
     .option('--child-timeout <s>', 'seconds before a child counts as hung', int, 300)

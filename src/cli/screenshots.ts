@@ -11,8 +11,9 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import { launchChromium } from '../util/chromium.js';
-import { createApp, loadModelInfo } from '../server/app.js';
-import { InProcessService } from '../server/pool.js';
+import { createApp } from '../server/app.js';
+import { loadModelInfo } from '../server/model-info.js';
+import { InProcessService } from '../server/service.js';
 
 const program = new Command()
   .name('screenshots')

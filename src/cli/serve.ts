@@ -8,11 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
-import { createApp, DEFAULT_LIMITS, loadModelInfo } from '../server/app.js';
+import { createApp } from '../server/app.js';
+import { DEFAULT_LIMITS } from '../server/validation.js';
+import { loadModelInfo } from '../server/model-info.js';
 import { createHttpServer, DEFAULT_HTTP_TIMEOUTS } from '../server/http-server.js';
 import { WorkerPool } from '../server/pool.js';
 import { createLogger } from '../util/log.js';
-import { port, positiveInt } from './args.js';
+import { backendOption, port, positiveInt } from './args.js';
 
 const program = new Command()
   .name('serve')
@@ -35,10 +37,7 @@ const program = new Command()
     positiveInt('--workers'),
     1,
   )
-  .option(
-    '--backend <name>',
-    'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
-  )
+  .addOption(backendOption())
   .option('--max-chars <n>', 'characters per text', positiveInt('--max-chars'), DEFAULT_LIMITS.maxChars)
   .option(
     '--rate-limit <n>',

@@ -15,7 +15,7 @@ import { Trainer } from '../train/trainer.js';
 import { prepareRunFolder } from '../train/run-folder.js';
 import { createLogger } from '../util/log.js';
 import { describeOptionIssue } from './option-errors.js';
-import { finiteNumber, numberOption } from './args.js';
+import { backendOption, finiteNumber, numberOption } from './args.js';
 
 /** Repeatable options collect into an array. */
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -123,10 +123,7 @@ const program = new Command()
       'float16',
     ]),
   )
-  .option(
-    '--backend <name>',
-    'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
-  )
+  .addOption(backendOption())
   .option('--resume', 'continue from <out>/last.ckpt')
   .option(
     '--overwrite',

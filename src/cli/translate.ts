@@ -9,7 +9,7 @@ import { initBackend } from '../backend/select.js';
 import { Translator } from '../translate/translator.js';
 import { createLogger } from '../util/log.js';
 import { formatAttention } from '../translate/format.js';
-import { positiveInt } from './args.js';
+import { backendOption, positiveInt } from './args.js';
 
 const program = new Command()
   .name('translate')
@@ -20,10 +20,7 @@ const program = new Command()
   .option('--attention', 'after each translation, print the attention matrix as text')
   .option('--alignments', 'print word alignments (Pharaoh i-j) after a tab on each line')
   .option('--batch <n>', 'sentences translated together', positiveInt('--batch'), 64)
-  .option(
-    '--backend <name>',
-    'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)',
-  )
+  .addOption(backendOption())
   .showHelpAfterError();
 
 async function main(): Promise<void> {

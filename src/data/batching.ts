@@ -6,14 +6,29 @@
  * within a token budget, and the batches are shuffled. Deterministic for a given Rng state.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from './rng.js';
-import { BOS_ID, EOS_ID, FIRST_ORDINARY_ID, PAD_ID } from '../model/config.js';
-import type { TensorBatch } from '../model/seq2seq.js';
+import { Rng } from '../util/rng.js';
+import { BOS_ID, EOS_ID, FIRST_ORDINARY_ID, PAD_ID } from '../tokenizer/special-ids.js';
 
 /** A tokenized pair: ids without specials; </s> (and <s> for the decoder input) are added here. */
 export interface Example {
   src: number[];
   tgt: number[];
+}
+
+/** A batch as tensors. Source and target are right-padded with PAD_ID. */
+export interface TensorBatch {
+  srcIds: tf.Tensor2D; // [B, S] int32
+  srcMask: tf.Tensor2D; // [B, S] float32, 1 = token
+  tgtIn: tf.Tensor2D; // [B, T] int32: <s> y_1 … y_{n}
+  tgtOut: tf.Tensor2D; // [B, T] int32: y_1 … y_n </s>
+  tgtMask: tf.Tensor2D; // [B, T] float32
+  /** False when every source has the same length (no padding): lets the encoder skip masking. */
+  srcPadded?: boolean;
+  /**
+   * [B, T, S] float32: 1 where target token t equals source token j (an ordinary token, not <pad> or
+   * </s>), the positions a copying model can copy y_t from. Built only for models that copy.
+   */
+  copyMatch?: tf.Tensor3D;
 }
 
 export interface BatchOptions {

@@ -5,7 +5,7 @@
  * "I'm hungry." → "Tengo hambre." in train and "I'm hungry." → "Estoy hambriento." in test, and the test score
  * would partly measure memorisation. So pairs are grouped by source sentence and whole groups are assigned.
  */
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import type { CorpusSplits, SentencePair } from './types.js';
 
 export interface SplitOptions {

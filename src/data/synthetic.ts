@@ -22,7 +22,7 @@
  * side effect (`import '../data/synthetic.js'`) before calling `loadCorpus` on such a spec.
  */
 import { registerCorpusSource } from './corpus.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import { CorpusError, type SentencePair } from './types.js';
 
 /** [source word index, target word index] (0-based, words = space-separated tokens). */

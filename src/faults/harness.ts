@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { TrainConfigSchema } from '../train/config.js';
 import { corpusSplits } from '../train/prepare.js';

@@ -1,5 +1,5 @@
 /** When to SIGKILL a training child: the kill modes and the seeded schedule that mixes them. */
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../util/rng.js';
 
 /**
  * - write: inside a write of last.ckpt (its temporary file has just appeared);

@@ -5,7 +5,7 @@
  * the same for the same seed on every backend (tests compare backends) and checkpoints can be reproduced.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 
 /** TensorFlow.js variable names are global to the process; each Params gets its own scope. */
 let nextScope = 0;

@@ -4,30 +4,16 @@
  * e_tj attention scores, a_tj attention weights, c_t contexts, y_t target tokens.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '../data/rng.js';
-import { type ModelConfig, BOS_ID, FIRST_ORDINARY_ID } from './config.js';
+import { Rng } from '../util/rng.js';
+import type { TensorBatch } from '../data/batching.js';
+import type { ModelConfig } from './config.js';
+import { BOS_ID, FIRST_ORDINARY_ID } from '../tokenizer/special-ids.js';
 import { Params } from './params.js';
 import { BiLstmEncoder } from './encoder.js';
 import { type AttentionMemory, BahdanauAttention } from './attention.js';
 import { AttentionGruDecoder } from './decoder.js';
 import { copyMixtureCrossEntropy, smoothedCrossEntropy } from './loss.js';
 import { dropout } from './ops.js';
-
-/** A batch as tensors. Source and target are right-padded with PAD_ID. */
-export interface TensorBatch {
-  srcIds: tf.Tensor2D; // [B, S] int32
-  srcMask: tf.Tensor2D; // [B, S] float32, 1 = token
-  tgtIn: tf.Tensor2D; // [B, T] int32: <s> y_1 … y_{n}
-  tgtOut: tf.Tensor2D; // [B, T] int32: y_1 … y_n </s>
-  tgtMask: tf.Tensor2D; // [B, T] float32
-  /** False when every source has the same length (no padding): lets the encoder skip masking. */
-  srcPadded?: boolean;
-  /**
-   * [B, T, S] float32: 1 where target token t equals source token j (an ordinary token, not <pad> or
-   * </s>), the positions a copying model can copy y_t from. Built only for models that copy.
-   */
-  copyMatch?: tf.Tensor3D;
-}
 
 /** Where each source token goes in the vocabulary, for mixing the copy distribution into p(y). */
 export interface CopySource {

@@ -10,7 +10,7 @@
  * With K = 1 this is exactly greedy search (test/search.test.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { EOS_ID } from '../model/config.js';
+import { EOS_ID } from '../tokenizer/special-ids.js';
 import { Seq2Seq, copySource, disposeEncoded, type EncodedSource } from '../model/seq2seq.js';
 import { padIds } from '../data/batching.js';
 import { type Hypothesis, type SearchOptions, maxOutputLength } from './greedy.js';

@@ -3,7 +3,7 @@
  * Returns tokens, their summed log-probability and, when asked, the attention row of every emitted token.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { EOS_ID } from '../model/config.js';
+import { EOS_ID } from '../tokenizer/special-ids.js';
 import { Seq2Seq, disposeEncoded } from '../model/seq2seq.js';
 import { padIds } from '../data/batching.js';
 import { greedyPick } from './step-scores.js';

@@ -8,7 +8,7 @@
  * Bodies are validated by validation.ts; errors go to the final handler as HttpErrors.
  */
 import express from 'express';
-import type { RouteContext } from './app.js';
+import type { RouteContext } from './route-context.js';
 import { HttpError } from './errors.js';
 import { round } from './format.js';
 import { parseAlignRequest, parseApiRequest, requireContentType } from './validation.js';

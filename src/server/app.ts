@@ -27,24 +27,9 @@ import { errorHandler, notFound } from './errors.js';
 import { languageName, round } from './format.js';
 import { corporaOf, trainingDataLine, type ModelInfo } from './model-info.js';
 import { pageRoutes, renderFormError } from './pages.js';
+import type { RouteContext } from './route-context.js';
 import type { TranslationService } from './service.js';
 import { DEFAULT_LIMITS, rateLimiter, type Limits } from './validation.js';
-
-// The former single-module API of app.ts, still importable from here.
-export { HttpError } from './errors.js';
-export { languageName } from './format.js';
-export { lineChart, type Chart, type ChartSeries } from './chart.js';
-export {
-  corporaOf,
-  loadModelInfo,
-  readMetrics,
-  type MetricPoint,
-  type CorpusInfo,
-  type ModelInfo,
-  type TrainingMetrics,
-} from './model-info.js';
-export { DEFAULT_LIMITS, parseApiRequest, type ApiRequest, type Limits } from './validation.js';
-export type { Heatmap, HeatmapCell, PageResult } from './view-model.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The project root: two levels up from src/server, three from a compiled dist/src/server. */
@@ -65,15 +50,6 @@ export interface AppOptions {
    * is taken as one hop (the proxy in front of this server).
    */
   trustProxy?: boolean | number | string;
-}
-
-/** What the page and API routers need. */
-export interface RouteContext {
-  pool: TranslationService;
-  modelInfo: ModelInfo;
-  limits: Limits;
-  /** The per-client rate limiter shared by the form and the API. */
-  limiter: RequestHandler;
 }
 
 /** Logs method, URL, status and time of every request at debug level. */

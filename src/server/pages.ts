@@ -6,7 +6,7 @@
  * their form by the final error handler.
  */
 import express, { type Request, type Response } from 'express';
-import type { RouteContext } from './app.js';
+import type { RouteContext } from './route-context.js';
 import { CHART_LAYOUTS, trainingCharts } from './chart.js';
 import { finite, formatDuration } from './format.js';
 import { corporaOf, linkableSource, type ModelInfo } from './model-info.js';

@@ -20,16 +20,6 @@ import {
 } from './service.js';
 import { spawn, stopWorker, type Spawned } from './spawn.js';
 
-// The former single-module API of pool.ts, still importable from here.
-export {
-  InProcessService,
-  ServiceClosedError,
-  type ServiceInfo,
-  type ServiceStats,
-  type TranslationService,
-} from './service.js';
-export type { FromWorker, ToWorker, WorkerData } from './protocol.js';
-
 export interface WorkerPoolOptions {
   modelDir: string;
   /** Worker threads (default 1). Each holds a copy of the model. */

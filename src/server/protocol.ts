@@ -2,7 +2,7 @@
  * Messages between the main thread (pool.ts, spawn.ts) and a translation worker (worker.ts):
  * structured-clone-able plain objects, no tensors.
  */
-import type { ModelDirConfig } from '../model/model-dir.js';
+import type { ModelDirConfig } from '../translate/model-dir.js';
 import type { AlignOptions, AlignPair, ForcedAlignment } from '../translate/force-align.js';
 import type { Translation, TranslateOptions } from '../translate/translator.js';
 

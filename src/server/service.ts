@@ -3,7 +3,7 @@
  * for requests made after close(), and `InProcessService`, which translates on the calling thread with a
  * Translator (simpler than the WorkerPool in pool.ts; for tests and small tools).
  */
-import type { ModelDirConfig } from '../model/model-dir.js';
+import type { ModelDirConfig } from '../translate/model-dir.js';
 import type { AlignOptions, AlignPair, ForcedAlignment } from '../translate/force-align.js';
 import type { Translation, TranslateOptions } from '../translate/translator.js';
 

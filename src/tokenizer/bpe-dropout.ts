@@ -11,8 +11,8 @@
  * optionally digits split one per piece, byte fallback pieces <0xXX>.
  */
 import fs from 'node:fs';
-import { UNK_ID } from '../model/config.js';
-import type { Rng } from '../data/rng.js';
+import { UNK_ID } from './special-ids.js';
+import type { Rng } from '../util/rng.js';
 
 interface TokenizerJson {
   pre_tokenizer?: { type: string; pretokenizers?: { type: string }[] } | null;

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { PreTrainedTokenizer } from '@xenova/transformers';
-import { BOS_ID, EOS_ID, PAD_ID, UNK_ID } from '../model/config.js';
+import { BOS_ID, EOS_ID, PAD_ID, UNK_ID } from './special-ids.js';
 
 export class SubwordTokenizer {
   private constructor(

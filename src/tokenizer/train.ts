@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SPECIAL_TOKENS } from '../model/config.js';
+import { SPECIAL_TOKENS } from './special-ids.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 export interface TrainTokenizerOptions {

@@ -12,7 +12,7 @@
  * so checkpoints written with tf.train.adam load here, and a state saved before the first step (only
  * 'iter') means zero moments.
  */
-import type { NamedArray } from './engine.js';
+import type { NamedArray } from './named-array.js';
 
 const f = Math.fround;
 

@@ -4,7 +4,7 @@
  * "El gato es negro."), and a share loses its sentence-final punctuation on both sides (people type
  * "where is the station" into a form). The corpus text is never changed on disk; this works on copies.
  */
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../util/rng.js';
 import type { SentencePair } from '../data/types.js';
 
 export interface AugmentOptions {

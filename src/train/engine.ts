@@ -9,11 +9,8 @@ import { float32Values } from '../backend/kernels.js';
 import type { Example } from '../data/batching.js';
 import { toTensorBatch, disposeBatch, targetTokens } from '../data/batching.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
-import type { NamedWeights } from '../model/weights-io.js';
 import { FusedAdam, type ParamLayout } from './adam.js';
-
-/** Named float32 values (weights, gradients, optimizer state), as weights-io.ts reads and writes them. */
-export type NamedArray = NamedWeights;
+import type { NamedArray } from './named-array.js';
 
 export interface StepSettings {
   labelSmoothing: number;

@@ -19,7 +19,8 @@ import type { Seq2Seq } from '../model/seq2seq.js';
 import { readParams } from '../model/weights-io.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { startTsWorker } from '../util/ts-worker.js';
-import type { NamedArray, StepSettings, TrainingEngine } from './engine.js';
+import type { StepSettings, TrainingEngine } from './engine.js';
+import type { NamedArray } from './named-array.js';
 
 export type WorkerRequest =
   | { type: 'grads'; examples: Example[]; normalizer: number; stepSeed: number }

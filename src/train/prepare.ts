@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { loadCorpus } from '../data/corpus.js';
 import { filterPairs } from '../data/clean.js';
 import { splitCorpus } from '../data/split.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import type { CorpusSplits, SentencePair } from '../data/types.js';
 import type { Example } from '../data/batching.js';
 import { trainTokenizerFile } from '../tokenizer/train.js';

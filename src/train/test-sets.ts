@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { corpusBleu, corpusChrf } from '../metrics/index.js';
-import { loadModelDir } from '../model/model-dir.js';
+import { loadModelDir } from '../translate/model-dir.js';
 import type { Logger } from '../util/log.js';
 import type { NamedPairs } from './prepare.js';
 import { greedyTranslateIds } from './validate.js';

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { ModelConfigSchema, type ModelConfig } from '../model/config.js';
-import { saveModelDir } from '../model/model-dir.js';
+import { saveModelDir } from '../translate/model-dir.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import type { TrainState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';

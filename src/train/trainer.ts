@@ -10,14 +10,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import { type Example, makeBatches, targetTokens } from '../data/batching.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { assignWeights, readParams } from '../model/weights-io.js';
 import { LocalEngine, type TrainingEngine } from './engine.js';
 import { ParallelEngine, defaultWorkers } from './parallel.js';
 import { currentBackend } from '../backend/select.js';
-import { updateModelInfo } from '../model/model-dir.js';
+import { updateModelInfo } from '../translate/model-dir.js';
 import type { TrainConfig } from './config.js';
 import {
   type TrainState,

@@ -2,10 +2,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { type Example, makeBatches, toTensorBatch, disposeBatch, targetTokens } from '../data/batching.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../util/rng.js';
 import { greedySearch } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
-import { EOS_ID } from '../model/config.js';
+import { EOS_ID } from '../tokenizer/special-ids.js';
 import type { SubwordTokenizer } from '../tokenizer/subword.js';
 import { corpusBleu, corpusChrf } from '../metrics/index.js';
 

@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toTensorBatch, type Example } from '../data/batching.js';
 import { normalizeText } from '../data/readers.js';
-import type { LoadedModel } from '../model/model-dir.js';
+import type { LoadedModel } from './model-dir.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { argmaxLinks, pharaoh, segmentWords } from './alignment.js';
 

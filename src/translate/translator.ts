@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { normalizeText } from '../data/readers.js';
-import { EOS_ID } from '../model/config.js';
-import { loadModelDir, type LoadedModel } from '../model/model-dir.js';
+import { EOS_ID } from '../tokenizer/special-ids.js';
+import { loadModelDir, type LoadedModel } from './model-dir.js';
 import { greedySearch, type Hypothesis } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
 import { forceAlign, type AlignOptions, type AlignPair, type ForcedAlignment } from './force-align.js';

@@ -8,7 +8,7 @@ import { initBackend } from '../../src/backend/select.js';
 import { readTsv } from '../../src/data/readers.js';
 import type { SentencePair } from '../../src/data/types.js';
 import { ModelConfigSchema } from '../../src/model/config.js';
-import { saveModelDir } from '../../src/model/model-dir.js';
+import { saveModelDir } from '../../src/translate/model-dir.js';
 import { Seq2Seq } from '../../src/model/seq2seq.js';
 import { SubwordTokenizer } from '../../src/tokenizer/subword.js';
 import { trainTokenizerFile } from '../../src/tokenizer/train.js';

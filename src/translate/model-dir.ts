@@ -1,7 +1,7 @@
 /**
  * A model directory: everything needed to translate, nothing needed only for training.
  *   config.json        format, languages, ModelConfig, tokenizer paths (relative), weights manifest, metrics
- *   weights.bin        parameters (float32 or float16), see weights-io.ts
+ *   weights.bin        parameters (float32 or float16), see src/model/weights-io.ts
  *   src.tokenizer.json, tgt.tokenizer.json   the tokenizers (one tokenizer.json when both sides share it)
  *   test.tsv           the held-out test pairs of the training corpus, when training held some out
  *
@@ -14,9 +14,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModelConfigSchema } from './config.js';
-import { Seq2Seq } from './seq2seq.js';
-import { assignWeights, encodeWeights, readBytes, readParams, type WeightDtype } from './weights-io.js';
+import { ModelConfigSchema } from '../model/config.js';
+import { Seq2Seq } from '../model/seq2seq.js';
+import {
+  assignWeights,
+  encodeWeights,
+  readBytes,
+  readParams,
+  type WeightDtype,
+} from '../model/weights-io.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { SubwordTokenizer } from '../tokenizer/subword.js';
 import { readTsv } from '../data/readers.js';

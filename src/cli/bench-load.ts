@@ -8,8 +8,8 @@
  */
 import autocannon from 'autocannon';
 import { Command } from 'commander';
-import { positiveInt } from '../cli/args.js';
-import { health, startServerUnderTest, warmUp } from './server-under-test.js';
+import { backendOption, positiveInt } from './args.js';
+import { health, startServerUnderTest, warmUp } from '../bench/server-under-test.js';
 
 const program = new Command()
   .name('bench:load')
@@ -18,7 +18,7 @@ const program = new Command()
   .option('--connections <n>', 'concurrent connections', positiveInt('--connections'), 50)
   .option('--duration <s>', 'seconds of load', positiveInt('--duration'), 30)
   .option('--workers <n>', 'translation worker threads', positiveInt('--workers'), 1)
-  .option('--backend <name>', 'TensorFlow.js backend for the workers')
+  .addOption(backendOption('TensorFlow.js backend for the workers'))
   .option('--beam <k>', 'beam size of each request', positiveInt('--beam'), 1)
   .option('--text <s>', 'sentence to translate', 'The guests are hungry after the trip.')
   .option('--max-batch <n>', 'most texts per translate call', positiveInt('--max-batch'), 32)

@@ -11,11 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { positiveInt } from '../cli/args.js';
+import { backendOption, positiveInt } from './args.js';
 import { corpusBleu, corpusChrf } from '../metrics/index.js';
 import { readTsv } from '../data/readers.js';
 import { WorkerPool } from '../server/pool.js';
-import { type Variant, VARIANTS, keptCount, robustnessSet, variantText } from './robust-set.js';
+import { type Variant, VARIANTS, keptCount, robustnessSet, variantText } from '../bench/robust-set.js';
 
 const DEFAULT_TEST = '../shared/corpora/eng-spa-extra/tatoeba2021.test.tsv';
 
@@ -39,7 +39,7 @@ const program = new Command()
   .option('--test <file>', `test set for the casing BLEU (default ${DEFAULT_TEST}, else <model>/test.tsv)`)
   .option('--limit <n>', 'first N pairs of the test set', positiveInt('--limit'), 1000)
   .option('--workers <n>', 'translation worker threads', positiveInt('--workers'), 2)
-  .option('--backend <name>', 'TensorFlow.js backend for the workers')
+  .addOption(backendOption('TensorFlow.js backend for the workers'))
   .option('--json', 'print one JSON object')
   .showHelpAfterError();
 

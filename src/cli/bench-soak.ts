@@ -26,10 +26,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Command } from 'commander';
-import { positiveInt, positiveNumber } from '../cli/args.js';
+import { backendOption, positiveInt, positiveNumber } from './args.js';
 import { readTsv } from '../data/readers.js';
-import { type Trend, peakTrend, round, trend } from './trend.js';
-import { health as healthWithin, startServerUnderTest, warmUp } from './server-under-test.js';
+import { type Trend, peakTrend, round, trend } from '../bench/trend.js';
+import { health as healthWithin, startServerUnderTest, warmUp } from '../bench/server-under-test.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -46,7 +46,7 @@ const program = new Command()
   .option('--clients <n>', 'concurrent clients in phase 2', positiveInt('--clients'), 50)
   .option('--seconds <s>', 'duration of phase 2 (0 skips it)', Number, 60)
   .option('--workers <n>', 'translation worker threads', positiveInt('--workers'), 1)
-  .option('--backend <name>', 'TensorFlow.js backend for the workers')
+  .addOption(backendOption('TensorFlow.js backend for the workers'))
   .option(
     '--rss-tolerance-mb <mb>',
     'largest rise of the RSS peak (last half vs the half before) counted as flat',
