@@ -140,9 +140,9 @@ describe('Seq2Seq model', () => {
           expect(enc.memory.keys.shape).to.deep.equal([B, S, 5]);
           expect(enc.memory.maskBias.shape).to.deep.equal([B, S]);
           expect(enc.initialState.shape).to.deep.equal([B, 7]);
-          const recurrent = model.decoder.recurrentWeights();
-          expect(recurrent.w.shape).to.deep.equal([7, 5 + 3 * 7]);
-          expect(recurrent.b.shape).to.deep.equal([5 + 3 * 7]);
+          const merged = model.decoder.mergedProjection.weights();
+          expect(merged.w.shape).to.deep.equal([7, 5 + 3 * 7]);
+          expect(merged.b.shape).to.deep.equal([5 + 3 * 7]);
           // Encoder states are exactly zero at source padding.
           const states = enc.memory.states.arraySync();
           const mask = batch.srcMask.arraySync();
@@ -691,15 +691,17 @@ describe('Seq2Seq model', () => {
     await tf.setBackend('wasm');
     const before = tf.memory().numTensors;
     const model = new Seq2Seq(tinyConfig({}), 1);
-    const first = model.decoder.recurrentWeightsForSearch();
-    expect(model.decoder.recurrentWeightsForSearch(), 'the same tensors on the next step').to.equal(first);
+    const first = model.decoder.mergedProjection.weightsForSearch();
+    expect(model.decoder.mergedProjection.weightsForSearch(), 'the same tensors on the next step').to.equal(
+      first,
+    );
     expect(tf.memory().numTensors - before).to.equal(model.params.names().length + 2);
     // Training assigns new data to a variable; the kept concatenation must follow it.
     const W = model.params.get('attention.W');
     const doubled = tf.mul(W, 2);
     W.assign(doubled);
     doubled.dispose();
-    const second = model.decoder.recurrentWeightsForSearch();
+    const second = model.decoder.mergedProjection.weightsForSearch();
     expect(second.w).to.not.equal(first.w);
     expect(first.w.isDisposed, 'the stale copy is freed').to.equal(true);
     const A = W.shape[1] as number;

@@ -10,51 +10,53 @@
  * With copying (See et al., 2017) a gate p_gen = σ(w_g·[s_t; c_t; E y_{t-1}] + b_g) is also computed;
  * seq2seq.ts mixes p_gen · p_vocab with (1 − p_gen) · the attention over the source tokens.
  *
- * Speed: per step there is one matmul on s_{t-1} for both the attention term W s_{t-1} and the GRU's
- * recurrent gates (their weights are concatenated), one on c_t, and the embedding part of the GRU input
- * projection is done for all steps at once. The deep output and the vocabulary projection run once
- * over all steps after the loop, as two large matmuls.
+ * Shapes: B rows (sentences, or sentences × beams in search), E = embedding size, H = the decoder's
+ * state size (Hdec in attention.ts), 2Henc = the encoder's state size, A = attention size, O = deep-output
+ * size, V = target vocabulary.
+ *
+ * Speed: per step there is one matmul on s_{t-1} for both the attention query W s_{t-1} and the GRU's
+ * recurrent gates U s_{t-1} (the merged state projection, merged-state-projection.ts), one on c_t, and
+ * the embedding part of the GRU input projection is done for all steps at once. The deep output and the
+ * vocabulary projection run once over all steps after the loop, as two large matmuls.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Params } from './params.js';
 import type { AttentionMemory, BahdanauAttention } from './attention.js';
 import { gruUpdate } from './cells.js';
+import { type MergedStateWeights, MergedStateProjection } from './merged-state-projection.js';
 import { dropout, linear } from './ops.js';
+import { SHAPE_CHECKS, expectShape } from '../util/shape-checks.js';
 
 export interface DecoderStep {
   state: tf.Tensor2D; // s_t [B, H]
-  context: tf.Tensor2D; // c_t [B, 2H]
+  context: tf.Tensor2D; // c_t [B, 2Henc]
   weights: tf.Tensor2D; // a_t [B, S]
 }
 
-export interface RecurrentWeights {
-  w: tf.Tensor2D; // [H, A + 3H]
-  b: tf.Tensor1D; // [A + 3H]
-}
-
 export class AttentionGruDecoder {
-  private readonly wBridge: tf.Tensor2D;
-  private readonly bBridge: tf.Tensor1D;
+  private readonly wBridge: tf.Tensor2D; // [2Henc, H]
+  private readonly bBridge: tf.Tensor1D; // [H]
   private readonly wy: tf.Tensor2D; // [E, 3H] embedding part of the GRU input projection
   private readonly wc: tf.Tensor2D; // [2Henc, 3H] context part of the GRU input projection
   private readonly bx: tf.Tensor1D; // [3H]
-  private readonly ws: tf.Tensor2D; // [H, A + 3H]: attention W and GRU recurrent U side by side
-  private readonly bs: tf.Tensor1D; // [A + 3H]
+  private readonly u: tf.Tensor2D; // [H, 3H] the GRU's recurrent weights U (decoder.gru.Us on disk)
+  private readonly bU: tf.Tensor1D; // [3H] (decoder.gru.bs on disk)
   private readonly wo: tf.Tensor2D; // [H + 2Henc + E, O]
-  private readonly bo: tf.Tensor1D;
+  private readonly bo: tf.Tensor1D; // [O]
   /** [O, V], or undefined when tied to the target embedding (then `tiedOutput` is that [V, O] table). */
   readonly wOut?: tf.Tensor2D;
-  readonly bOut: tf.Tensor1D;
+  readonly bOut: tf.Tensor1D; // [V]
   /** The copy gate's weights [H + 2Henc + E, 1] and bias, when the model copies. */
   private readonly wGen?: tf.Tensor2D;
   private readonly bGen?: tf.Tensor1D;
-  /** recurrentWeights() kept for search, with the data it was built from (see recurrentWeightsForSearch). */
-  private searchRecurrent?: { weights: RecurrentWeights; from: object[] };
+  /** The speed-up that computes W s_{t-1} (attention) and U s_{t-1} (GRU) in one matmul. */
+  readonly mergedProjection: MergedStateProjection;
 
   constructor(
     params: Params,
     private readonly attention: BahdanauAttention,
     embeddingSize: number,
+    /** 2Henc */
     encoderSize: number,
     readonly hiddenSize: number,
     outputSize: number,
@@ -70,8 +72,8 @@ export class AttentionGruDecoder {
     this.wy = params.matrix('decoder.gru.Wy', embeddingSize, 3 * H) as tf.Tensor2D;
     this.wc = params.matrix('decoder.gru.Wc', encoderSize, 3 * H) as tf.Tensor2D;
     this.bx = params.bias('decoder.gru.bx', 3 * H) as tf.Tensor1D;
-    this.ws = params.matrix('decoder.gru.Us', H, 3 * H) as tf.Tensor2D;
-    this.bs = params.bias('decoder.gru.bs', 3 * H) as tf.Tensor1D;
+    this.u = params.matrix('decoder.gru.Us', H, 3 * H) as tf.Tensor2D;
+    this.bU = params.bias('decoder.gru.bs', 3 * H) as tf.Tensor1D;
     this.wo = params.matrix('decoder.output.W', H + encoderSize + embeddingSize, outputSize) as tf.Tensor2D;
     this.bo = params.bias('decoder.output.b', outputSize) as tf.Tensor1D;
     if (!tiedOutput) this.wOut = params.matrix('decoder.vocab.W', outputSize, vocabSize) as tf.Tensor2D;
@@ -80,6 +82,7 @@ export class AttentionGruDecoder {
       this.wGen = params.matrix('decoder.copy.w', H + encoderSize + embeddingSize, 1) as tf.Tensor2D;
       this.bGen = params.bias('decoder.copy.b', 1) as tf.Tensor1D;
     }
+    this.mergedProjection = new MergedStateProjection(attention, this.u, this.bU);
   }
 
   /** s_0 = tanh(W_b [→h_last; ←h_first] + b_b) */
@@ -92,58 +95,38 @@ export class AttentionGruDecoder {
     return linear(y, this.wy, this.bx);
   }
 
-  /**
-   * [W | U] and [b_W | b_U] side by side, so that each step needs one matmul on s_{t-1} for both the
-   * attention term W s_{t-1} and the GRU's recurrent gates U s_{t-1}. Build once per batch (inside the
-   * gradient tape, so both parts still receive gradients) and pass to every `step`.
-   */
-  recurrentWeights(): RecurrentWeights {
-    return {
-      w: tf.concat([this.attention.W, this.ws], 1) as tf.Tensor2D,
-      b: tf.concat([this.attention.bW, this.bs]) as tf.Tensor1D,
-    };
-  }
-
-  /**
-   * recurrentWeights() for search, built once and kept across steps and sentences: a new concatenation
-   * per sentence cost more than the product it feeds (~1.7 ms per sentence, measured: a new matrix is
-   * first multiplied in XNNPACK, then packed; see wasm-kernels.ts). Rebuilt when training has given a
-   * weight new data (tfjs assigns a variable new data rather than writing into the old).
-   */
-  recurrentWeightsForSearch(): RecurrentWeights {
-    const from = [this.attention.W, this.ws, this.attention.bW, this.bs].map((t) => t.dataId);
-    const kept = this.searchRecurrent;
-    if (kept && from.every((d, i) => d === kept.from[i])) return kept.weights;
-    this.dispose();
-    // Two concatenations, no intermediates; kept so that the caller's tf.tidy does not free them.
-    const weights = this.recurrentWeights();
-    tf.keep(weights.w);
-    tf.keep(weights.b);
-    this.searchRecurrent = { weights, from };
-    return weights;
-  }
-
-  /** Frees what recurrentWeightsForSearch kept (the weights themselves belong to Params). */
+  /** Frees what the merged projection kept for search (the weights themselves belong to Params). */
   dispose(): void {
-    if (!this.searchRecurrent) return;
-    tf.dispose([this.searchRecurrent.weights.w, this.searchRecurrent.weights.b]);
-    this.searchRecurrent = undefined;
+    this.mergedProjection.dispose();
   }
 
   /**
    * One decoder step.
    * @param yProj W_y y_{t-1} + b_x, [B, 3H]
    * @param s s_{t-1}, [B, H]
+   * @param mem the attention memory of the batch (attention.ts)
+   * @param merged [W | U] and [b_W | b_U] (mergedProjection.weights(), or weightsForSearch() in search)
    */
-  step(yProj: tf.Tensor2D, s: tf.Tensor2D, mem: AttentionMemory, rec: RecurrentWeights): DecoderStep {
-    const A = this.attention.size;
+  step(yProj: tf.Tensor2D, s: tf.Tensor2D, mem: AttentionMemory, merged: MergedStateWeights): DecoderStep {
+    if (SHAPE_CHECKS) this.checkStep(yProj, s, merged);
     // [W s_{t-1} + b_W | U s_{t-1} + b_U]: the attention query and the GRU's recurrent part
-    const sProj = tf.add(tf.matMul(s, rec.w), rec.b) as tf.Tensor2D;
-    const ws = tf.slice(sProj, [0, 0], [-1, A]) as tf.Tensor2D;
-    const { context, weights } = this.attention.attend(ws, mem);
+    const { product, query } = this.mergedProjection.project(s, merged);
+    const { context, weights } = this.attention.attend(query, mem);
     // s_t = GRU([y_{t-1}; c_t], s_{t-1}), the input part split as W_y y_{t-1} + W_c c_t (cells.ts)
-    const state = gruUpdate(yProj, tf.matMul(context, this.wc) as tf.Tensor2D, sProj, A, s);
+    const gc = tf.matMul(context, this.wc) as tf.Tensor2D;
+    const state = gruUpdate(yProj, gc, product, this.mergedProjection.recurrentOffset, s);
     return { state, context, weights };
+  }
+
+  private checkStep(yProj: tf.Tensor2D, s: tf.Tensor2D, merged: MergedStateWeights): void {
+    const where = 'AttentionGruDecoder.step';
+    const H = this.hiddenSize;
+    const B = s.shape[0];
+    const width = this.mergedProjection.width;
+    expectShape(where, 's_{t-1}', s.shape, { B, H });
+    expectShape(where, 'yProj W_y y_{t-1} + b_x', yProj.shape, { B, '3H': 3 * H });
+    expectShape(where, 'merged weights [W | U]', merged.w.shape, { H, 'A + 3H': width });
+    expectShape(where, 'merged bias [b_W | b_U]', merged.b.shape, { 'A + 3H': width });
   }
 
   /**

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Params } from './params.js';
 import { lstmUpdate } from './cells.js';
 import { dropout, linear } from './ops.js';
+import { SHAPE_CHECKS, expectShape } from '../util/shape-checks.js';
 
 export interface EncoderOutput {
   /** h_j for every source position, [B, S, 2H]; zero at padding. */
@@ -34,7 +35,8 @@ export class BiLstmEncoder {
 
   constructor(
     params: Params,
-    inputSize: number,
+    /** E, the size of the embedded source tokens */
+    readonly inputSize: number,
     readonly hiddenSize: number,
     numLayers: number,
     private readonly dropoutRate: number,
@@ -66,6 +68,7 @@ export class BiLstmEncoder {
     seeds: () => number,
     padded = true,
   ): EncoderOutput {
+    if (SHAPE_CHECKS) this.checkInput(x, mask);
     const [B, S] = mask.shape;
     // Time-major from here on: per-step slices are then contiguous rows.
     let input = tf.transpose(x, [1, 0, 2]) as tf.Tensor3D; // [S, B, In]
@@ -85,7 +88,21 @@ export class BiLstmEncoder {
     const maskedTm = padded ? (tf.mul(input, maskTm) as tf.Tensor3D) : input; // zero at padding
     const states = tf.transpose(maskedTm, [1, 0, 2]) as tf.Tensor3D; // [B, S, 2H]
     const final = tf.concat([fwdLast as tf.Tensor2D, bwdFirst as tf.Tensor2D], 1) as tf.Tensor2D;
+    if (SHAPE_CHECKS) this.checkOutput(states, final, B, S);
     return { states, final };
+  }
+
+  private checkInput(x: tf.Tensor3D, mask: tf.Tensor2D): void {
+    const [B, S] = x.shape;
+    expectShape('BiLstmEncoder.forward', 'x (embedded source)', x.shape, { B, S, E: this.inputSize });
+    expectShape('BiLstmEncoder.forward', 'source mask', mask.shape, { B, S });
+  }
+
+  /** What the attention and the bridge to the decoder will read. */
+  private checkOutput(states: tf.Tensor3D, final: tf.Tensor2D, B: number, S: number): void {
+    const H2 = 2 * this.hiddenSize;
+    expectShape('BiLstmEncoder.forward (output)', 'states h', states.shape, { B, S, '2H': H2 });
+    expectShape('BiLstmEncoder.forward (output)', 'final [→h_last; ←h_first]', final.shape, { B, '2H': H2 });
   }
 
   /** One LSTM direction over time-major input; outputs are in source order. */

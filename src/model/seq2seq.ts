@@ -169,13 +169,13 @@ export class Seq2Seq {
       seeds(),
     );
     const yProj = tf.unstack(tf.transpose(this.decoder.projectEmbeddings(yEmb), [1, 0, 2])) as tf.Tensor2D[];
-    const recurrent = this.decoder.recurrentWeights();
+    const merged = this.decoder.mergedProjection.weights();
     let s = enc.initialState;
     const states: tf.Tensor2D[] = [];
     const contexts: tf.Tensor2D[] = [];
     const weights: tf.Tensor2D[] = [];
     for (let t = 0; t < T; t++) {
-      const out = this.decoder.step(yProj[t], s, enc.memory, recurrent);
+      const out = this.decoder.step(yProj[t], s, enc.memory, merged);
       s = out.state;
       states.push(s);
       contexts.push(out.context);
@@ -274,7 +274,7 @@ export class Seq2Seq {
   /** One search step: the logits of p(y_t | y_{t-1}, s_{t-1}, h), the new state and a_t. */
   decodeStep(prev: tf.Tensor1D, s: tf.Tensor2D, enc: EncodedSource): StepOutput {
     const { yEmb, yProj } = this.embedPrevious(prev);
-    const out = this.decoder.step(yProj, s, enc.memory, this.decoder.recurrentWeightsForSearch());
+    const out = this.decoder.step(yProj, s, enc.memory, this.decoder.mergedProjection.weightsForSearch());
     const { logits, pGen } = this.decoder.output(out.state, out.context, yEmb, false, 0);
     return { logits, state: out.state, attention: out.weights, pGen };
   }
