@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
 import { padIds } from '../src/data/batching.js';
-import { EOS_ID } from '../src/model/config.js';
+import { EOS_ID } from '../src/tokenizer/special-ids.js';
 import { type EncodedSource, Seq2Seq, disposeEncoded } from '../src/model/seq2seq.js';
 import { SHAPE_CHECKS, ShapeError, expectShape, shapeChecksEnabled } from '../src/util/shape-checks.js';
 import { tinyModelConfig } from './helpers/model-config.js';

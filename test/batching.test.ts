@@ -5,9 +5,9 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { type Example, disposeBatch, makeBatches, toTensorBatch } from '../src/data/batching.js';
-import { BOS_ID, EOS_ID, PAD_ID } from '../src/model/config.js';
+import { BOS_ID, EOS_ID, PAD_ID } from '../src/tokenizer/special-ids.js';
 
 /** An example with `src` source and `tgt` target ids (their values do not matter to batching). */
 function ex(src: number, tgt: number): Example {

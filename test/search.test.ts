@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select.js';
 import { padIds } from '../src/data/batching.js';
-import { BOS_ID, EOS_ID } from '../src/model/config.js';
+import { BOS_ID, EOS_ID } from '../src/tokenizer/special-ids.js';
 import { Seq2Seq } from '../src/model/seq2seq.js';
 import { type Hypothesis, greedySearch } from '../src/search/greedy.js';
 import { beamSearch, lengthPenalty } from '../src/search/beam.js';
