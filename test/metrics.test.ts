@@ -1,7 +1,7 @@
 /**
  * sacrebleu compatibility of src/metrics: every row of the reference table in
  * ../shared/fixtures/sacrebleu/ABOUT.md (sacrebleu 2.5.1, `-w 4`), small cases checked by hand, and the
- * --json output of src/cli/evaluate-hyp.ts.
+ * --json output of `npm run evaluate -- --hyp H --ref R` (src/cli/evaluate.ts).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 
 import { expect } from 'chai';
 
-import { readSegments, scoreFiles } from '../src/cli/evaluate-files.js';
+import { readSegments, scoreFiles } from '../src/evaluate/files.js';
 import { splitWordsForChrf } from '../src/metrics/chrf.js';
 import {
   type BleuOptions,
@@ -40,9 +40,9 @@ function requireFixtures(ctx: Mocha.Context): void {
 }
 
 /** Runs the CLI the way a user would; stdout is returned untouched so tests can insist it is pure JSON. */
-async function runEvaluateHyp(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+async function runEvaluateFiles(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await execFileAsync('npx', ['tsx', 'src/cli/evaluate-hyp.ts', ...args], {
+    const { stdout, stderr } = await execFileAsync('npx', ['tsx', 'src/cli/evaluate.ts', ...args], {
       cwd: repoRoot,
     });
     return { stdout, stderr, code: 0 };
@@ -161,9 +161,9 @@ describe('sacrebleu 2.5.1 reference scores (fixtures/sacrebleu/ABOUT.md)', () =>
     );
   });
 
-  it('evaluate-hyp --json prints exactly one JSON object with the sacrebleu numbers', async function () {
+  it('evaluate --hyp --json prints exactly one JSON object with the sacrebleu numbers', async function () {
     requireFixtures(this);
-    const { stdout, code, stderr } = await runEvaluateHyp([
+    const { stdout, code, stderr } = await runEvaluateFiles([
       '--hyp',
       hypFixture,
       '--ref',
@@ -499,7 +499,7 @@ describe('reading hypothesis and reference files', () => {
     );
   });
 
-  it('evaluate-hyp --json matches the library on small files', async () => {
+  it('evaluate --hyp --json matches the library on small files', async () => {
     const hyps = ['the cat sat on the mat', 'Hola, mundo.'];
     const refs = ['the cat is on the mat', '¡Hola, mundo!'];
     const hypPath = write('toy.hyp', `${hyps.join('\n')}\n`);
@@ -515,7 +515,7 @@ describe('reading hypothesis and reference files', () => {
       '--chrf-word-order',
       '2',
     ];
-    const { stdout, code, stderr } = await runEvaluateHyp([...args, '--width', '4']);
+    const { stdout, code, stderr } = await runEvaluateFiles([...args, '--width', '4']);
     expect(code, stderr).to.equal(0);
     const parsed = JSON.parse(stdout) as {
       bleu: number;
@@ -529,10 +529,10 @@ describe('reading hypothesis and reference files', () => {
     expect(parsed.signature).to.deep.equal({ bleu: bleu.signature, chrf: chrf.signature });
   });
 
-  it('evaluate-hyp exits 1 with the mismatch on stderr and nothing on stdout', async () => {
+  it('evaluate --hyp exits 1 with the mismatch on stderr and nothing on stdout', async () => {
     const hypPath = write('short.hyp', 'a\n');
     const refPath = write('long.ref', 'a\nb\n');
-    const { stdout, stderr, code } = await runEvaluateHyp(['--hyp', hypPath, '--ref', refPath, '--json']);
+    const { stdout, stderr, code } = await runEvaluateFiles(['--hyp', hypPath, '--ref', refPath, '--json']);
     expect(code).to.equal(1);
     expect(stdout).to.equal('');
     expect(stderr).to.contain(`${hypPath} has 1 line,`).and.to.contain(`${refPath} has 2 lines`);

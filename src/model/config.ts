@@ -5,17 +5,32 @@
  */
 import { z } from 'zod';
 
+/**
+ * The sizes training sets from its flags (src/train/config.ts takes these fields as they are), so each
+ * range and default is written once. H is one number there: the encoder's (per direction) and the
+ * decoder's hidden size.
+ */
+export const ModelSizeFields = {
+  hiddenSize: z.number().int().min(1).default(256),
+  encoderLayers: z.number().int().min(1).max(8).default(1),
+  attentionSize: z.number().int().min(1).default(256),
+  outputSize: z.number().int().min(1).default(256),
+  dropout: z.number().min(0).max(0.9).default(0.2),
+};
+
 export const ModelConfigSchema = z
   .object({
     srcVocabSize: z.number().int().min(5),
     tgtVocabSize: z.number().int().min(5),
+    // Not a shared field: training's default became 256 when it began tying embeddings (tied, O = E);
+    // a model config without the field keeps meaning the first default.
     embeddingSize: z.number().int().min(1).default(128),
-    encoderHiddenSize: z.number().int().min(1).default(256),
-    encoderLayers: z.number().int().min(1).max(8).default(1),
-    decoderHiddenSize: z.number().int().min(1).default(256),
-    attentionSize: z.number().int().min(1).default(256),
-    outputSize: z.number().int().min(1).default(256),
-    dropout: z.number().min(0).max(0.9).default(0.2),
+    encoderHiddenSize: ModelSizeFields.hiddenSize,
+    encoderLayers: ModelSizeFields.encoderLayers,
+    decoderHiddenSize: ModelSizeFields.hiddenSize,
+    attentionSize: ModelSizeFields.attentionSize,
+    outputSize: ModelSizeFields.outputSize,
+    dropout: ModelSizeFields.dropout,
     /**
      * Nonlinearity of the deep output layer. ReLU by default: tanh saturated there and slowed early
      * learning (see decoder.ts). tanh is smooth, which finite-difference gradient checks need.

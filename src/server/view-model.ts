@@ -3,7 +3,7 @@
  * subword attention matrices as heatmaps (shade buckets, not inline styles, under the CSP), word links, the
  * Pharaoh alignment string, and for a checked translation how likely the model finds each word.
  */
-import { pharaoh, segmentWords, wordAlignment } from '../translate/alignment.js';
+import { attentionLabels, pharaoh, segmentWords, wordAlignment } from '../translate/alignment.js';
 import { DEFAULT_LINK_METHOD, describeLinkMethod, type ForcedAlignment } from '../translate/force-align.js';
 import type { Translation, TranslationHypothesis } from '../translate/translator.js';
 import { round } from './format.js';
@@ -122,7 +122,7 @@ export function pageResult(t: Translation, beam: number, ms: number): PageResult
       result.pharaoh = pharaoh(wa.links);
       result.links = wa.links.map(([s, tg]) => ({ source: wa.sourceWords[s], target: wa.targetWords[tg] }));
     }
-    const rows = best.attention.map((_, i) => best.tokens?.[i] ?? '</s>');
+    const rows = attentionLabels(best.tokens, best.attention.length);
     result.subword = heatmap('subwords', 'Subword attention', t.sourceTokens, rows, best.attention);
     if (best.pGen) result.subword.copiedRows = best.pGen.map((g) => 1 - g >= COPIED);
   }
@@ -135,7 +135,7 @@ export function apiAlignment(t: Translation, h: TranslationHypothesis) {
   const wa = wordAlignment(t.sourceTokens, h.tokens, h.attention);
   return {
     sourceTokens: t.sourceTokens,
-    targetTokens: [...h.tokens, '</s>'].slice(0, h.attention.length),
+    targetTokens: attentionLabels(h.tokens, h.attention.length),
     attention: h.attention.map((row) => row.map((x) => round(x))),
     sourceWords: wa.sourceWords,
     targetWords: wa.targetWords,

@@ -1,6 +1,8 @@
 /** Training options: one typed object, validated where it enters (CLI flags or a JSON config file). */
 import { z } from 'zod';
 
+import { ModelSizeFields } from '../model/config.js';
+
 export const TrainConfigSchema = z
   .object({
     /**
@@ -58,11 +60,7 @@ export const TrainConfigSchema = z
     /** Share of training pairs per epoch with their sentence-final punctuation dropped (both sides). */
     dropPunctuationShare: z.number().min(0).max(1).default(0.1),
     embeddingSize: z.number().int().min(1).default(256),
-    hiddenSize: z.number().int().min(1).default(256),
-    encoderLayers: z.number().int().min(1).max(8).default(1),
-    attentionSize: z.number().int().min(1).default(256),
-    outputSize: z.number().int().min(1).default(256),
-    dropout: z.number().min(0).max(0.9).default(0.2),
+    ...ModelSizeFields,
     labelSmoothing: z.number().min(0).max(0.5).default(0.1),
     tokenBudget: z.number().int().min(16).default(1500),
     maxSentences: z.number().int().min(1).default(128),

@@ -17,6 +17,16 @@
 
 const SPECIAL = /^<(\/s|s|pad)>$/;
 
+/**
+ * The labels of an attention matrix's axis: the subwords, then </s>, which the model reads last (source)
+ * and emits last (target). `rows` cuts them to the matrix's row count: a translation stopped by the length
+ * limit never emitted </s>, so its matrix has no row for it.
+ */
+export function attentionLabels(tokens: readonly string[], rows?: number): string[] {
+  const labels = [...tokens, '</s>'];
+  return rows === undefined ? labels : labels.slice(0, rows);
+}
+
 export interface WordSegmentation {
   words: string[];
   /** wordOf[k] = index of the word subword k belongs to, or -1 for special tokens. */

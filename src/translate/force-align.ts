@@ -21,7 +21,7 @@ import { toTensorBatch, type Example } from '../data/batching.js';
 import { normalizeText } from '../data/readers.js';
 import type { LoadedModel } from './model-dir.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
-import { argmaxLinks, pharaoh, segmentWords } from './alignment.js';
+import { argmaxLinks, attentionLabels, pharaoh, segmentWords } from './alignment.js';
 
 export interface AlignPair {
   source: string;
@@ -237,8 +237,8 @@ export function forceAlign(
   const scores = forceDecodeIds(model, srcIds, tgtIds, opts.batchSize ?? 32);
   return texts.map((p, k) => {
     const { logProbs, attention } = scores[k];
-    const sourceTokens = [...srcTokenizer.tokens(srcIds[k]), '</s>'];
-    const targetTokens = [...tgtTokenizer.tokens(tgtIds[k]), '</s>'];
+    const sourceTokens = attentionLabels(srcTokenizer.tokens(srcIds[k]));
+    const targetTokens = attentionLabels(tgtTokenizer.tokens(tgtIds[k]));
     const src = words(sourceTokens, p.source, opts.pretokenized ?? false);
     const tgt = words(targetTokens, p.target, opts.pretokenized ?? false);
     const wordMatrix = aggregateWords(

@@ -9,6 +9,7 @@ import { EOS_ID } from '../tokenizer/special-ids.js';
 import { loadModelDir, type LoadedModel } from './model-dir.js';
 import { greedySearch, type Hypothesis } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
+import { attentionLabels } from './alignment.js';
 import { forceAlign, type AlignOptions, type AlignPair, type ForcedAlignment } from './force-align.js';
 
 export interface TranslateOptions {
@@ -75,7 +76,7 @@ export class Translator {
       if (x.length === 1)
         results[k] = {
           source: sources[k],
-          sourceTokens: opts.withAttention ? ['</s>'] : undefined,
+          sourceTokens: opts.withAttention ? attentionLabels([]) : undefined,
           hypotheses: [
             { text: '', score: 0, logProb: 0, ...(opts.withAttention ? { tokens: [], attention: [] } : {}) },
           ],
@@ -104,7 +105,7 @@ export class Translator {
         results[k] = {
           source: sources[k],
           sourceTokens: opts.withAttention
-            ? [...srcTokenizer.tokens(ids[k].slice(0, -1)), '</s>']
+            ? attentionLabels(srcTokenizer.tokens(ids[k].slice(0, -1)))
             : undefined,
           hypotheses: hyps[j].slice(0, nbest).map((h) => ({
             text: tgtTokenizer.decode(h.tokens),

@@ -100,8 +100,8 @@ export async function scoreFiles(
 }
 
 /**
- * What both evaluate commands print for `--hyp/--ref`: the scores as one JSON object, or sacrebleu's
- * two text lines with signatures.
+ * What `evaluate --hyp/--ref` prints: the scores as one JSON object, or sacrebleu's two text lines with
+ * signatures.
  */
 export async function scoreFilesReport(
   hypPath: string,
