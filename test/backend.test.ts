@@ -13,7 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKENDS, currentBackend, initBackend, parseBackendName } from '../src/backend/select.js';
+import { Command } from 'commander';
+import { BACKENDS, parseBackendName } from '../src/backend/names.js';
+import { backendOption } from '../src/cli/args.js';
+import { currentBackend, initBackend } from '../src/backend/select.js';
 import { type NativeBlas, type PackedMatrix, loadNativeBlas } from '../src/backend/native-blas.js';
 import { SOFTMAX_XENT } from '../src/backend/wasm/softmax-xent.js';
 import { smoothedCrossEntropy } from '../src/model/loss.js';
@@ -927,6 +930,20 @@ describe('backend selection', () => {
         `Unknown backend "${bad}": expected one of tensorflow-gpu, tensorflow, wasm, cpu`,
       );
     }
+  });
+
+  it('--backend (backendOption, shared by every command) parses aliases at the flag and names a bad one', () => {
+    const parse = (args: string[], defaultName?: 'wasm') => {
+      const program = new Command().exitOverride().configureOutput({ writeErr: () => {} });
+      program.addOption(backendOption(undefined, defaultName)).parse(args, { from: 'user' });
+      return program.opts<{ backend?: string }>().backend;
+    };
+    expect(parse(['--backend', 'tfjs-node'])).to.equal('tensorflow');
+    expect(parse([])).to.equal(undefined);
+    expect(parse([], 'wasm')).to.equal('wasm');
+    expect(() => parse(['--backend', 'webgl'])).to.throw(
+      'Unknown backend "webgl": expected one of tensorflow-gpu, tensorflow, wasm, cpu',
+    );
   });
 
   it('tfjsVersionWarnings: none for the tested version, one per package otherwise, naming both versions', () => {

@@ -83,12 +83,13 @@ describe('Batcher', () => {
     expect((await other)[0].hypotheses[0].text).to.equal('FOUR');
   });
 
-  it('keeps options that differ apart: n-best, length penalty, length ratio, attention, alignment method', () => {
+  it('keeps options that differ apart: n-best, length and coverage penalty, length ratio, attention, alignment method', () => {
     const { b } = batcher(8);
     for (const opts of [
       {},
       { nbest: 2 },
       { lengthPenalty: 0.6 },
+      { coveragePenalty: 0.2 },
       { maxLenRatio: 3 },
       { withAttention: true },
     ])
@@ -96,7 +97,7 @@ describe('Batcher', () => {
     void b.addAlign([{ source: 'a', target: 'b' }], { pretokenized: true });
     void b.addAlign([{ source: 'a', target: 'b' }], { method: { step: 'next' } });
     void b.addAlign([{ source: 'a', target: 'b' }], {});
-    expect(b.length).to.equal(8);
+    expect(b.length).to.equal(9);
     b.flush(); // stops the windows' timers
   });
 

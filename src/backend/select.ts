@@ -14,10 +14,8 @@ import '@tensorflow/tfjs-backend-cpu';
 // (into the global registry that every copy of tfjs-core shares). Training needs them.
 import '@tensorflow/tfjs';
 import { installKernels } from './install.js';
+import { BACKENDS, type BackendName, parseBackendName } from './names.js';
 import { tfjsVersionWarnings } from './tfjs-version.js';
-
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
 
 /** How each candidate is loaded; the native packages register the backend named 'tensorflow'. */
 const LOADERS: Record<BackendName, { pkg: string; tfName: string }> = {
@@ -38,29 +36,6 @@ export interface BackendChoice {
 export type Logger = (message: string) => void;
 
 let chosen: BackendChoice | undefined;
-
-/** Accepts the names users are likely to type: node, tfjs-node, gpu, … */
-export function parseBackendName(value: string): BackendName {
-  const v = value
-    .trim()
-    .toLowerCase()
-    .replace(/^@tensorflow\//, '')
-    .replace(/^tfjs-/, '');
-  const aliases: Record<string, BackendName> = {
-    'node-gpu': 'tensorflow-gpu',
-    gpu: 'tensorflow-gpu',
-    'tensorflow-gpu': 'tensorflow-gpu',
-    node: 'tensorflow',
-    tensorflow: 'tensorflow',
-    wasm: 'wasm',
-    'backend-wasm': 'wasm',
-    cpu: 'cpu',
-    'backend-cpu': 'cpu',
-  };
-  const name = aliases[v];
-  if (!name) throw new Error(`Unknown backend "${value}": expected one of ${BACKENDS.join(', ')}`);
-  return name;
-}
 
 /** Loads `name`; for wasm also installs this project's kernels and returns which matmul runs. */
 async function tryLoad(name: BackendName): Promise<string | undefined> {

@@ -8,7 +8,8 @@
  * A rejected value throws a UsageError that names the option and quotes the value, e.g.
  * `--beam expects a positive integer, got '0'`; the commands print it as one line on stderr and exit 1.
  */
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { type BackendName, parseBackendName } from '../backend/names.js';
 
 /** A command line that cannot be used as given (bad option value, options that do not go together). */
 export class UsageError extends Error {}
@@ -89,13 +90,17 @@ const BACKEND_HELP =
  * process's (the workers', the children's); a command that picks one itself passes `defaultName`, the
  * others leave the choice to initBackend (NMT_BACKEND, else the fastest that loads).
  *
- * The name stays a string here and is read by parseBackendName inside initBackend, the one place that also
- * reads NMT_BACKEND, so both give the same answer and the same error. Parsing it here would mean importing
- * src/backend/select.ts, which loads TensorFlow.js and registers its backends, into commands whose main
- * thread never initialises one (serve, the loopback benchmarks, evaluate on files, the fault-injection
- * parent): start-up time and memory they report would change.
+ * The name is checked at the flag by parseBackendName (src/backend/names.ts, which loads no TensorFlow.js,
+ * so commands whose main thread never initialises a backend start as fast as before), the same function
+ * that initBackend applies to NMT_BACKEND: both give the same answer and the same error.
  */
-export function backendOption(description = BACKEND_HELP, defaultName?: string): Option {
-  const option = new Option('--backend <name>', description);
+export function backendOption(description = BACKEND_HELP, defaultName?: BackendName): Option {
+  const option = new Option('--backend <name>', description).argParser((value: string) => {
+    try {
+      return parseBackendName(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  });
   return defaultName === undefined ? option : option.default(defaultName);
 }

@@ -14,7 +14,7 @@
  * What was measured is the cost of building the concatenation: for search it is kept across steps and
  * sentences (`weightsForSearch`), because a new matrix per sentence cost more than the product it feeds
  * (greedy 16.5 → 13.9 ms per sentence, docs/PERFORMANCE.md: a new matrix is first multiplied in XNNPACK,
- * then packed; see src/backend/wasm-kernels.ts).
+ * then packed; see src/backend/wasm/matmul-native.ts).
  *
  * The weights stay four separate parameters (saved as attention.W, attention.b, decoder.gru.Us,
  * decoder.gru.bs): only this concatenation joins them. In training it is built once per batch inside the

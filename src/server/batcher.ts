@@ -53,6 +53,7 @@ function taskKey(t: Task): string {
     o.beam ?? 1,
     o.nbest ?? 1,
     o.lengthPenalty ?? null,
+    o.coveragePenalty ?? null,
     o.maxLenRatio ?? null,
     !!o.withAttention,
   ]);
