@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_CORPUS, runFaultInjection } from '../faults/harness.js';
+import { DEFAULT_CORPUS, type FaultOptions, runFaultInjection } from '../faults/harness.js';
 import { formatReport } from '../faults/report.js';
 import { REPO_ROOT } from '../util/repo-paths.js';
 import { backendOption } from './args.js';
@@ -38,20 +38,8 @@ async function main(): Promise<void> {
     .option('--child-timeout <s>', 'seconds before a child counts as hung', int, 300)
     .option('--json', 'print one JSON object instead of the table');
   program.parse();
-  const o = program.opts<{
-    kills: number;
-    maxSteps: number;
-    checkpointEvery: number;
-    seed: number;
-    killSeed: number;
-    corpus?: string;
-    maxChars?: number;
-    backend: string;
-    work?: string;
-    keep?: boolean;
-    childTimeout: number;
-    json?: boolean;
-  }>();
+  // The harness's options as flags give them (no fixed kill modes, no progress callback), plus --json.
+  const o = program.opts<Omit<FaultOptions, 'keep' | 'modes' | 'say'> & { keep?: boolean; json?: boolean }>();
   if (o.checkpointEvery < 1 || o.maxSteps < 1)
     throw new Error('--checkpoint-every and --max-steps must be ≥ 1');
   const report = await runFaultInjection({
