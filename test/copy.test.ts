@@ -14,7 +14,7 @@ import { EOS_ID } from '../src/tokenizer/special-ids.js';
 import { tinyModelConfig } from './helpers/model-config.js';
 import { copyMixtureCrossEntropy } from '../src/model/loss.js';
 import { Seq2Seq, copySource } from '../src/model/seq2seq.js';
-import { copyMixture } from '../src/search/step-scores.js';
+import { copyMixtureOps } from '../src/backend/reference-ops.js';
 import { greedySearch } from '../src/search/greedy.js';
 import { beamSearch, coverageTerm, lengthPenalty } from '../src/search/beam.js';
 import { SOFTMAX_XENT } from '../src/backend/wasm/softmax-xent.js';
@@ -126,7 +126,7 @@ describe('copy mechanism (pointer-generator)', () => {
     const attention = tf.tensor2d([[0.25, 0.5, 0.2, 0.05]]);
     const src = tf.tensor2d([[5, 6, 5, EOS_ID]], [1, 4], 'int32');
     const copy = copySource(src);
-    const p = copyMixture(logits, pGen, attention, copy).dataSync();
+    const p = copyMixtureOps(logits, pGen, attention, copy.indices, copy.mask).dataSync();
     expect(p[5]).to.be.closeTo(0.5 / 8 + 0.5 * (0.25 + 0.2), 1e-6);
     expect(p[6]).to.be.closeTo(0.5 / 8 + 0.5 * 0.5, 1e-6);
     expect(p[EOS_ID]).to.be.closeTo(0.5 / 8, 1e-6); // </s> is not copied

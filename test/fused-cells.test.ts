@@ -12,6 +12,8 @@ import { initBackend } from '../src/backend/select.js';
 import { GRU_CELL, LSTM_CELL } from '../src/backend/wasm/fused-cells.js';
 import { GRU_TRAIN, LSTM_TRAIN } from '../src/backend/wasm/native-cells.js';
 import { GREEDY_PICK, LOG_SOFTMAX_ADD } from '../src/backend/wasm/fused-softmax.js';
+import { COPY_GREEDY_PICK } from '../src/backend/wasm/fused-copy.js';
+import { copySource } from '../src/model/seq2seq.js';
 import { Rng } from '../src/util/rng.js';
 import { gruUpdate, lstmUpdate } from '../src/model/cells.js';
 import { greedyPick, logProbsPlus } from '../src/search/step-scores.js';
@@ -49,7 +51,10 @@ function withoutKernels<T>(names: string[], fn: () => T): T {
 
 /** The op-by-op path: no fused JavaScript kernels, no native cells. */
 const withoutFused = <T>(fn: () => T): T =>
-  withoutKernels([LSTM_CELL, GRU_CELL, GREEDY_PICK, LOG_SOFTMAX_ADD, LSTM_TRAIN, GRU_TRAIN], fn);
+  withoutKernels(
+    [LSTM_CELL, GRU_CELL, GREEDY_PICK, LOG_SOFTMAX_ADD, COPY_GREEDY_PICK, LSTM_TRAIN, GRU_TRAIN],
+    fn,
+  );
 /** The fused JavaScript kernels, as on a machine without the native addon. */
 const withoutNative = <T>(fn: () => T): T => withoutKernels([LSTM_TRAIN, GRU_TRAIN], fn);
 /** Both cell implementations that can run here: native (when the addon is installed) and JavaScript. */
@@ -213,6 +218,39 @@ describe('fused inference kernels on wasm: LSTM/GRU cells, greedy pick, beam log
         if (o[i] === -Infinity) expect(f[i], `element ${i}`).to.equal(-Infinity);
         else expect(Math.abs(f[i] - o[i]), `element ${i}`).to.be.below(1e-4);
       }
+    });
+  });
+
+  it('copying steps: the fused greedy pick equals the op-by-op mixture (repeats, masks, p_gen 0 and 1)', () => {
+    tf.tidy(() => {
+      const V = 300;
+      const logits = random([5, V], 11, 4);
+      // Row 0: ordinary; row 1: p_gen = 1 (no copying); row 2: p_gen = 0 (copy only: most tokens have
+      // p = 0, floored); row 3: a source token repeated, outweighing the vocabulary's best; row 4: padding.
+      const pGen = tf.tensor2d([[0.7], [1], [0], [0.2], [0.5]]);
+      const attention = tf.softmax(random([5, 6], 12, 3)) as tf.Tensor2D;
+      const src = tf.tensor2d(
+        [
+          [10, 20, 30, 40, 50, 2],
+          [10, 20, 30, 40, 50, 2],
+          [7, 7, 8, 9, 10, 2],
+          [42, 99, 42, 42, 5, 2],
+          [60, 61, 0, 0, 0, 0],
+        ],
+        [5, 6],
+        'int32',
+      );
+      const copy = copySource(src as tf.Tensor2D);
+      const out = { logits, pGen, attention } as StepOutput;
+      const fused = greedyPick(out, copy);
+      const ops = withoutFused(() => greedyPick(out, copy));
+      expect(Array.from(fused.ids.dataSync())).to.deep.equal(Array.from(ops.ids.dataSync()));
+      expect(fused.ids.dataSync()[3]).to.equal(42); // three copies of 42 at p_gen 0.2
+      expect(maxDiff(fused.logProbs, ops.logProbs)).to.be.below(1e-4);
+      // Greedy's pick is the best of beam search's log p(y) (which always runs the ops), row by row.
+      const beam = logProbsPlus(out, tf.zeros([5]) as tf.Tensor1D, copy);
+      expect(maxDiff(fused.logProbs, tf.max(beam, 1))).to.be.below(1e-4);
+      expect(Array.from(fused.ids.dataSync())).to.deep.equal(Array.from(tf.argMax(beam, 1).dataSync()));
     });
   });
 

@@ -13,6 +13,7 @@ import { TrainConfigSchema } from '../src/train/config.js';
 import { parseCorpusSpec, prepareData, setName } from '../src/train/prepare.js';
 import { corpusAbout, modelConfigFor, trainedModelInfo } from '../src/train/trained-model.js';
 import { createLogger } from '../src/util/log.js';
+import { trainTokenizerFile } from '../src/tokenizer/train.js';
 import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 
 const SAMPLE_3000 = path.join(path.dirname(SAMPLE_CORPUS), 'eng-spa-sample.tsv');
@@ -75,6 +76,38 @@ describe('training corpora, validation and test files', () => {
     expect(e0).to.have.length(n);
     expect(JSON.stringify(data.epochExamples(0))).to.equal(JSON.stringify(e0));
     expect(JSON.stringify(data.epochExamples(1))).to.not.equal(JSON.stringify(e0));
+  });
+
+  it('one tokenizer file given for both sides is a shared vocabulary, reused as it is', function () {
+    this.timeout(60_000);
+    const pairs = readTsv(SAMPLE_3000).slice(0, 500);
+    const file = path.join(dir, 'given', 'both.tokenizer.json');
+    trainTokenizerFile([...pairs.map((p) => p.src), ...pairs.map((p) => p.tgt)], file, { vocabSize: 600 });
+    const before = fs.readFileSync(file, 'utf8');
+    const out = path.join(dir, 'run-given');
+    const cfg = TrainConfigSchema.parse({
+      corpus: SAMPLE_3000,
+      out,
+      srcTokenizer: file,
+      // the same file under another spelling of its path
+      tgtTokenizer: path.join(dir, 'given', '..', 'given', 'both.tokenizer.json'),
+      validSize: 100,
+      testSize: 0,
+    });
+    const data = prepareData(cfg, createLogger('test', 'silent'));
+    expect(path.resolve(data.srcTokenizerFile)).to.equal(path.resolve(data.tgtTokenizerFile));
+    expect(data.srcTokenizer.vocabSize).to.equal(data.tgtTokenizer.vocabSize);
+    expect(fs.readFileSync(file, 'utf8')).to.equal(before); // not retrained
+    expect(fs.existsSync(path.join(out, 'vocab'))).to.equal(false); // nothing trained beside it
+    const missing = TrainConfigSchema.parse({
+      corpus: SAMPLE_3000,
+      out,
+      srcTokenizer: path.join(dir, 'nope.json'),
+      tgtTokenizer: path.join(dir, 'nope.json'),
+    });
+    expect(() => prepareData(missing, createLogger('test', 'silent'))).to.throw(
+      /tokenizer file not found: .*nope\.json/,
+    );
   });
 
   it('the model card lists every corpus by role, with the licence an .about.json gives', () => {

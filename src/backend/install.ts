@@ -12,8 +12,8 @@
  *  5. Sum: over leading or trailing axes as a product with ones, through the BatchMatMul of point 1
  *     (wasm/sum.ts).
  *  6. Identity: shares its input's data (wasm/identity.ts).
- *  7. New kernels: the fused JavaScript LSTM/GRU steps and log-softmaxes for inference
- *     (wasm/fused-cells.ts, fused-softmax.ts); UnsortedSegmentSum, which tfjs-backend-wasm lacks
+ *  7. New kernels: the fused JavaScript LSTM/GRU steps, log-softmaxes and copy mixtures for inference
+ *     (wasm/fused-cells.ts, fused-softmax.ts, fused-copy.ts); UnsortedSegmentSum, which tfjs-backend-wasm lacks
  *     (wasm/unsorted-segment-sum.ts); with the addon and AVX2, the native LSTM/GRU steps with their
  *     gradients (wasm/native-cells.ts) and the training loss (wasm/softmax-xent.ts).
  *
@@ -29,6 +29,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type NativeBlas, loadNativeBlas } from './native-blas.js';
 import { FUSED_CELL_KERNELS } from './wasm/fused-cells.js';
+import { FUSED_COPY_KERNELS } from './wasm/fused-copy.js';
 import { FUSED_SOFTMAX_KERNELS } from './wasm/fused-softmax.js';
 import { sharedIdentity } from './wasm/identity.js';
 import type { KernelFunc } from './wasm/kernel-types.js';
@@ -87,7 +88,8 @@ export function installKernels(): KernelSetup {
   replaceKernel('Sum', fastSumOf);
   replaceKernel('Identity', sharedIdentity);
 
-  for (const kernel of [...FUSED_CELL_KERNELS, ...FUSED_SOFTMAX_KERNELS]) tf.registerKernel(kernel);
+  for (const kernel of [...FUSED_CELL_KERNELS, ...FUSED_SOFTMAX_KERNELS, ...FUSED_COPY_KERNELS])
+    tf.registerKernel(kernel);
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({
       kernelName: 'UnsortedSegmentSum',

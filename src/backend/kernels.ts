@@ -16,6 +16,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { loadNativeBlas } from './native-blas.js';
 import {
+  copyGreedyPickOps,
+  copyLogProbsPlusOps,
   greedyPickOps,
   gruCellOps,
   logProbsPlusOps,
@@ -24,6 +26,7 @@ import {
   softmaxXentTermsOps,
 } from './reference-ops.js';
 import { GRU_CELL, LSTM_CELL } from './wasm/fused-cells.js';
+import { COPY_GREEDY_PICK } from './wasm/fused-copy.js';
 import { GREEDY_PICK, LOG_SOFTMAX_ADD } from './wasm/fused-softmax.js';
 import { GRU_TRAIN, LSTM_TRAIN } from './wasm/native-cells.js';
 import { SOFTMAX_XENT } from './wasm/softmax-xent.js';
@@ -149,6 +152,33 @@ export function greedyPick(logits: tf.Tensor2D): { ids: tf.Tensor1D; logProbs: t
 export function logProbsPlus(logits: tf.Tensor2D, add: tf.Tensor1D): tf.Tensor2D {
   if (!registered(LOG_SOFTMAX_ADD)) return logProbsPlusOps(logits, add);
   return tf.engine().runKernel(LOG_SOFTMAX_ADD, { logits, add }, {}) as tf.Tensor2D;
+}
+
+/** The inputs of a copying model's search step (see reference-ops.ts, copyMixtureOps). */
+export interface CopyStep {
+  logits: tf.Tensor2D;
+  pGen: tf.Tensor2D;
+  attention: tf.Tensor2D;
+  indices: tf.Tensor2D;
+  mask: tf.Tensor2D;
+}
+
+/** argmax_y log p(y) of a copying step (vocabulary and copy distributions mixed) and its value. */
+export function copyGreedyPick(step: CopyStep): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
+  const { logits, pGen, attention, indices, mask } = step;
+  if (!registered(COPY_GREEDY_PICK)) return copyGreedyPickOps(logits, pGen, attention, indices, mask);
+  const inputs = { logits, pGen, attention, indices, mask };
+  const [ids, logProbs] = tf.engine().runKernel(COPY_GREEDY_PICK, inputs, {}) as tf.Tensor1D[];
+  return { ids, logProbs };
+}
+
+/**
+ * log p(y) + add[b] of a copying step for every row b and token y: [B, V]. Always the ops: a fused
+ * JavaScript version measured slower than them (wasm/fused-copy.ts).
+ */
+export function copyLogProbsPlus(step: CopyStep, add: tf.Tensor1D): tf.Tensor2D {
+  const { logits, pGen, attention, indices, mask } = step;
+  return copyLogProbsPlusOps(logits, pGen, attention, indices, mask, add);
 }
 
 /**

@@ -69,7 +69,12 @@ const program = new Command()
     ).choices(['auto', 'none', 'target', 'all']),
   )
   .option('--no-copy-attention', 'no pointer-generator copying (default: on with a shared vocabulary)')
-  .addOption(num('--bpe-dropout <p>', 'BPE-dropout probability while training (default 0.1; 0 = off)'))
+  .addOption(
+    num(
+      '--bpe-dropout <p>',
+      'BPE-dropout probability while training, e.g. 0.1 (default 0 = off: it slows early learning, docs/ABLATION.md)',
+    ),
+  )
   .addOption(num('--upper-case-share <f>', 'share of training sources upper-cased per epoch (0.05)'))
   .addOption(num('--lower-case-share <f>', 'share of training sources lower-cased per epoch (0.05)'))
   .addOption(

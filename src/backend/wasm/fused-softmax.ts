@@ -23,7 +23,11 @@ export const LOG_SOFTMAX_ADD = 'NmtLogSoftmaxAdd';
 const NEGLIGIBLE = 30;
 
 /** Row maximum, its first index, and log Σ_j exp(x_j) of row `r` of `x` (width V). */
-function rowStats(x: Float32Array, r: number, V: number): { max: number; argMax: number; logSumExp: number } {
+export function rowStats(
+  x: Float32Array,
+  r: number,
+  V: number,
+): { max: number; argMax: number; logSumExp: number } {
   const start = r * V;
   let max = -Infinity;
   let argMax = 0;
