@@ -54,7 +54,7 @@ export const TrainConfigSchema = z
     /**
      * Probability of skipping each BPE merge while encoding training sentences (BPE-dropout); 0 = off.
      * Off by default: at the budgets a CPU affords it cost more than any other choice (docs/ABLATION.md:
-     * 0.1 with case noise, 2,000 steps, 5.8 → 2.1 BLEU on tatoeba2021.dev); worth trying on long runs.
+     * 0.1 alone, 2,000 steps, 5.8 → 3.6 BLEU on tatoeba2021.dev); worth trying on long runs.
      */
     bpeDropout: z.number().min(0).max(0.5).default(0),
     /** Share of training pairs per epoch whose source is upper-cased (ALL CAPS robustness). */
