@@ -126,7 +126,7 @@ describe('copy mechanism (pointer-generator)', () => {
     const attention = tf.tensor2d([[0.25, 0.5, 0.2, 0.05]]);
     const src = tf.tensor2d([[5, 6, 5, EOS_ID]], [1, 4], 'int32');
     const copy = copySource(src);
-    const p = copyMixtureOps(logits, pGen, attention, copy.indices, copy.mask).dataSync();
+    const p = copyMixtureOps({ logits, pGen, attention, ...copy }).dataSync();
     expect(p[5]).to.be.closeTo(0.5 / 8 + 0.5 * (0.25 + 0.2), 1e-6);
     expect(p[6]).to.be.closeTo(0.5 / 8 + 0.5 * 0.5, 1e-6);
     expect(p[EOS_ID]).to.be.closeTo(0.5 / 8, 1e-6); // </s> is not copied

@@ -25,6 +25,7 @@ import {
   softmaxXentOps,
   softmaxXentTermsOps,
 } from './reference-ops.js';
+import type { CopyStep } from './reference-ops.js';
 import { GRU_CELL, LSTM_CELL } from './wasm/fused-cells.js';
 import { COPY_GREEDY_PICK } from './wasm/fused-copy.js';
 import { GREEDY_PICK, LOG_SOFTMAX_ADD } from './wasm/fused-softmax.js';
@@ -32,6 +33,7 @@ import { GRU_TRAIN, LSTM_TRAIN } from './wasm/native-cells.js';
 import { SOFTMAX_XENT } from './wasm/softmax-xent.js';
 
 export { oneHotFloat } from './reference-ops.js';
+export type { CopyStep } from './reference-ops.js';
 
 /** Whether `kernel` is registered for the backend in use (the fused and native ones are wasm-only). */
 const registered = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== undefined;
@@ -154,19 +156,10 @@ export function logProbsPlus(logits: tf.Tensor2D, add: tf.Tensor1D): tf.Tensor2D
   return tf.engine().runKernel(LOG_SOFTMAX_ADD, { logits, add }, {}) as tf.Tensor2D;
 }
 
-/** The inputs of a copying model's search step (see reference-ops.ts, copyMixtureOps). */
-export interface CopyStep {
-  logits: tf.Tensor2D;
-  pGen: tf.Tensor2D;
-  attention: tf.Tensor2D;
-  indices: tf.Tensor2D;
-  mask: tf.Tensor2D;
-}
-
 /** argmax_y log p(y) of a copying step (vocabulary and copy distributions mixed) and its value. */
 export function copyGreedyPick(step: CopyStep): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
+  if (!registered(COPY_GREEDY_PICK)) return copyGreedyPickOps(step);
   const { logits, pGen, attention, indices, mask } = step;
-  if (!registered(COPY_GREEDY_PICK)) return copyGreedyPickOps(logits, pGen, attention, indices, mask);
   const inputs = { logits, pGen, attention, indices, mask };
   const [ids, logProbs] = tf.engine().runKernel(COPY_GREEDY_PICK, inputs, {}) as tf.Tensor1D[];
   return { ids, logProbs };
@@ -177,8 +170,7 @@ export function copyGreedyPick(step: CopyStep): { ids: tf.Tensor1D; logProbs: tf
  * JavaScript version measured slower than them (wasm/fused-copy.ts).
  */
 export function copyLogProbsPlus(step: CopyStep, add: tf.Tensor1D): tf.Tensor2D {
-  const { logits, pGen, attention, indices, mask } = step;
-  return copyLogProbsPlusOps(logits, pGen, attention, indices, mask, add);
+  return copyLogProbsPlusOps(step, add);
 }
 
 /**

@@ -111,19 +111,22 @@ export function logProbsPlusOps(logits: tf.Tensor2D, add: tf.Tensor1D): tf.Tenso
   return tf.add(tf.logSoftmax(logits), tf.reshape(add, [-1, 1])) as tf.Tensor2D;
 }
 
+/** The inputs of a copying model's search step: indices [B·S, 2] holds (row b, token id x_bj) of every
+ * source position, mask [B, S] is 1 for copyable ones; pGen [B, 1], attention [B, S], logits [B, V]. */
+export interface CopyStep {
+  logits: tf.Tensor2D;
+  pGen: tf.Tensor2D;
+  attention: tf.Tensor2D;
+  indices: tf.Tensor2D;
+  mask: tf.Tensor2D;
+}
+
 /**
  * p(y) = p_gen · softmax(z)_y + (1 − p_gen) · Σ_j a_j [x_j = y]   (See et al., 2017, eq. 9), [B, V].
  * The copy term is a scatter-add of each row's attention onto its source tokens' ids (ScatterNd sums
- * the weights of a token that occurs twice). indices [B·S, 2] holds (row b, token id x_bj); mask [B, S]
- * is 1 for copyable source positions.
+ * the weights of a token that occurs twice).
  */
-export function copyMixtureOps(
-  logits: tf.Tensor2D,
-  pGen: tf.Tensor2D,
-  attention: tf.Tensor2D,
-  indices: tf.Tensor2D,
-  mask: tf.Tensor2D,
-): tf.Tensor2D {
+export function copyMixtureOps({ logits, pGen, attention, indices, mask }: CopyStep): tf.Tensor2D {
   const [B, V] = logits.shape;
   const generated = tf.mul(tf.softmax(logits), pGen);
   const copyWeights = tf.reshape(tf.mul(tf.mul(attention, mask), tf.sub(1, pGen)), [-1]);
@@ -131,41 +134,19 @@ export function copyMixtureOps(
 }
 
 /** log p(y) of a copying step, [B, V] (floored so that tokens with p(y) = 0 rank last, not NaN). */
-function copyLogProbsOps(
-  logits: tf.Tensor2D,
-  pGen: tf.Tensor2D,
-  attention: tf.Tensor2D,
-  indices: tf.Tensor2D,
-  mask: tf.Tensor2D,
-): tf.Tensor2D {
-  return tf.log(tf.maximum(copyMixtureOps(logits, pGen, attention, indices, mask), 1e-30)) as tf.Tensor2D;
+function copyLogProbsOps(step: CopyStep): tf.Tensor2D {
+  return tf.log(tf.maximum(copyMixtureOps(step), 1e-30)) as tf.Tensor2D;
 }
 
 /** argmax_y log p(y) of a copying step per row and its value: ids [B] int32, logProbs [B]. */
-export function copyGreedyPickOps(
-  logits: tf.Tensor2D,
-  pGen: tf.Tensor2D,
-  attention: tf.Tensor2D,
-  indices: tf.Tensor2D,
-  mask: tf.Tensor2D,
-): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
-  const logProbs = copyLogProbsOps(logits, pGen, attention, indices, mask);
+export function copyGreedyPickOps(step: CopyStep): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
+  const logProbs = copyLogProbsOps(step);
   return { ids: tf.argMax(logProbs, 1) as tf.Tensor1D, logProbs: tf.max(logProbs, 1) as tf.Tensor1D };
 }
 
 /** log p(y) + add[b] of a copying step for every row b and token y: [B, V]. */
-export function copyLogProbsPlusOps(
-  logits: tf.Tensor2D,
-  pGen: tf.Tensor2D,
-  attention: tf.Tensor2D,
-  indices: tf.Tensor2D,
-  mask: tf.Tensor2D,
-  add: tf.Tensor1D,
-): tf.Tensor2D {
-  return tf.add(
-    copyLogProbsOps(logits, pGen, attention, indices, mask),
-    tf.reshape(add, [-1, 1]),
-  ) as tf.Tensor2D;
+export function copyLogProbsPlusOps(step: CopyStep, add: tf.Tensor1D): tf.Tensor2D {
+  return tf.add(copyLogProbsOps(step), tf.reshape(add, [-1, 1])) as tf.Tensor2D;
 }
 
 /**
