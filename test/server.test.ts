@@ -196,6 +196,15 @@ describe('server', function () {
       expect(html).to.match(/<code class="pharaoh" id="pharaoh">\d+-\d+( \d+-\d+)*<\/code>/);
     });
 
+    it('says when an ALL-CAPS input was re-cased before translating', async function () {
+      const caps = await request(app).post('/').type('form').send({ text: 'THE CAT SLEEPS.', beam: '1' });
+      expect(caps.text).to.match(/<span id="recased">.*<q lang="eng">The cat sleeps\.<\/q>/);
+      const normal = await request(app).post('/').type('form').send({ text: 'The cat sleeps.', beam: '1' });
+      expect(normal.text).not.to.include('id="recased"');
+      const translation = (html: string) => /id="translation" lang="spa">([^<]*)</.exec(html)?.[1];
+      expect(translation(caps.text)).to.equal(translation(normal.text));
+    });
+
     it('escapes user text everywhere it is echoed', async function () {
       const res = await request(app).post('/').type('form').send({ text: XSS, beam: '1' }).expect(200);
       expect(res.text).not.to.include(XSS);
@@ -401,6 +410,15 @@ describe('server', function () {
       expect(a.wordMatrix).to.have.length(a.targetWords.length);
       for (const row of a.wordMatrix) expect(row).to.have.length(3);
       expect(a.pharaoh).to.match(/^\d+-\d+( \d+-\d+)*$/);
+    });
+
+    it('returns the re-cased text it translated for ALL-CAPS input', async function () {
+      const [caps, normal] = (await post({ texts: ['THE CAT SLEEPS.', 'The cat sleeps.'] }).expect(200)).body
+        .translations;
+      expect(caps.source).to.equal('THE CAT SLEEPS.');
+      expect(caps.recased).to.equal('The cat sleeps.');
+      expect(normal).not.to.have.property('recased');
+      expect(caps.translation).to.equal(normal.translation);
     });
 
     it('returns user text as a plain JSON string', async function () {

@@ -1,5 +1,5 @@
 /**
- * npm run -s bench:robust -- [--model models/eng-spa] [--beam 5] [--sentences 250] [--test FILE] [--json]
+ * npm run -s bench:robust -- [--model models/eng-spa] [--beam 5] [--sentences 250] [--test FILE] [--no-recase] [--json]
  *
  * How a model copes with what people actually type (see src/bench/robust-set.ts):
  * 1. Names and numbers: the share of the names and numbers of 250 template sentences that come through
@@ -26,6 +26,7 @@ interface Options {
   test?: string;
   limit: number;
   workers: number;
+  recase: boolean;
   backend?: string;
   json?: boolean;
 }
@@ -38,6 +39,7 @@ const program = new Command()
   .option('--sentences <n>', 'template sentences (≥ 200)', positiveInt('--sentences'), 250)
   .option('--test <file>', `test set for the casing BLEU (default ${DEFAULT_TEST}, else <model>/test.tsv)`)
   .option('--limit <n>', 'first N pairs of the test set', positiveInt('--limit'), 1000)
+  .option('--no-recase', 'translate single-case input as written (to measure what re-casing gives)')
   .option('--workers <n>', 'translation worker threads', positiveInt('--workers'), 2)
   .addOption(backendOption('TensorFlow.js backend for the workers'))
   .option('--json', 'print one JSON object')
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
   const translate = async (texts: string[]): Promise<string[]> => {
     const chunks: string[][] = [];
     for (let i = 0; i < texts.length; i += 32) chunks.push(texts.slice(i, i + 32));
-    const out = await Promise.all(chunks.map((c) => pool.translate(c, { beam: o.beam })));
+    const out = await Promise.all(chunks.map((c) => pool.translate(c, { beam: o.beam, recase: o.recase })));
     return out.flat().map((t) => t.hypotheses[0]?.text ?? '');
   };
   try {
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
     const report = {
       model: o.model,
       beam: o.beam,
+      recase: o.recase,
       sentences: items.length,
       keep,
       casing,
@@ -121,7 +124,7 @@ async function main(): Promise<void> {
       return;
     }
     const lines = [
-      `Names and numbers kept unchanged (${items.length} template sentences, beam ${o.beam}, ${o.model}):`,
+      `Names and numbers kept unchanged (${items.length} template sentences, beam ${o.beam}, ${o.model}, ${o.recase ? 'single-case input re-cased' : 'no re-casing'}):`,
       ...VARIANTS.map(
         (v) =>
           `  ${v.padEnd(15)} ${(100 * keep[v].share).toFixed(1).padStart(5)}%  (${keep[v].kept}/${keep[v].total})`,

@@ -13,6 +13,7 @@ import { readCheckpoint } from '../train/checkpoint.js';
 import { prepareData } from '../train/prepare.js';
 import { Trainer } from '../train/trainer.js';
 import { prepareRunFolder } from '../train/run-folder.js';
+import { initFromOptions, loadInitWeights } from '../train/init-from.js';
 import { createLogger } from '../util/log.js';
 import { describeOptionIssue } from './option-errors.js';
 import { backendOption, finiteNumber, numberOption } from './args.js';
@@ -44,6 +45,10 @@ const program = new Command()
   .option('--src-lang <code>', 'source language code, for file names and the model card')
   .option('--tgt-lang <code>', 'target language code')
   .option('--out <dir>', 'run folder: checkpoints, metrics.jsonl, model/')
+  .option(
+    '--init-from <dir>',
+    'start from this model folder (its weights, tokenizers and sizes; fresh optimizer): fine-tune a model',
+  )
   .option('--src-tokenizer <file>', 'use this tokenizer.json for the source instead of training one')
   .option('--tgt-tokenizer <file>', 'use this tokenizer.json for the target instead of training one')
   .option('--vocab-dir <dir>', 'where trained tokenizers are written (default <out>/vocab)')
@@ -157,6 +162,11 @@ async function main(): Promise<void> {
     const saved = readCheckpoint(path.join(String(merged.out), 'last.ckpt')).header.config;
     for (const [k, v] of Object.entries({ ...saved, ...merged })) merged[k] = v;
   }
+  const resuming = resume && merged.out && fs.existsSync(path.join(String(merged.out), 'last.ckpt'));
+  // A warm start takes the folder's tokenizers and sizes; flags typed now still win, and a size that
+  // contradicts the folder's weights is refused below (loadInitWeights).
+  const warm = merged.initFrom && !resuming ? initFromOptions(String(merged.initFrom)) : {};
+  Object.assign(merged, { ...warm, ...merged });
   const parsed = TrainConfigSchema.safeParse(merged);
   if (!parsed.success) throw new Error(describeOptionIssue(parsed.error));
   const cfg: TrainConfig = parsed.data;
@@ -178,7 +188,10 @@ async function main(): Promise<void> {
     `model: ${trainer.model.parameterCount().toLocaleString('en')} parameters ${JSON.stringify(trainer.model.config)}`,
   );
   if (ck) await trainer.restore(last);
-  else if (resume) log.warn(`--resume: no checkpoint at ${last}, starting from scratch`);
+  else if (cfg.initFrom) {
+    loadInitWeights(trainer.model, cfg.initFrom);
+    log.info(`--init-from: weights, tokenizers and sizes of ${cfg.initFrom}`);
+  } else if (resume) log.warn(`--resume: no checkpoint at ${last}, starting from scratch`);
   process.on('SIGINT', () => {
     log.warn(
       'Ctrl-C: saving a checkpoint after this step, then exiting (press again to abort without saving)',

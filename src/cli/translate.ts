@@ -20,6 +20,7 @@ const program = new Command()
   .option('--attention', 'after each translation, print the attention matrix as text')
   .option('--alignments', 'print word alignments (Pharaoh i-j) after a tab on each line')
   .option('--batch <n>', 'sentences translated together', positiveInt('--batch'), 64)
+  .option('--no-recase', 'translate ALL-CAPS or all-lower-case input as written (default: re-cased first)')
   .addOption(backendOption())
   .showHelpAfterError();
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     attention?: boolean;
     alignments?: boolean;
     batch: number;
+    recase: boolean;
     backend?: string;
   }>();
   const log = createLogger('translate', process.env.NMT_LOG_LEVEL ?? 'warn');
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
       beam: o.beam,
       lengthPenalty: o.lengthPenalty,
       withAttention,
+      recase: o.recase,
     });
     let out = '';
     for (const r of results) {

@@ -51,6 +51,7 @@ export function apiRoutes({ pool, modelInfo, limits, limiter }: RouteContext): e
           const best = t.hypotheses[0];
           return {
             source: t.source,
+            ...(t.recased !== undefined ? { recased: t.recased } : {}),
             translation: best?.text ?? '',
             score: best ? round(best.score) : 0,
             ...(r.nbest !== undefined

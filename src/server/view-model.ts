@@ -56,6 +56,8 @@ function heatmap(
 
 export interface PageResult {
   source: string;
+  /** The re-cased input that was translated, when the input was written in one case. */
+  recased?: string;
   translation: string;
   ms: number;
   beam: number;
@@ -100,6 +102,7 @@ export function pageResult(t: Translation, beam: number, ms: number): PageResult
   const best = t.hypotheses[0];
   const result: PageResult = {
     source: t.source,
+    ...(t.recased !== undefined ? { recased: t.recased } : {}),
     translation: best?.text ?? '',
     ms,
     beam,

@@ -29,6 +29,11 @@ export const TrainConfigSchema = z
     srcLang: z.string().default('src'),
     tgtLang: z.string().default('tgt'),
     out: z.string().min(1),
+    /**
+     * A model folder to start from (its weights, tokenizers and sizes; src/train/init-from.ts) instead of
+     * random weights.
+     */
+    initFrom: z.string().optional(),
     /** Existing tokenizer.json files; when absent, BPE tokenizers are trained on the training split. */
     srcTokenizer: z.string().optional(),
     tgtTokenizer: z.string().optional(),

@@ -10,6 +10,7 @@ import { loadModelDir, type LoadedModel } from './model-dir.js';
 import { greedySearch, type Hypothesis } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
 import { attentionLabels } from './alignment.js';
+import { recase } from './recase.js';
 import { forceAlign, type AlignOptions, type AlignPair, type ForcedAlignment } from './force-align.js';
 
 export interface TranslateOptions {
@@ -24,6 +25,11 @@ export interface TranslateOptions {
   maxLenRatio?: number;
   /** Include subword tokens and attention matrices. */
   withAttention?: boolean;
+  /**
+   * Re-case input written in one case ("THE CAT IS BLACK.") with the source vocabulary before translating
+   * (src/translate/recase.ts); default true.
+   */
+  recase?: boolean;
 }
 
 export interface TranslationHypothesis {
@@ -42,7 +48,10 @@ export interface TranslationHypothesis {
 }
 
 export interface Translation {
+  /** The input, normalised as training text is. */
   source: string;
+  /** The re-cased input that was translated instead, when `source` was written in one case. */
+  recased?: string;
   /** Source subwords as the model saw them, ending with </s>. */
   sourceTokens?: string[];
   hypotheses: TranslationHypothesis[];
@@ -69,7 +78,8 @@ export class Translator {
     const nbest = Math.min(opts.nbest ?? 1, beam);
     const { model, srcTokenizer, tgtTokenizer } = this.loaded;
     const sources = texts.map((t) => normalizeText(t));
-    const ids = sources.map((s) => [...srcTokenizer.encode(s), EOS_ID]);
+    const recased = sources.map((s) => (opts.recase === false ? undefined : recase(srcTokenizer, s)));
+    const ids = sources.map((s, k) => [...srcTokenizer.encode(recased[k] ?? s), EOS_ID]);
     const results = new Array<Translation>(texts.length);
     // An empty line translates to an empty line: the model is never asked (it would invent a sentence).
     ids.forEach((x, k) => {
@@ -104,6 +114,7 @@ export class Translator {
       chunk.forEach((k, j) => {
         results[k] = {
           source: sources[k],
+          ...(recased[k] !== undefined ? { recased: recased[k] } : {}),
           sourceTokens: opts.withAttention
             ? attentionLabels(srcTokenizer.tokens(ids[k].slice(0, -1)))
             : undefined,

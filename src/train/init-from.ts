@@ -1,0 +1,66 @@
+/**
+ * `train --init-from DIR`: start training from a model folder's weights instead of random ones (a warm
+ * start: fine-tuning a shipped model on one's own sentence pairs, or continuing a model on a machine where
+ * its run folder is gone). The new run keeps the folder's tokenizers and architecture; the optimizer state,
+ * learning rate and data order start afresh (a model folder does not hold them; `--resume` does that).
+ */
+import path from 'node:path';
+import type { ModelConfig } from '../model/config.js';
+import type { Seq2Seq } from '../model/seq2seq.js';
+import { assignWeights, readBytes } from '../model/weights-io.js';
+import { readModelConfig } from '../translate/model-dir.js';
+import type { TrainConfig } from './config.js';
+
+/** The training options a warm start from `dir` implies: its tokenizers and its sizes. */
+export function initFromOptions(dir: string): Partial<TrainConfig> {
+  const { model: m, tokenizers } = readModelConfig(dir);
+  if (m.encoderHiddenSize !== m.decoderHiddenSize)
+    throw new Error(
+      `--init-from ${dir}: encoder and decoder hidden sizes differ (${m.encoderHiddenSize}, ${m.decoderHiddenSize}); ` +
+        'training builds models with one hidden size',
+    );
+  return {
+    srcTokenizer: path.resolve(dir, tokenizers.src),
+    tgtTokenizer: path.resolve(dir, tokenizers.tgt),
+    embeddingSize: m.embeddingSize,
+    hiddenSize: m.encoderHiddenSize,
+    encoderLayers: m.encoderLayers,
+    attentionSize: m.attentionSize,
+    outputSize: m.outputSize,
+    tieEmbeddings: m.tiedEmbeddings,
+    copyAttention: m.copyAttention,
+  };
+}
+
+/** Fields that must match for the folder's weights to mean the same thing (dropout may change). */
+const ARCHITECTURE: (keyof ModelConfig)[] = [
+  'srcVocabSize',
+  'tgtVocabSize',
+  'embeddingSize',
+  'encoderHiddenSize',
+  'encoderLayers',
+  'decoderHiddenSize',
+  'attentionSize',
+  'outputSize',
+  'outputActivation',
+  'tiedEmbeddings',
+  'copyAttention',
+];
+
+/**
+ * Copies the weights of the model folder `dir` into `model`. Throws, naming each field, when `model` was
+ * built differently (e.g. a --hidden-size given beside --init-from).
+ */
+export function loadInitWeights(model: Seq2Seq, dir: string): void {
+  const saved = readModelConfig(dir);
+  const differ = ARCHITECTURE.filter((k) => model.config[k] !== saved.model[k]).map(
+    (k) => `${k} ${String(model.config[k])} (the folder's: ${String(saved.model[k])})`,
+  );
+  if (differ.length > 0)
+    throw new Error(
+      `--init-from ${dir}: this run's model differs from the folder's: ${differ.join(', ')}; ` +
+        'a warm start keeps the architecture: drop the size flags that change it',
+    );
+  const file = path.join(dir, saved.weights.file);
+  assignWeights(model.params, saved.weights, readBytes(file), file);
+}

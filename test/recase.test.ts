@@ -1,0 +1,89 @@
+/**
+ * Re-casing single-case input with the source vocabulary (src/translate/recase.ts), on the English
+ * tokenizer that ships in vocab/, and through the Translator with the shipped model.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { SubwordTokenizer } from '../src/tokenizer/subword.js';
+import { recase, singleCase } from '../src/translate/recase.js';
+import { initBackend } from '../src/backend/select.js';
+import { Translator } from '../src/translate/translator.js';
+import { repoRoot } from './helpers/paths.js';
+
+const ENG = path.join(repoRoot, 'vocab', 'eng-spa', 'eng.tokenizer.json');
+const MODEL = path.join(repoRoot, 'models', 'eng-spa');
+
+describe('recase: single-case input in the casing the vocabulary knows', () => {
+  let eng: SubwordTokenizer;
+  before(() => {
+    eng = SubwordTokenizer.load(ENG);
+  });
+
+  it('tells which single case a text is written in', () => {
+    expect(singleCase('THE CAT IS BLACK.')).to.equal('upper');
+    expect(singleCase('where is tom?')).to.equal('lower');
+    expect(singleCase('Where is Tom?')).to.equal(undefined);
+    expect(singleCase('I')).to.equal(undefined); // one letter says nothing
+    expect(singleCase('2015 — 10:30')).to.equal(undefined);
+    expect(singleCase('ÑANDÚ')).to.equal('upper');
+  });
+
+  it('re-cases ALL-CAPS sentences: the sentence start, "I" and frequent names up, other words down', () => {
+    expect(recase(eng, 'THE CAT IS BLACK.')).to.equal('The cat is black.');
+    expect(recase(eng, 'I THINK TOM AND MARY LIVE IN BOSTON.')).to.equal(
+      'I think Tom and Mary live in Boston.',
+    );
+    expect(recase(eng, "DON'T TELL MOM.")).to.equal("Don't tell mom.");
+    // Numbers and symbols are untouched; whitespace is kept as typed.
+    expect(recase(eng, 'TOM PAID $25 AT  10:30.')).to.equal('Tom paid $25 at  10:30.');
+    // A new sentence starts after final punctuation.
+    expect(recase(eng, 'STOP. WHERE IS TOM?')).to.equal('Stop. Where is Tom?');
+  });
+
+  it('re-cases lower-case sentences the same way', () => {
+    expect(recase(eng, 'i met john in paris last monday.')).to.equal('I met John in Paris last Monday.');
+    expect(recase(eng, 'where is tom?')).to.equal('Where is Tom?');
+  });
+
+  it('leaves mixed-case text, and text it would not change, alone', () => {
+    expect(recase(eng, 'Where is TOM?')).to.equal(undefined);
+    expect(recase(eng, 'iPhone sales rose.')).to.equal(undefined);
+    expect(recase(eng, '12:30')).to.equal(undefined);
+    expect(recase(eng, '')).to.equal(undefined);
+  });
+});
+
+describe('Translator re-cases single-case input', function () {
+  this.timeout(60_000);
+  let translator: Translator;
+  before(async function () {
+    if (!fs.existsSync(path.join(MODEL, 'config.json'))) {
+      console.log(`    skipping: ${MODEL} not found`);
+      this.skip();
+    }
+    await initBackend('wasm');
+    translator = Translator.load(MODEL);
+  });
+  after(() => translator?.dispose());
+
+  it('translates an ALL-CAPS sentence as its re-cased text, and says so', () => {
+    const [caps, normal] = translator.translate(['WHERE IS THE LIBRARY?', 'Where is the library?'], {
+      withAttention: true,
+    });
+    expect(caps.source).to.equal('WHERE IS THE LIBRARY?');
+    expect(caps.recased).to.equal('Where is the library?');
+    expect(normal.recased).to.equal(undefined);
+    expect(caps.hypotheses[0].text).to.equal(normal.hypotheses[0].text);
+    expect(caps.sourceTokens).to.deep.equal(normal.sourceTokens);
+  });
+
+  it('translates as written with recase: false', () => {
+    const [asWritten] = translator.translate(['WHERE IS THE LIBRARY?'], {
+      recase: false,
+      withAttention: true,
+    });
+    expect(asWritten.recased).to.equal(undefined);
+    expect(asWritten.sourceTokens?.join('')).to.contain('WH');
+  });
+});
