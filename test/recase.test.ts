@@ -3,6 +3,7 @@
  * tokenizer that ships in vocab/, and through the Translator with the shipped model.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SubwordTokenizer } from '../src/tokenizer/subword.js';
@@ -10,6 +11,8 @@ import { recase, singleCase } from '../src/translate/recase.js';
 import { initBackend } from '../src/backend/select.js';
 import { Translator } from '../src/translate/translator.js';
 import { repoRoot } from './helpers/paths.js';
+import { generateDates } from '../src/data/synthetic.js';
+import { trainTokenizerFile } from '../src/tokenizer/train.js';
 
 const ENG = path.join(repoRoot, 'vocab', 'eng-spa', 'eng.tokenizer.json');
 const MODEL = path.join(repoRoot, 'models', 'eng-spa');
@@ -44,6 +47,22 @@ describe('recase: single-case input in the casing the vocabulary knows', () => {
   it('re-cases lower-case sentences the same way', () => {
     expect(recase(eng, 'i met john in paris last monday.')).to.equal('I met John in Paris last Monday.');
     expect(recase(eng, 'where is tom?')).to.equal('Where is Tom?');
+  });
+
+  it('keeps lower case where the vocabulary was learnt from lower-cased text, with or without byte pieces', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-recase-'));
+    try {
+      const dates = generateDates(500, 3).pairs.map((p) => p.src);
+      for (const byteFallback of [false, true]) {
+        const file = path.join(dir, `dates-${byteFallback}.json`);
+        trainTokenizerFile(dates, file, { vocabSize: 300, byteFallback });
+        const lowerOnly = SubwordTokenizer.load(file);
+        expect(recase(lowerOnly, 'december the first , 1994')).to.equal(undefined);
+        expect(recase(lowerOnly, 'DECEMBER THE FIRST , 1994')).to.equal('december the first , 1994');
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves mixed-case text, and text it would not change, alone', () => {

@@ -204,8 +204,9 @@ function tokenizerFiles(
   trainPairs: SentencePair[],
   log: Logger,
   existing?: { src: string; tgt: string },
-): { src: string; tgt: string; shared: boolean } {
-  if (existing) return { ...existing, shared: existing.src === existing.tgt };
+): { src: string; tgt: string } {
+  // One file for both sides is the shared vocabulary (the trainer compares the two paths).
+  if (existing) return existing;
   const vocabDir = cfg.vocabDir ?? path.join(cfg.out, 'vocab');
   const options = { splitDigits: cfg.splitDigits, byteFallback: cfg.byteFallback };
   const shared =
@@ -224,7 +225,7 @@ function tokenizerFiles(
     const sentences = dedupe([...trainPairs.map((p) => p.src), ...trainPairs.map((p) => p.tgt)]);
     trainTokenizerFile(sentences, file, { vocabSize: cfg.vocabSize, ...options });
     report('shared (source and target)', file);
-    return { src: file, tgt: file, shared };
+    return { src: file, tgt: file };
   }
   const src = cfg.srcTokenizer ?? path.join(vocabDir, `${cfg.srcLang}.tokenizer.json`);
   const tgt = cfg.tgtTokenizer ?? path.join(vocabDir, `${cfg.tgtLang}.tokenizer.json`);
@@ -243,7 +244,7 @@ function tokenizerFiles(
     report('target', tgt);
   }
   for (const f of [src, tgt]) if (!fs.existsSync(f)) throw new Error(`tokenizer file not found: ${f}`);
-  return { src, tgt, shared: false };
+  return { src, tgt };
 }
 
 function epochExamplesFor(

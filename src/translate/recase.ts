@@ -14,6 +14,7 @@
  * model trained on the corpus would be better and would need shipping a second model.
  */
 import type { SubwordTokenizer } from '../tokenizer/subword.js';
+import { UNK_ID } from '../tokenizer/special-ids.js';
 
 /** Which single case the input is written in, if any (at least two cased letters, all of one case). */
 export function singleCase(text: string): 'upper' | 'lower' | undefined {
@@ -24,9 +25,14 @@ export function singleCase(text: string): 'upper' | 'lower' | undefined {
   return undefined;
 }
 
-/** Lexicographic cost of a spelling: subword count, then the largest subword id (later merge = rarer). */
+/**
+ * Lexicographic cost of a spelling: subword count, then the largest subword id (later merge = rarer). A
+ * spelling with a character the vocabulary never saw (<unk>, or a UTF-8 byte piece "<0x44>") never wins.
+ */
 function cost(tokenizer: SubwordTokenizer, word: string): [number, number] {
   const ids = tokenizer.encode(word);
+  if (ids.includes(UNK_ID) || tokenizer.tokens(ids).some((t) => /^<0x[0-9A-F]{2}>$/.test(t)))
+    return [Infinity, Infinity];
   return [ids.length, ids.length ? Math.max(...ids) : 0];
 }
 
@@ -36,23 +42,23 @@ function capitalise(word: string): string {
   return lower.replace(/\p{L}/u, (c) => c.toUpperCase());
 }
 
-/** The spelling of one whitespace-separated word that the vocabulary knows best. */
+/**
+ * The spelling of one whitespace-separated word that the vocabulary knows best. A sentence's first word is
+ * Capitalised whenever the vocabulary can write it (one learnt from lower-cased text, such as the synthetic
+ * dates corpus, cannot, and keeps the word in lower case).
+ */
 function bestSpelling(tokenizer: SubwordTokenizer, word: string, sentenceStart: boolean): string {
   if (!/\p{L}/u.test(word)) return word;
-  const candidates = sentenceStart
-    ? [capitalise(word), word.toUpperCase()]
-    : [word.toLowerCase(), capitalise(word), word.toUpperCase()];
+  const candidates = [capitalise(word), word.toLowerCase(), word.toUpperCase()].map((spelling) => ({
+    spelling,
+    cost: cost(tokenizer, spelling),
+  }));
+  if (sentenceStart && candidates[0].cost[0] < Infinity) return candidates[0].spelling;
   let best = candidates[0];
-  let bestCost = cost(tokenizer, best);
-  for (const c of candidates.slice(1)) {
-    if (c === best) continue;
-    const k = cost(tokenizer, c);
-    if (k[0] < bestCost[0] || (k[0] === bestCost[0] && k[1] < bestCost[1])) {
-      best = c;
-      bestCost = k;
-    }
-  }
-  return best;
+  for (const c of candidates.slice(1))
+    if (c.cost[0] < best.cost[0] || (c.cost[0] === best.cost[0] && c.cost[1] < best.cost[1])) best = c;
+  // A word none of whose spellings the vocabulary can write stays as typed.
+  return best.cost[0] < Infinity ? best.spelling : word;
 }
 
 /**
