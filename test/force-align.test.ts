@@ -303,5 +303,24 @@ describe('forced alignment', function () {
       const [bad] = translator.align([{ source, target: ['Los', 'perros', ...words.slice(2)].join(' ') }]);
       expect(bad.wordLogProbs[1]).to.be.lessThan(a.wordLogProbs[1]);
     });
+
+    it('re-cases a side written in one case, keeping the given words (lower-cased research data)', function () {
+      const cased = { source: 'Where is the library?', target: '¿Dónde está la biblioteca?' };
+      const lower = { source: cased.source.toLowerCase(), target: cased.target.toLowerCase() };
+      const [c] = translator.align([cased]);
+      for (const pretokenized of [false, true]) {
+        const [l] = translator.align([lower], { pretokenized });
+        expect(l.recased).to.deep.equal(cased);
+        expect(l.sourceWords).to.deep.equal(lower.source.split(' '));
+        expect(l.targetWords).to.deep.equal(lower.target.split(' '));
+        expect(l.sourceTokens).to.deep.equal(c.sourceTokens);
+        expectMatrixClose(l.wordMatrix, c.wordMatrix, 1e-5);
+        expect(l.links).to.deep.equal(c.links);
+      }
+      const [asGiven] = translator.align([lower], { recase: false });
+      expect(asGiven.recased).to.equal(undefined);
+      expect(asGiven.sourceTokens).not.to.deep.equal(c.sourceTokens);
+      expect(c.recased).to.equal(undefined);
+    });
   });
 });

@@ -542,6 +542,8 @@ describe('server', function () {
       expect(res.body.targetWords).to.deep.equal(['el', 'gato', 'duerme', '.']);
       const plain = await post({ source: 'the cat sleeps .', target: 'el gato duerme .' }).expect(200);
       expect(plain.body.targetWords).to.have.length(4); // this tokenizer splits at spaces too
+      // Both sides are in lower case: re-cased for the model, the words kept as given.
+      expect(res.body.recased).to.deep.equal({ source: 'The cat sleeps .', target: 'El gato duerme .' });
     });
 
     it('400/422/415/405 for bad requests, naming the field and the limit', async function () {

@@ -9,6 +9,7 @@
  *   --details   after each link line: the word matrix and each target subword's log-probability, then a
  *               blank line (for reading, not for scoring)
  *   --json      one JSON object per pair instead (links, matrices, log-probabilities)
+ *   --no-recase  align a side written in one case (lower-cased research data) as given, not re-cased
  *   --pretokenized  the words are the space-separated tokens of the input (research data), not the
  *               tokenizer's words
  *   --step, --source-pieces, --target-pieces  how subword attention becomes word links (LinkMethod)
@@ -34,6 +35,7 @@ interface AlignCliOptions {
   model: string;
   input?: string;
   pretokenized?: boolean;
+  recase: boolean;
   details?: boolean;
   json?: boolean;
   step: LinkMethod['step'];
@@ -55,6 +57,10 @@ const program = new Command()
   .option(
     '--pretokenized',
     'words are the space-separated tokens of the input (e.g. lower-cased research data)',
+  )
+  .option(
+    '--no-recase',
+    'align a side written in one case as given (default: re-cased with the model vocabulary first)',
   )
   .option('--details', "also print the word matrix and each target token's log-probability")
   .option('--json', 'one JSON object per line instead of Pharaoh links')
@@ -178,7 +184,7 @@ async function main(): Promise<void> {
   let done = 0;
   const flush = () => {
     if (pending.length === 0) return;
-    const options = { pretokenized: o.pretokenized, method };
+    const options = { pretokenized: o.pretokenized, method, recase: o.recase };
     let results = translator.align(pending, options);
     if (reverse) {
       const swapped = pending.map((p) => ({ source: p.target, target: p.source }));

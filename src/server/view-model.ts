@@ -218,6 +218,7 @@ export function apiForcedAlignment(a: ForcedAlignment) {
   return {
     source: a.source,
     target: a.target,
+    ...(a.recased ? { recased: a.recased } : {}),
     sourceWords: a.sourceWords,
     targetWords: a.targetWords,
     pharaoh: a.pharaoh,

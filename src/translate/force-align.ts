@@ -22,6 +22,7 @@ import { normalizeText } from '../data/readers.js';
 import type { LoadedModel } from './model-dir.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { argmaxLinks, attentionLabels, pharaoh, segmentWords } from './alignment.js';
+import { recase } from './recase.js';
 
 export interface AlignPair {
   source: string;
@@ -60,12 +61,19 @@ export interface AlignOptions {
   method?: Partial<LinkMethod>;
   /** Sentences per forward pass (default 32). */
   batchSize?: number;
+  /**
+   * Re-case a side written in one case (lower-cased research data) with the model's vocabulary before
+   * aligning it, as translation does (src/translate/recase.ts); the words keep the casing given. Default true.
+   */
+  recase?: boolean;
 }
 
 export interface ForcedAlignment {
   /** The texts as aligned (after the translator's whitespace/Unicode clean-up). */
   source: string;
   target: string;
+  /** The re-cased texts the model read, when a side was written in one case. */
+  recased?: { source: string; target: string };
   /** Subwords, each side ending with </s>. */
   sourceTokens: string[];
   targetTokens: string[];
@@ -215,12 +223,19 @@ export function aggregateWords(
   return matrix;
 }
 
+/**
+ * The words of one side and the word of each subword. `text` is the side as given; `tokens` may come from
+ * its re-cased form, whose words then take back the given casing (re-casing changes letters' case only).
+ */
 function words(tokens: readonly string[], text: string, pretokenized: boolean) {
-  if (pretokenized) {
-    const given = text === '' ? [] : text.split(' ');
-    return { words: given, wordOf: mapPiecesToWords(tokens, given) };
-  }
-  return segmentWords(tokens);
+  const given = text === '' ? [] : text.split(' ');
+  if (pretokenized) return { words: given, wordOf: mapPiecesToWords(tokens, given) };
+  const seg = segmentWords(tokens);
+  const typed = text.split(/\s+/u).filter((w) => w !== '');
+  const sameWords =
+    seg.words.length === typed.length &&
+    seg.words.every((w, i) => w.toLowerCase() === typed[i].toLowerCase());
+  return sameWords ? { words: typed, wordOf: seg.wordOf } : seg;
 }
 
 /** Forced alignment of pairs with a loaded model (Translator.align is the public door). */
@@ -232,8 +247,15 @@ export function forceAlign(
   const { model, srcTokenizer, tgtTokenizer } = loaded;
   const method: LinkMethod = { ...DEFAULT_LINK_METHOD, ...opts.method };
   const texts = pairs.map((p) => ({ source: normalizeText(p.source), target: normalizeText(p.target) }));
-  const srcIds = texts.map((p) => srcTokenizer.encode(p.source));
-  const tgtIds = texts.map((p) => tgtTokenizer.encode(p.target));
+  const read = texts.map((p) => {
+    const source = opts.recase === false ? undefined : recase(srcTokenizer, p.source);
+    const target = opts.recase === false ? undefined : recase(tgtTokenizer, p.target);
+    return source === undefined && target === undefined
+      ? undefined
+      : { source: source ?? p.source, target: target ?? p.target };
+  });
+  const srcIds = texts.map((p, k) => srcTokenizer.encode(read[k]?.source ?? p.source));
+  const tgtIds = texts.map((p, k) => tgtTokenizer.encode(read[k]?.target ?? p.target));
   const scores = forceDecodeIds(model, srcIds, tgtIds, opts.batchSize ?? 32);
   return texts.map((p, k) => {
     const { logProbs, attention } = scores[k];
@@ -257,6 +279,7 @@ export function forceAlign(
     return {
       source: p.source,
       target: p.target,
+      ...(read[k] ? { recased: read[k] } : {}),
       sourceTokens,
       targetTokens,
       attention,
