@@ -30,6 +30,7 @@ import { flipLinks, symmetrize, SYMMETRIZATIONS, type Symmetrization } from '../
 import { Translator } from '../translate/translator.js';
 import { createLogger } from '../util/log.js';
 import { backendOption, positiveInt, UsageError } from './args.js';
+import { parsePairLine } from './pair-lines.js';
 
 interface AlignCliOptions {
   model: string;
@@ -91,17 +92,6 @@ const program = new Command()
   .option('--batch <n>', 'pairs aligned together', positiveInt('--batch'), 64)
   .addOption(backendOption())
   .showHelpAfterError();
-
-/** `source<TAB>target` (a third column, e.g. attribution, is ignored) or `source ||| target`. */
-export function parsePairLine(line: string, lineNo: number): AlignPair {
-  const cols = line.includes('\t') ? line.split('\t') : line.split(' ||| ');
-  if (cols.length < 2) {
-    throw new UsageError(`line ${lineNo}: expected "source<TAB>target" (or "source ||| target")`);
-  }
-  const [source, target] = cols;
-  if (source.trim() === '') throw new UsageError(`line ${lineNo}: the source is empty`);
-  return { source, target };
-}
 
 const pct = (x: number) => String(Math.round(100 * x));
 
