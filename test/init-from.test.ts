@@ -10,7 +10,7 @@ import { decodeWeights, readBytes, type NamedWeights } from '../src/model/weight
 import { readModelConfig } from '../src/translate/model-dir.js';
 import { readTsv } from '../src/data/readers.js';
 import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
-import { runCli } from './helpers/cli.js';
+import { trainEngSpa } from './helpers/cli.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
 
 function weightsOf(dir: string): Map<string, Float32Array> {
@@ -37,25 +37,8 @@ describe('train --init-from: a warm start from a model folder', function () {
   let tiny: string;
   let corpus: string;
   const train = (out: string, ...args: string[]) =>
-    runCli('train', [
-      '--corpus',
-      corpus,
-      '--src-lang',
-      'eng',
-      '--tgt-lang',
-      'spa',
-      '--out',
-      path.join(dir, out),
-      '--max-steps',
-      '1',
-      '--valid-every',
-      '1',
-      '--bleu-sentences',
-      '5',
-      '--workers',
-      '1',
-      '--backend',
-      'wasm',
+    trainEngSpa(corpus, path.join(dir, out), [
+      ...'--max-steps 1 --valid-every 1 --bleu-sentences 5 --workers 1 --backend wasm'.split(' '),
       // Another seed than the tiny model's: a run that ignored --init-from would start elsewhere.
       '--seed',
       '7',

@@ -29,7 +29,7 @@ import { TrainConfigSchema } from '../src/train/config.js';
 import { RunFolderError, heldOutTestPairs, prepareRunFolder, runEntries } from '../src/train/run-folder.js';
 import { attachProgressBar, createLogger } from '../src/util/log.js';
 import * as selectStatic from '../src/backend/select.js';
-import { TSX_IMPORT, runCli, runNode, waitForListeningPort } from './helpers/cli.js';
+import { TSX_IMPORT, runCli, runNode, trainEngSpa, waitForListeningPort } from './helpers/cli.js';
 import { repoRoot, requireFile, sharedDir, tatoebaSpa } from './helpers/paths.js';
 import { trainTokenizerPair } from './helpers/tiny-model.js';
 
@@ -436,19 +436,7 @@ describe('newcomer: a small corpus, end to end (train, refuse, resume, overwrite
     '--embedding-size 8 --hidden-size 8 --attention-size 8 --output-size 8 --vocab-size 500 ' +
     '--bleu-sentences 5 --workers 1 --backend wasm'
   ).split(' ');
-  const train = (...args: string[]) =>
-    runCli('train', [
-      '--corpus',
-      corpus,
-      '--src-lang',
-      'eng',
-      '--tgt-lang',
-      'spa',
-      '--out',
-      run,
-      ...TINY,
-      ...args,
-    ]);
+  const train = (...args: string[]) => trainEngSpa(corpus, run, [...TINY, ...args]);
   const step = (ckpt: string) => readCheckpoint(ckpt).header.state.step;
 
   before(() => {

@@ -22,6 +22,20 @@ export function runCli(name: string, args: string[], opts: CliOptions = {}): Pro
   return runNode([path.join(repoRoot, 'src', 'cli', `${name}.ts`), ...args], opts);
 }
 
+/** `npm run train` on an English→Spanish corpus into `out`, with more flags after. */
+export function trainEngSpa(
+  corpus: string,
+  out: string,
+  args: string[],
+  opts: CliOptions = {},
+): Promise<CliResult> {
+  return runCli(
+    'train',
+    ['--corpus', corpus, '--src-lang', 'eng', '--tgt-lang', 'spa', '--out', out, ...args],
+    opts,
+  );
+}
+
 /**
  * tsx's loader by URL: `--import tsx` is resolved from the working directory, which need not be this
  * repository (a copied model folder is tried from elsewhere).
