@@ -63,6 +63,15 @@ export class SubwordTokenizer {
     return ids.map((i) => vocab[i] ?? '<unk>');
   }
 
+  /**
+   * Whether the vocabulary writes `text` with its own pieces: no <unk> and no UTF-8 byte piece ("<0x44>"),
+   * which stand for characters the tokenizer never saw in training.
+   */
+  knows(text: string): boolean {
+    const ids = this.encode(text);
+    return !ids.includes(UNK_ID) && !this.tokens(ids).some((t) => /^<0x[0-9A-F]{2}>$/.test(t));
+  }
+
   tokenToId(token: string): number | undefined {
     const map = (this.tok as unknown as { model: { tokens_to_ids: Map<string, number> } }).model
       .tokens_to_ids;

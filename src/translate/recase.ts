@@ -14,7 +14,6 @@
  * model trained on the corpus would be better and would need shipping a second model.
  */
 import type { SubwordTokenizer } from '../tokenizer/subword.js';
-import { UNK_ID } from '../tokenizer/special-ids.js';
 
 /** Which single case the input is written in, if any (at least two cased letters, all of one case). */
 export function singleCase(text: string): 'upper' | 'lower' | undefined {
@@ -27,12 +26,11 @@ export function singleCase(text: string): 'upper' | 'lower' | undefined {
 
 /**
  * Lexicographic cost of a spelling: subword count, then the largest subword id (later merge = rarer). A
- * spelling with a character the vocabulary never saw (<unk>, or a UTF-8 byte piece "<0x44>") never wins.
+ * spelling with a character the vocabulary never saw never wins.
  */
 function cost(tokenizer: SubwordTokenizer, word: string): [number, number] {
+  if (!tokenizer.knows(word)) return [Infinity, Infinity];
   const ids = tokenizer.encode(word);
-  if (ids.includes(UNK_ID) || tokenizer.tokens(ids).some((t) => /^<0x[0-9A-F]{2}>$/.test(t)))
-    return [Infinity, Infinity];
   return [ids.length, ids.length ? Math.max(...ids) : 0];
 }
 

@@ -9,7 +9,8 @@ import { EOS_ID } from '../tokenizer/special-ids.js';
 import { loadModelDir, type LoadedModel } from './model-dir.js';
 import { greedySearch, type Hypothesis } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
-import { attentionLabels } from './alignment.js';
+import { attentionLabels, wordAlignment } from './alignment.js';
+import { holdSymbols, restoreSymbols } from './symbols.js';
 import { recase } from './recase.js';
 import { forceAlign, type AlignOptions, type AlignPair, type ForcedAlignment } from './force-align.js';
 
@@ -79,7 +80,21 @@ export class Translator {
     const { model, srcTokenizer, tgtTokenizer } = this.loaded;
     const sources = texts.map((t) => normalizeText(t));
     const recased = sources.map((s) => (opts.recase === false ? undefined : recase(srcTokenizer, s)));
-    const ids = sources.map((s, k) => [...srcTokenizer.encode(recased[k] ?? s), EOS_ID]);
+    // Symbols the vocabulary cannot write go around the model (src/translate/symbols.ts).
+    const held = sources.map((s, k) => holdSymbols(srcTokenizer, recased[k] ?? s));
+    const ids = sources.map((s, k) => [...srcTokenizer.encode(held[k]?.text ?? recased[k] ?? s), EOS_ID]);
+    // Putting symbols back needs the attention of the translations that held some.
+    const withAttention = opts.withAttention || held.some((h) => h !== undefined);
+    const textOf = (k: number, text: string, tokens: readonly number[], attention?: number[][]) => {
+      const h = held[k];
+      if (!h) return text;
+      const links =
+        attention && tokens.length > 0
+          ? wordAlignment(srcTokenizer.tokens(ids[k].slice(0, -1)), tgtTokenizer.tokens(tokens), attention)
+              .links
+          : [];
+      return restoreSymbols(text, h.held, links);
+    };
     const results = new Array<Translation>(texts.length);
     // An empty line translates to an empty line: the model is never asked (it would invent a sentence).
     ids.forEach((x, k) => {
@@ -88,7 +103,12 @@ export class Translator {
           source: sources[k],
           sourceTokens: opts.withAttention ? attentionLabels([]) : undefined,
           hypotheses: [
-            { text: '', score: 0, logProb: 0, ...(opts.withAttention ? { tokens: [], attention: [] } : {}) },
+            {
+              text: textOf(k, '', []),
+              score: 0,
+              logProb: 0,
+              ...(opts.withAttention ? { tokens: [], attention: [] } : {}),
+            },
           ],
         };
     });
@@ -100,7 +120,7 @@ export class Translator {
     for (let i = 0; i < order.length; i += batchSize) {
       const chunk = order.slice(i, i + batchSize);
       const src = chunk.map((k) => ids[k]);
-      const searchOpts = { maxLenRatio: opts.maxLenRatio, withAttention: opts.withAttention };
+      const searchOpts = { maxLenRatio: opts.maxLenRatio, withAttention };
       const hyps: Hypothesis[][] =
         beam > 1
           ? beamSearch(model, src, {
@@ -119,7 +139,7 @@ export class Translator {
             ? attentionLabels(srcTokenizer.tokens(ids[k].slice(0, -1)))
             : undefined,
           hypotheses: hyps[j].slice(0, nbest).map((h) => ({
-            text: tgtTokenizer.decode(h.tokens),
+            text: textOf(k, tgtTokenizer.decode(h.tokens), h.tokens, h.attention),
             score: h.score,
             logProb: h.logProb,
             tokens: opts.withAttention ? tgtTokenizer.tokens(h.tokens) : undefined,
