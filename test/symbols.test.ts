@@ -63,6 +63,8 @@ describe('symbols the model cannot translate', () => {
     // No link to the word: at the end; before the first word: at the start.
     expect(restoreSymbols('Tom a Mary', mid, [[1, 2]])).to.equal('Tom a Mary ❤️');
     expect(restoreSymbols('', holdSymbols(eng, '🍕')!.held, [])).to.equal('🍕');
+    // A link to a word the text does not have (the tokenizer split it otherwise): at the end.
+    expect(restoreSymbols('Tom a Mary', mid, [[0, 7]])).to.equal('Tom a Mary ❤️');
   });
 });
 

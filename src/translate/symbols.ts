@@ -67,7 +67,8 @@ export function restoreSymbols(
       before.push(h.symbol);
       continue;
     }
-    const targets = links.filter(([s]) => s === h.afterWord).map(([, t]) => t);
+    // Links count the tokenizer's words, which may split the text differently from its spaces.
+    const targets = links.filter(([s, t]) => s === h.afterWord && t < words.length).map(([, t]) => t);
     if (targets.length === 0 || words.length === 0) {
       atEnd.push(h.symbol);
       continue;
