@@ -10,11 +10,10 @@ import { alignmentWords } from '../src/lexalign/words.js';
 import { corpusAer, parseLinks } from '../src/metrics/aer.js';
 import { Rng } from '../src/util/rng.js';
 import { runCli } from './helpers/cli.js';
-import { repoRoot } from './helpers/paths.js';
+import { requireFile, sharedDir } from './helpers/paths.js';
 
-const SHARED = path.resolve(repoRoot, '..', 'shared');
-const HANSARDS = path.join(SHARED, 'fixtures', 'alignment', 'hansards-en-fr');
-const ENG_FRA = path.join(SHARED, 'corpora', 'tatoeba', 'eng-fra.tsv');
+const HANSARDS = path.join(sharedDir, 'fixtures', 'alignment', 'hansards-en-fr');
+const ENG_FRA = path.join(sharedDir, 'corpora', 'tatoeba', 'eng-fra.tsv');
 
 describe('lexical aligner (fast_align-style IBM Model 2)', function () {
   it('splits words as the Hansards test set writes them', () => {
@@ -75,10 +74,8 @@ describe('lexical aligner (fast_align-style IBM Model 2)', function () {
   });
 
   it('reaches AER 18.3% on the Hansards set with the Tatoeba eng-fra file (intersection of both directions)', async function () {
-    if (!fs.existsSync(ENG_FRA) || !fs.existsSync(HANSARDS)) {
-      console.log(`    skipping: needs ${ENG_FRA} and ${HANSARDS} (../shared, present in CI)`);
-      this.skip();
-    }
+    requireFile(this, ENG_FRA);
+    requireFile(this, HANSARDS);
     this.timeout(300_000);
     const r = await runCli('lexical-align', [
       '--corpus',

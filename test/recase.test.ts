@@ -8,14 +8,12 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { SubwordTokenizer } from '../src/tokenizer/subword.js';
 import { recase, singleCase } from '../src/translate/recase.js';
-import { initBackend } from '../src/backend/select.js';
-import { Translator } from '../src/translate/translator.js';
 import { repoRoot } from './helpers/paths.js';
+import { useTranslator } from './helpers/model-translator.js';
 import { generateDates } from '../src/data/synthetic.js';
 import { trainTokenizerFile } from '../src/tokenizer/train.js';
 
 const ENG = path.join(repoRoot, 'vocab', 'eng-spa', 'eng.tokenizer.json');
-const MODEL = path.join(repoRoot, 'models', 'eng-spa');
 
 describe('recase: single-case input in the casing the vocabulary knows', () => {
   let eng: SubwordTokenizer;
@@ -75,19 +73,10 @@ describe('recase: single-case input in the casing the vocabulary knows', () => {
 
 describe('Translator re-cases single-case input', function () {
   this.timeout(60_000);
-  let translator: Translator;
-  before(async function () {
-    if (!fs.existsSync(path.join(MODEL, 'config.json'))) {
-      console.log(`    skipping: ${MODEL} not found`);
-      this.skip();
-    }
-    await initBackend('wasm');
-    translator = Translator.load(MODEL);
-  });
-  after(() => translator?.dispose());
+  const translator = useTranslator();
 
   it('translates an ALL-CAPS sentence as its re-cased text, and says so', () => {
-    const [caps, normal] = translator.translate(['WHERE IS THE LIBRARY?', 'Where is the library?'], {
+    const [caps, normal] = translator().translate(['WHERE IS THE LIBRARY?', 'Where is the library?'], {
       withAttention: true,
     });
     expect(caps.source).to.equal('WHERE IS THE LIBRARY?');
@@ -98,7 +87,7 @@ describe('Translator re-cases single-case input', function () {
   });
 
   it('translates as written with recase: false', () => {
-    const [asWritten] = translator.translate(['WHERE IS THE LIBRARY?'], {
+    const [asWritten] = translator().translate(['WHERE IS THE LIBRARY?'], {
       recase: false,
       withAttention: true,
     });

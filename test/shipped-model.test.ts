@@ -5,10 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { initBackend } from '../src/backend/select.js';
-import { Translator } from '../src/translate/translator.js';
 import { readModelConfig } from '../src/translate/model-dir.js';
 import { repoRoot } from './helpers/paths.js';
+import { useTranslator } from './helpers/model-translator.js';
 
 const SHIPPED = [
   {
@@ -27,16 +26,7 @@ for (const shipped of SHIPPED) {
   const dir = path.join(repoRoot, 'models', shipped.name);
 
   describe(`shipped ${shipped.name} model`, function () {
-    let translator: Translator;
-    before(async function () {
-      if (!fs.existsSync(path.join(dir, 'config.json'))) {
-        console.log(`    skipping: ${dir} not found`);
-        this.skip();
-      }
-      await initBackend('wasm');
-      translator = Translator.load(dir);
-    });
-    after(() => translator?.dispose());
+    const translator = useTranslator(dir);
 
     it('records its data, attribution-relevant corpus and measured test scores', () => {
       const cfg = readModelConfig(dir);
@@ -53,7 +43,9 @@ for (const shipped of SHIPPED) {
     it('translates everyday sentences (greedy and beam 5)', () => {
       const sources = shipped.checks.map(([s]) => s);
       for (const beam of [1, 5]) {
-        const out = translator.translate(sources, { beam }).map((t) => t.hypotheses[0].text);
+        const out = translator()
+          .translate(sources, { beam })
+          .map((t) => t.hypotheses[0].text);
         shipped.checks.forEach(([source, expected], i) =>
           expect(out[i], `${source} (beam ${beam})`).to.match(expected),
         );

@@ -2,17 +2,15 @@
  * Symbols the vocabulary cannot write pass through translation (src/translate/symbols.ts), placed by
  * attention; on the English tokenizer in vocab/ and through the Translator with the shipped model.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SubwordTokenizer } from '../src/tokenizer/subword.js';
 import { holdSymbols, restoreSymbols } from '../src/translate/symbols.js';
-import { initBackend } from '../src/backend/select.js';
 import { Translator } from '../src/translate/translator.js';
 import { repoRoot } from './helpers/paths.js';
+import { useTranslator } from './helpers/model-translator.js';
 
 const ENG = path.join(repoRoot, 'vocab', 'eng-spa', 'eng.tokenizer.json');
-const MODEL = path.join(repoRoot, 'models', 'eng-spa');
 
 describe('symbols the model cannot translate', () => {
   let eng: SubwordTokenizer;
@@ -70,23 +68,14 @@ describe('symbols the model cannot translate', () => {
 
 describe('Translator passes symbols through', function () {
   this.timeout(60_000);
-  let translator: Translator;
-  before(async function () {
-    if (!fs.existsSync(path.join(MODEL, 'config.json'))) {
-      console.log(`    skipping: ${MODEL} not found`);
-      this.skip();
-    }
-    await initBackend('wasm');
-    translator = Translator.load(MODEL);
-  });
-  after(() => translator?.dispose());
+  const translator = useTranslator();
 
   it('keeps an emoji the vocabulary lacks, where attention puts its word, greedy and beam, without leaking tensors', () => {
     const sources = ['I love pizza 🍕.', 'I love pizza.', '🍕'];
-    for (const beam of [1, 5]) translator.translate(sources, { beam }); // warm-up: kernels' constants
+    for (const beam of [1, 5]) translator().translate(sources, { beam }); // warm-up: kernels' constants
     for (const beam of [1, 5]) {
       const before = Translator.liveTensors();
-      const [withEmoji, without, alone] = translator.translate(sources, { beam });
+      const [withEmoji, without, alone] = translator().translate(sources, { beam });
       const plain = without.hypotheses[0].text;
       expect(plain, `beam ${beam}`).to.match(/pizza\.$/);
       expect(withEmoji.hypotheses[0].text, `beam ${beam}`).to.equal(plain.replace(/pizza\.$/, 'pizza 🍕.'));

@@ -157,12 +157,13 @@ async function main(): Promise<void> {
       Object.entries(flags).filter(([k, v]) => v !== undefined && program.getOptionValueSource(k) === 'cli'),
     ),
   };
-  if (resume && merged.out && fs.existsSync(path.join(String(merged.out), 'last.ckpt')) && !merged.corpus) {
+  const lastCkpt = merged.out ? path.join(String(merged.out), 'last.ckpt') : undefined;
+  const resuming = Boolean(resume && lastCkpt && fs.existsSync(lastCkpt));
+  if (resuming && lastCkpt && !merged.corpus) {
     // Flags given now win over the checkpoint's own config.
-    const saved = readCheckpoint(path.join(String(merged.out), 'last.ckpt')).header.config;
+    const saved = readCheckpoint(lastCkpt).header.config;
     for (const [k, v] of Object.entries({ ...saved, ...merged })) merged[k] = v;
   }
-  const resuming = resume && merged.out && fs.existsSync(path.join(String(merged.out), 'last.ckpt'));
   // A warm start takes the folder's tokenizers and sizes; flags typed now still win, and a size that
   // contradicts the folder's weights is refused below (loadInitWeights).
   const warm = merged.initFrom && !resuming ? initFromOptions(String(merged.initFrom)) : {};

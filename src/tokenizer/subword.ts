@@ -68,7 +68,11 @@ export class SubwordTokenizer {
    * which stand for characters the tokenizer never saw in training.
    */
   knows(text: string): boolean {
-    const ids = this.encode(text);
+    return this.ownPieces(this.encode(text));
+  }
+
+  /** Whether `ids` are all the vocabulary's own pieces (see `knows`). */
+  ownPieces(ids: readonly number[]): boolean {
     return !ids.includes(UNK_ID) && !this.tokens(ids).some((t) => /^<0x[0-9A-F]{2}>$/.test(t));
   }
 

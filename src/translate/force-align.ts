@@ -230,12 +230,12 @@ export function aggregateWords(
 function words(tokens: readonly string[], text: string, pretokenized: boolean) {
   const given = text === '' ? [] : text.split(' ');
   if (pretokenized) return { words: given, wordOf: mapPiecesToWords(tokens, given) };
+  // The text is normalised (single spaces), so its spaces give the typed words.
   const seg = segmentWords(tokens);
-  const typed = text.split(/\s+/u).filter((w) => w !== '');
   const sameWords =
-    seg.words.length === typed.length &&
-    seg.words.every((w, i) => w.toLowerCase() === typed[i].toLowerCase());
-  return sameWords ? { words: typed, wordOf: seg.wordOf } : seg;
+    seg.words.length === given.length &&
+    seg.words.every((w, i) => w.toLowerCase() === given[i].toLowerCase());
+  return sameWords ? { words: given, wordOf: seg.wordOf } : seg;
 }
 
 /** Forced alignment of pairs with a loaded model (Translator.align is the public door). */

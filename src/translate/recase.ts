@@ -29,8 +29,8 @@ export function singleCase(text: string): 'upper' | 'lower' | undefined {
  * spelling with a character the vocabulary never saw never wins.
  */
 function cost(tokenizer: SubwordTokenizer, word: string): [number, number] {
-  if (!tokenizer.knows(word)) return [Infinity, Infinity];
   const ids = tokenizer.encode(word);
+  if (!tokenizer.ownPieces(ids)) return [Infinity, Infinity];
   return [ids.length, ids.length ? Math.max(...ids) : 0];
 }
 

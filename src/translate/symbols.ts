@@ -18,6 +18,7 @@ export interface HeldSymbol {
 /** An emoji (with its modifiers, variation selectors and ZWJ sequences), or a symbol, maths or currency sign. */
 const SYMBOL =
   /(?:\p{Extended_Pictographic}|\p{So}|\p{Sm}|\p{Sc})(?:[\u{FE0F}\u{200D}\p{Emoji_Modifier}]|\p{Extended_Pictographic})*/gu;
+const LEADING_PUNCTUATION = /^[.,!?;:…]/u;
 const TRAILING_PUNCTUATION = /[.,!?;:…]+$/u;
 
 /** The text without the symbols the vocabulary cannot write, and where they stood; undefined when none. */
@@ -37,11 +38,10 @@ export function holdSymbols(
     held.push({
       symbol: m[0],
       afterWord: before === '' ? -1 : before.split(/\s+/u).length - 1,
-      beforePunctuation: /^[.,!?;:…]/u.test(rest.trimStart()),
+      beforePunctuation: LEADING_PUNCTUATION.test(rest.trimStart()),
     });
-    // One space where the symbol stood between words; none before the punctuation it preceded.
-    if (/\s$/u.test(out) && /^\s/u.test(rest)) out = out.replace(/\s+$/u, '');
-    if (/\s$/u.test(out) && /^[.,!?;:…]/u.test(rest)) out = out.replace(/\s+$/u, '');
+    // No space before the punctuation the symbol preceded (other doubled spaces collapse below).
+    if (LEADING_PUNCTUATION.test(rest)) out = out.trimEnd();
   }
   if (held.length === 0) return undefined;
   return { text: (out + text.slice(last)).replace(/\s+/gu, ' ').trim(), held };

@@ -83,8 +83,6 @@ export class Translator {
     // Symbols the vocabulary cannot write go around the model (src/translate/symbols.ts).
     const held = sources.map((s, k) => holdSymbols(srcTokenizer, recased[k] ?? s));
     const ids = sources.map((s, k) => [...srcTokenizer.encode(held[k]?.text ?? recased[k] ?? s), EOS_ID]);
-    // Putting symbols back needs the attention of the translations that held some.
-    const withAttention = opts.withAttention || held.some((h) => h !== undefined);
     const textOf = (k: number, text: string, tokens: readonly number[], attention?: number[][]) => {
       const h = held[k];
       if (!h) return text;
@@ -120,6 +118,8 @@ export class Translator {
     for (let i = 0; i < order.length; i += batchSize) {
       const chunk = order.slice(i, i + batchSize);
       const src = chunk.map((k) => ids[k]);
+      // Putting symbols back needs the attention of the translations that held some.
+      const withAttention = opts.withAttention || chunk.some((k) => held[k] !== undefined);
       const searchOpts = { maxLenRatio: opts.maxLenRatio, withAttention };
       const hyps: Hypothesis[][] =
         beam > 1
