@@ -76,6 +76,7 @@ describe('Batcher', () => {
       wordLogProbs: [-1],
       endLogProb: -0.5,
       method: { step: 'own', sourcePieces: 'sum', targetPieces: 'mean' },
+      linkDescription: 'attention argmax',
     };
     resolveBatch(align, [result]);
     resolveBatch(beam4, [translation('four')]);

@@ -12,7 +12,7 @@ import { expect } from 'chai';
 import { EOS_ID } from '../src/tokenizer/special-ids.js';
 import { greedySearch } from '../src/search/greedy.js';
 import { argmaxLinks, pharaoh, wordAlignment } from '../src/translate/alignment.js';
-import { flipLinks, symmetrize } from '../src/translate/symmetrize.js';
+import { flipLinks, symmetrize } from '../src/lexalign/symmetrize.js';
 import {
   aggregateWords,
   DEFAULT_LINK_METHOD,
@@ -245,6 +245,7 @@ describe('forced alignment', function () {
         wordLogProbs: [],
         endLogProb: 0,
         method: DEFAULT_LINK_METHOD,
+        linkDescription: '',
       });
       const forward = alignment(['the', 'cat.'], ['el', 'gato.']);
       expect(
@@ -296,7 +297,14 @@ describe('forced alignment', function () {
       expectMatrixClose(a.attention, h.attention as number[][], 1e-4);
       const page = wordAlignment(t.sourceTokens as string[], h.tokens as string[], h.attention as number[][]);
       expectMatrixClose(a.wordMatrix, page.matrix, 1e-4);
-      expect(a.links).to.deep.equal(page.links);
+      // The shipped folder has a lexicon: the page and the alignment both take its links; the attention's
+      // own links (argmax) agree as well when asked for.
+      expect(h.links).to.be.an('array');
+      expect(a.links).to.deep.equal(h.links);
+      const [byAttention] = translator.align([{ source, target: h.text }], {
+        method: { links: 'attention' },
+      });
+      expect(byAttention.links).to.deep.equal(page.links);
       expect(a.logProb).to.be.closeTo(h.logProb, 1e-3);
       // A wrong word is less likely than the model's own choice there.
       const words = h.text.split(' ');

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 
-import { flipLinks, symmetrize, SYMMETRIZATIONS, type Link } from '../src/translate/symmetrize.js';
+import { flipLinks, symmetrize, SYMMETRIZATIONS, type Link } from '../src/lexalign/symmetrize.js';
 
 describe('symmetrize', () => {
   // Four source and four target words. Forward (each target word → one source word): t3 wrongly → s0.

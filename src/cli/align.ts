@@ -12,6 +12,8 @@
  *   --no-recase  align a side written in one case (lower-cased research data) as given, not re-cased
  *   --pretokenized  the words are the space-separated tokens of the input (research data), not the
  *               tokenizer's words
+ *   --links lexicon|attention  where the links come from: the model folder's statistical word aligner
+ *               (lexicon.json, the default when the folder has one) or the attention
  *   --step, --source-pieces, --target-pieces  how subword attention becomes word links (LinkMethod)
  *   --reverse-model DIR --symmetrize METHOD  also align each pair with a target→source model and combine
  *               both directions (src/translate/symmetrize.ts: intersection, union, grow-diag, grow-diag-final,
@@ -26,7 +28,7 @@ import { initBackend } from '../backend/select.js';
 import type { AlignPair, ForcedAlignment, LinkMethod } from '../translate/force-align.js';
 import { DEFAULT_LINK_METHOD } from '../translate/force-align.js';
 import { pharaoh } from '../translate/alignment.js';
-import { flipLinks, symmetrize, SYMMETRIZATIONS, type Symmetrization } from '../translate/symmetrize.js';
+import { flipLinks, symmetrize, SYMMETRIZATIONS, type Symmetrization } from '../lexalign/symmetrize.js';
 import { Translator } from '../translate/translator.js';
 import { createLogger } from '../util/log.js';
 import { backendOption, positiveInt, UsageError } from './args.js';
@@ -39,6 +41,7 @@ interface AlignCliOptions {
   recase: boolean;
   details?: boolean;
   json?: boolean;
+  links?: 'attention' | 'lexicon';
   step: LinkMethod['step'];
   sourcePieces: LinkMethod['sourcePieces'];
   targetPieces: LinkMethod['targetPieces'];
@@ -65,6 +68,13 @@ const program = new Command()
   )
   .option('--details', "also print the word matrix and each target token's log-probability")
   .option('--json', 'one JSON object per line instead of Pharaoh links')
+  .addOption(
+    new Option(
+      '--links <from>',
+      "links from the model folder's statistical word aligner (lexicon.json) or from attention " +
+        '(default: lexicon when the folder has one)',
+    ).choices(['lexicon', 'attention']),
+  )
   .addOption(
     new Option('--step <which>', "attention row of a target subword: its own step or the next one's")
       .choices(['own', 'next'])
@@ -166,7 +176,12 @@ async function main(): Promise<void> {
   await initBackend(o.backend, (m) => log.info(m));
   const translator = Translator.load(o.model);
   const reverse = o.reverseModel ? Translator.load(o.reverseModel) : undefined;
-  const method: LinkMethod = { step: o.step, sourcePieces: o.sourcePieces, targetPieces: o.targetPieces };
+  const method: LinkMethod = {
+    ...(o.links && { links: o.links }),
+    step: o.step,
+    sourcePieces: o.sourcePieces,
+    targetPieces: o.targetPieces,
+  };
   const input = o.input ? fs.createReadStream(o.input) : process.stdin;
   const rl = readline.createInterface({ input, crlfDelay: Infinity });
   let pending: AlignPair[] = [];

@@ -10,14 +10,20 @@
  *
  * Words: with --pretokenized the space-separated tokens of the input (lower-cased for the lexicon),
  * otherwise src/lexalign/words.ts splits them (links then count those words).
+ *
+ * --save-lexicon DIR keeps the trained aligner in a model folder (DIR/lexicon.json, recorded in its
+ * config.json): translate, align, the page and the API then draw its links (src/lexalign/lexicon.ts).
+ * Without --input it aligns nothing.
  */
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { readTsv } from '../data/readers.js';
-import { DiagonalIbm2, type Link } from '../lexalign/diagonal-ibm2.js';
+import { DiagonalIbm2 } from '../lexalign/diagonal-ibm2.js';
+import { Lexicon } from '../lexalign/lexicon.js';
+import { attachLexicon, readModelConfig } from '../translate/model-dir.js';
 import { alignmentWords } from '../lexalign/words.js';
 import { pharaoh } from '../translate/alignment.js';
-import { flipLinks, symmetrize, SYMMETRIZATIONS, type Symmetrization } from '../translate/symmetrize.js';
+import { flipLinks, SYMMETRIZATIONS, type Symmetrization } from '../lexalign/symmetrize.js';
 import { createLogger } from '../util/log.js';
 import { positiveInt, UsageError } from './args.js';
 import { parsePairLine } from './pair-lines.js';
@@ -32,6 +38,7 @@ interface Options {
   direction?: 'forward' | 'reverse';
   includeInput?: boolean;
   iterations: number;
+  saveLexicon?: string;
 }
 
 const program = new Command()
@@ -59,6 +66,10 @@ const program = new Command()
   )
   .option('--include-input', 'also train on the input pairs (as unsupervised aligners are often run)')
   .option('--iterations <n>', 'EM iterations', positiveInt('--iterations'), 5)
+  .option(
+    '--save-lexicon <model-dir>',
+    "save the trained aligner into this model folder (lexicon.json): its links become the folder's links",
+  )
   .showHelpAfterError();
 
 async function main(): Promise<void> {
@@ -70,7 +81,13 @@ async function main(): Promise<void> {
     ['--input', o.input],
   ] as const)
     if (file !== undefined && !fs.existsSync(file)) throw new UsageError(`${flag}: file not found: ${file}`);
-  const text = fs.readFileSync(o.input ?? 0, 'utf8');
+  if (o.saveLexicon) {
+    if (o.direction) throw new UsageError('--save-lexicon keeps both directions: leave out --direction');
+    if (o.includeInput)
+      throw new UsageError('--save-lexicon keeps what the corpus teaches: leave out --include-input');
+    readModelConfig(o.saveLexicon); // refuse a folder that is not a model before training
+  }
+  const text = o.input || !o.saveLexicon ? fs.readFileSync(o.input ?? 0, 'utf8') : '';
   const input = text
     .split('\n')
     .map((line, k) => ({ line, lineNo: k + 1 }))
@@ -93,20 +110,32 @@ async function main(): Promise<void> {
   const training = o.includeInput ? [...corpus, ...input] : corpus;
   const opts = { iterations: o.iterations };
   const t0 = performance.now();
-  const forward = o.direction !== 'reverse' ? new DiagonalIbm2(opts).train(training) : undefined;
+  const forward = o.direction === 'forward' ? new DiagonalIbm2(opts).train(training) : undefined;
   const reverse =
-    o.direction !== 'forward'
+    o.direction === 'reverse'
       ? new DiagonalIbm2(opts).train(training.map((p) => ({ source: p.target, target: p.source })))
       : undefined;
+  const lexicon = o.direction
+    ? undefined
+    : Lexicon.fromWordPairs(training, {
+        srcLang: o.srcLang,
+        tgtLang: o.tgtLang,
+        symmetrization: o.symmetrize,
+        corpora: [o.corpus],
+        em: opts,
+      });
   log.info(
     `trained on ${training.length.toLocaleString('en')} pairs of ${o.corpus}` +
       `${o.includeInput ? ' and the input' : ''} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
+  if (lexicon && o.saveLexicon) {
+    attachLexicon(o.saveLexicon, lexicon);
+    log.info(`saved the aligner in ${o.saveLexicon}/lexicon.json`);
+  }
   const out = input.map(({ source, target }) => {
-    const fwd: Link[] | undefined = forward?.align(source, target);
-    const rev = reverse ? flipLinks(reverse.align(target, source)) : undefined;
-    if (fwd && rev) return pharaoh(symmetrize(fwd, rev, o.symmetrize));
-    return pharaoh(fwd ?? rev ?? []);
+    if (lexicon) return pharaoh(lexicon.alignWords(source, target));
+    if (forward) return pharaoh(forward.align(source, target));
+    return pharaoh(flipLinks(reverse?.align(target, source) ?? []));
   });
   process.stdout.write(out.map((l) => l + '\n').join(''));
 }

@@ -14,6 +14,7 @@ import { prepareData } from '../train/prepare.js';
 import { Trainer } from '../train/trainer.js';
 import { prepareRunFolder } from '../train/run-folder.js';
 import { initFromOptions, loadInitWeights } from '../train/init-from.js';
+import { SYMMETRIZATIONS } from '../lexalign/symmetrize.js';
 import { createLogger } from '../util/log.js';
 import { describeOptionIssue } from './option-errors.js';
 import { backendOption, finiteNumber, numberOption } from './args.js';
@@ -92,6 +93,19 @@ const program = new Command()
   .addOption(num('--output-size <n>', 'O: deep output layer size'))
   .addOption(num('--dropout <p>', 'dropout probability'))
   .addOption(num('--label-smoothing <eps>', 'label smoothing ε'))
+  .addOption(
+    num(
+      '--guided-alignment <weight>',
+      'train attention toward the word links of a statistical aligner learnt from the training pairs, ' +
+        'with this weight, e.g. 0.5 (default 0 = off)',
+    ),
+  )
+  .addOption(
+    new Option(
+      '--guided-alignment-links <method>',
+      "how the aligner's two directions combine into the guide (default intersection)",
+    ).choices([...SYMMETRIZATIONS]),
+  )
   .addOption(num('--token-budget <n>', 'max padded tokens per batch (batch size × longest sentence)'))
   .addOption(num('--max-sentences <n>', 'max sentences per batch'))
   .addOption(num('--learning-rate <lr>', 'Adam learning rate'))

@@ -13,6 +13,11 @@ import { BOS_ID, EOS_ID, FIRST_ORDINARY_ID, PAD_ID } from '../tokenizer/special-
 export interface Example {
   src: number[];
   tgt: number[];
+  /**
+   * Guided alignment (src/train/guided-alignment.ts): flat [source position, target position, …] links
+   * that the attention of the target positions is trained toward. Training examples only, when asked for.
+   */
+  guide?: number[];
 }
 
 /** A batch as tensors. Source and target are right-padded with PAD_ID. */
@@ -29,6 +34,8 @@ export interface TensorBatch {
    * </s>), the positions a copying model can copy y_t from. Built only for models that copy.
    */
   copyMatch?: tf.Tensor3D;
+  /** [B, T, S] float32: each target position's guide row (sums to 1, or 0 without links). */
+  guide?: tf.Tensor3D;
 }
 
 export interface BatchOptions {
@@ -96,8 +103,9 @@ export function padIds(seqs: number[][]): { ids: tf.Tensor2D; mask: tf.Tensor2D 
 /**
  * Source gets </s> appended (the encoder sees the end); target in/out are shifted by one.
  * @param withCopy also build `copyMatch` (for models with copyAttention)
+ * @param withGuide also build `guide` when some example has one (guided-alignment training)
  */
-export function toTensorBatch(examples: Example[], withCopy = false): TensorBatch {
+export function toTensorBatch(examples: Example[], withCopy = false, withGuide = false): TensorBatch {
   const srcSeqs = examples.map((e) => [...e.src, EOS_ID]);
   const outSeqs = examples.map((e) => [...e.tgt, EOS_ID]);
   const src = padIds(srcSeqs);
@@ -105,6 +113,8 @@ export function toTensorBatch(examples: Example[], withCopy = false): TensorBatc
   const tgtOut = padIds(outSeqs);
   tgtIn.mask.dispose();
   const srcPadded = new Set(examples.map((e) => e.src.length)).size > 1;
+  const [S, T] = [src.ids.shape[1], tgtOut.ids.shape[1]];
+  const guided = withGuide && examples.some((e) => e.guide);
   return {
     srcIds: src.ids,
     srcMask: src.mask,
@@ -112,8 +122,16 @@ export function toTensorBatch(examples: Example[], withCopy = false): TensorBatc
     tgtOut: tgtOut.ids,
     tgtMask: tgtOut.mask,
     srcPadded,
-    copyMatch: withCopy
-      ? copyMatchTensor(srcSeqs, outSeqs, src.ids.shape[1], tgtOut.ids.shape[1])
+    copyMatch: withCopy ? copyMatchTensor(srcSeqs, outSeqs, S, T) : undefined,
+    guide: guided
+      ? tf.tensor3d(
+          guideRows(
+            examples.map((e) => e.guide),
+            S,
+            T,
+          ),
+          [examples.length, T, S],
+        )
       : undefined,
   };
 }
@@ -121,6 +139,7 @@ export function toTensorBatch(examples: Example[], withCopy = false): TensorBatc
 export function disposeBatch(b: TensorBatch): void {
   tf.dispose([b.srcIds, b.srcMask, b.tgtIn, b.tgtOut, b.tgtMask]);
   b.copyMatch?.dispose();
+  b.guide?.dispose();
 }
 
 /** Number of target tokens (incl. </s>) the loss is computed on. */
@@ -144,4 +163,26 @@ export function copyMatchTensor(src: number[][], tgtOut: number[][], S: number, 
     }
   }
   return tf.tensor3d(m, [B, T, S]);
+}
+
+/**
+ * [B·T·S] float32 guide rows for a batch: row (b, t) spreads 1 evenly over the source positions linked to
+ * target position t of example b; rows without links stay 0 (and cost nothing).
+ */
+export function guideRows(
+  guides: readonly (readonly number[] | undefined)[],
+  S: number,
+  T: number,
+): Float32Array {
+  const g = new Float32Array(guides.length * T * S);
+  guides.forEach((flat, b) => {
+    if (!flat) return;
+    const count = new Array<number>(T).fill(0);
+    for (let k = 0; k < flat.length; k += 2) if (flat[k + 1] < T && flat[k] < S) count[flat[k + 1]]++;
+    for (let k = 0; k < flat.length; k += 2) {
+      const [j, t] = [flat[k], flat[k + 1]];
+      if (t < T && j < S) g[(b * T + t) * S + j] += 1 / count[t];
+    }
+  });
+  return g;
 }

@@ -61,6 +61,23 @@ class Vocabulary {
   find(word: string): number {
     return this.ids.get(word) ?? -1;
   }
+  /** Every word in id order ('' stands for NULL). */
+  words(): string[] {
+    const out = new Array<string>(this.size).fill('');
+    for (const [w, id] of this.ids) out[id] = w;
+    return out;
+  }
+}
+
+/**
+ * The lexical table t(f | e) as plain data (saved beside a model: src/lexalign/lexicon.ts): the words of
+ * each side in id order (source id 0 is NULL, written ''), and the entries at or above a threshold as
+ * flat triples [e, f, t(f | e), …]. Pruned entries fall back on the floor, as unseen pairs do.
+ */
+export interface LexicalTable {
+  source: string[];
+  target: string[];
+  entries: number[];
 }
 
 export class DiagonalIbm2 {
@@ -168,6 +185,39 @@ export class DiagonalIbm2 {
     if (e < 0 || f < 0) return this.floor;
     const slot = this.slotOf.get(e * this.stride + f);
     return slot === undefined ? this.floor : Math.max(this.table[slot], this.floor);
+  }
+
+  /** The table without its entries below `minProbability` (see LexicalTable). */
+  toTable(minProbability: number): LexicalTable {
+    const entries: number[] = [];
+    for (const [key, slot] of this.slotOf) {
+      const t = this.table[slot];
+      if (t >= minProbability) entries.push(Math.floor(key / this.stride), key % this.stride, t);
+    }
+    return { source: this.src.words(), target: this.tgt.words(), entries };
+  }
+
+  /** A trained aligner from a saved table (the options must be the ones it was trained with). */
+  static fromTable(table: LexicalTable, opts: DiagonalIbm2Options = {}): DiagonalIbm2 {
+    const model = new DiagonalIbm2(opts);
+    table.source.forEach((w, id) => {
+      if (id > 0 && model.src.id(w) !== id)
+        throw new Error(`lexical table: source word ${id} ("${w}") repeats`);
+    });
+    table.target.forEach((w, id) => {
+      if (model.tgt.id(w) !== id) throw new Error(`lexical table: target word ${id} ("${w}") repeats`);
+    });
+    model.stride = model.tgt.size;
+    const n = table.entries.length / 3;
+    model.table = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      const [e, f, t] = [table.entries[3 * k], table.entries[3 * k + 1], table.entries[3 * k + 2]];
+      if (!(e >= 0 && e < model.src.size && f >= 0 && f < model.tgt.size && t > 0 && t <= 1 + 1e-9))
+        throw new Error(`lexical table: entry ${k} (${e}, ${f}, ${t}) is out of range`);
+      model.slotOf.set(e * model.stride + f, k);
+      model.table[k] = t;
+    }
+    return model;
   }
 
   /** t(f | e) for words (NULL: e = null), for inspection and tests. */

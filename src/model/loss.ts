@@ -93,3 +93,14 @@ export function copyMixtureCrossEntropy(
   });
   return f(logits, pGen, copyProb) as tf.Scalar;
 }
+
+/**
+ * Guided-alignment cost Σ_{b,t,j} −g_btj log a_btj, summed (not averaged) like the losses above.
+ * a is floored at 1e-9 before the log: padding positions have weight exactly 0 (and guide 0), and a guide
+ * link to a position the attention has all but ruled out must not give an infinite loss.
+ * @param attention a [B, T, S]
+ * @param guide g [B, T, S], each row summing to 1 or 0
+ */
+export function guidedAlignmentCost(attention: tf.Tensor3D, guide: tf.Tensor3D): tf.Scalar {
+  return tf.neg(tf.sum(tf.mul(guide, tf.log(tf.maximum(attention, 1e-9))))) as tf.Scalar;
+}

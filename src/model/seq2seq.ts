@@ -12,7 +12,7 @@ import { Params } from './params.js';
 import { BiLstmEncoder } from './encoder.js';
 import { type AttentionMemory, BahdanauAttention } from './attention.js';
 import { AttentionGruDecoder } from './decoder.js';
-import { copyMixtureCrossEntropy, smoothedCrossEntropy } from './loss.js';
+import { copyMixtureCrossEntropy, guidedAlignmentCost, smoothedCrossEntropy } from './loss.js';
 import { dropout } from './ops.js';
 
 /** Where each source token goes in the vocabulary, for mixing the copy distribution into p(y). */
@@ -208,7 +208,9 @@ export class Seq2Seq {
 
   /**
    * Label-smoothed cross-entropy of a batch, summed over target tokens and divided by `normalizer`
-   * (default: the batch's own token count, i.e. the mean per token).
+   * (default: the batch's own token count, i.e. the mean per token). With `guideWeight` λ > 0 and a batch
+   * that carries guide rows g, plus λ · Σ_t Σ_j −g_tj log a_tj over the same normalizer (guided alignment:
+   * src/train/guided-alignment.ts).
    */
   loss(
     batch: TensorBatch,
@@ -216,6 +218,7 @@ export class Seq2Seq {
     seeds: SeedSource,
     labelSmoothing: number,
     normalizer?: number,
+    guideWeight = 0,
   ): tf.Scalar {
     const { logits, attention, pGen } = this.forceDecode(batch, training, seeds);
     const targets = tf.reshape(batch.tgtOut, [-1]) as tf.Tensor1D;
@@ -230,7 +233,11 @@ export class Seq2Seq {
           labelSmoothing,
         )
       : smoothedCrossEntropy(logits, targets, mask, labelSmoothing);
-    return tf.div(total, normalizer ?? tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+    const guided =
+      guideWeight > 0 && batch.guide
+        ? tf.add(total, tf.mul(guideWeight, guidedAlignmentCost(attention, batch.guide)))
+        : total;
+    return tf.div(guided, normalizer ?? tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
   }
 
   /**

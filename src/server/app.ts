@@ -87,6 +87,8 @@ export function createApp(opts: AppOptions): express.Express {
     tgtLang: modelInfo.tgtLang,
     // From the model's own config.json, never assumed (model-info.ts).
     trainingData: trainingDataLine(corporaOf(modelInfo.info)),
+    // Trained with guided alignment (src/train/guided-alignment.ts): the pages say how the links are made.
+    guidedAlignment: Boolean(modelInfo.info.guidedAlignment),
   };
   app.locals.limits = limits;
 

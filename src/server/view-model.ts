@@ -114,7 +114,7 @@ export function pageResult(t: Translation, beam: number, ms: number): PageResult
     pharaoh: '',
     links: [],
     // alignment.ts wordAlignment computes what DEFAULT_LINK_METHOD describes (test/force-align.test.ts).
-    linkMethod: describeLinkMethod(DEFAULT_LINK_METHOD),
+    linkMethod: t.linkMethod ?? describeLinkMethod(DEFAULT_LINK_METHOD),
   };
   if (best && t.sourceTokens && best.tokens && best.attention) {
     const wa = wordAlignment(t.sourceTokens, best.tokens, best.attention);
@@ -122,8 +122,9 @@ export function pageResult(t: Translation, beam: number, ms: number): PageResult
     if (wa.targetWords.length > 0 && wa.sourceWords.length > 0) {
       result.word = heatmap('words', 'Word alignment', wa.sourceWords, wa.targetWords, wa.matrix);
       if (result.copy) result.word.copiedRows = result.copy.map((c) => c.copied);
-      result.pharaoh = pharaoh(wa.links);
-      result.links = wa.links.map(([s, tg]) => ({ source: wa.sourceWords[s], target: wa.targetWords[tg] }));
+      const links = best.links ?? wa.links;
+      result.pharaoh = pharaoh(links);
+      result.links = links.map(([s, tg]) => ({ source: wa.sourceWords[s], target: wa.targetWords[tg] }));
     }
     const rows = attentionLabels(best.tokens, best.attention.length);
     result.subword = heatmap('subwords', 'Subword attention', t.sourceTokens, rows, best.attention);
@@ -143,7 +144,9 @@ export function apiAlignment(t: Translation, h: TranslationHypothesis) {
     sourceWords: wa.sourceWords,
     targetWords: wa.targetWords,
     wordMatrix: wa.matrix.map((row) => row.map((x) => round(x))),
-    pharaoh: pharaoh(wa.links),
+    pharaoh: pharaoh(h.links ?? wa.links),
+    /** Where the links come from: the model folder's statistical aligner, or the attention. */
+    links: h.links ? 'lexicon' : 'attention',
     // Copying models: p_gen per target subword (</s> last); near 0 = copied from the source.
     ...(h.pGen
       ? {
@@ -207,7 +210,7 @@ export function checkResult(a: ForcedAlignment, ms: number): CheckResult {
     subword: heatmap('subwords', 'Subword attention', a.sourceTokens, a.targetTokens, a.attention),
     pharaoh: a.pharaoh,
     links: a.links.map(([s, t]) => ({ source: a.sourceWords[s], target: a.targetWords[t] })),
-    linkMethod: describeLinkMethod(a.method),
+    linkMethod: a.linkDescription,
     thresholds: { unlikely: `${100 * UNLIKELY}%`, likely: `${100 * LIKELY}%` },
   };
 }
@@ -235,6 +238,6 @@ export function apiForcedAlignment(a: ForcedAlignment) {
     targetTokens: a.targetTokens,
     attention: rows(a.attention),
     tokenLogProbs: a.tokenLogProbs.map((x) => round(x)),
-    method: { ...a.method, description: describeLinkMethod(a.method) },
+    method: { ...a.method, description: a.linkDescription },
   };
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 
 import { ModelSizeFields } from '../model/config.js';
+import { SYMMETRIZATIONS } from '../lexalign/symmetrize.js';
 
 export const TrainConfigSchema = z
   .object({
@@ -71,6 +72,13 @@ export const TrainConfigSchema = z
     embeddingSize: z.number().int().min(1).default(256),
     ...ModelSizeFields,
     labelSmoothing: z.number().min(0).max(0.5).default(0.1),
+    /**
+     * λ of guided alignment (src/train/guided-alignment.ts): attention trained toward the word links of a
+     * statistical aligner learnt from the training pairs; 0 = off.
+     */
+    guidedAlignment: z.number().min(0).max(10).default(0),
+    /** How the aligner's two directions are combined into the guide (src/translate/symmetrize.ts). */
+    guidedAlignmentLinks: z.enum(SYMMETRIZATIONS).default('intersection'),
     tokenBudget: z.number().int().min(16).default(1500),
     maxSentences: z.number().int().min(1).default(128),
     learningRate: z.number().positive().default(2e-3),

@@ -14,6 +14,8 @@ import type { NamedArray } from './named-array.js';
 
 export interface StepSettings {
   labelSmoothing: number;
+  /** λ of the guided-alignment cost (0 = off; see src/train/guided-alignment.ts). */
+  guidedAlignment?: number;
   clipNorm: number;
   learningRate: number;
 }
@@ -84,11 +86,12 @@ export function lossAndGrads(
   normalizer: number,
   labelSmoothing: number,
   seeds: () => number,
+  guideWeight = 0,
 ): { loss: tf.Scalar; grads: tf.NamedTensorMap } {
-  const batch = toTensorBatch(examples, model.config.copyAttention);
+  const batch = toTensorBatch(examples, model.config.copyAttention, guideWeight > 0);
   try {
     const { value, grads } = tf.variableGrads(
-      () => model.loss(batch, true, seeds, labelSmoothing, normalizer),
+      () => model.loss(batch, true, seeds, labelSmoothing, normalizer, guideWeight),
       vars,
     );
     return { loss: value, grads };
@@ -123,6 +126,7 @@ export class LocalEngine implements TrainingEngine {
         n,
         this.settings.labelSmoothing,
         seedSequence(stepSeed, 0),
+        this.settings.guidedAlignment,
       );
       readFlat(
         this.vars.map((v) => grads[v.name]),

@@ -49,6 +49,7 @@ function computeGrads(examples: Example[], normalizer: number, stepSeed: number)
       normalizer,
       init.settings.labelSmoothing,
       seedSequence(stepSeed, init.index),
+      init.settings.guidedAlignment,
     );
     readFlat(
       vars.map((v) => grads[v.name]),

@@ -19,6 +19,8 @@ import { BpeDropoutEncoder } from '../tokenizer/bpe-dropout.js';
 import { sameScript } from '../tokenizer/script.js';
 import type { TrainConfig } from './config.js';
 import { augmentPair, weightedEpochPairs } from './augment.js';
+import { type ChunkLinks, lexicalChunkLinks, subwordGuide } from './guided-alignment.js';
+import { Lexicon } from '../lexalign/lexicon.js';
 import type { Logger } from '../util/log.js';
 
 /** A named set of pairs (a validation or test file, or the held-out split). */
@@ -59,6 +61,8 @@ export interface PreparedData {
   tgtTokenizer: SubwordTokenizer;
   srcTokenizerFile: string;
   tgtTokenizerFile: string;
+  /** The statistical word aligner of the training pairs, when guided alignment trained it. */
+  lexicon?: Lexicon;
 }
 
 /** `file@3` → { spec: 'file', weight: 3 }; no suffix → weight 1. */
@@ -171,6 +175,17 @@ export function prepareData(
   const tgtTokenizer = SubwordTokenizer.load(tok.tgt);
   const t0 = Date.now();
   const train = encodePairs(trainPairs, srcTokenizer, tgtTokenizer);
+  const lexicon = cfg.guidedAlignment > 0 ? trainLexicon(cfg, trainCorpora, log) : undefined;
+  const guide = lexicon
+    ? guideFor(lexicalChunkLinks(lexicon, trainPairs), srcTokenizer, tgtTokenizer)
+    : undefined;
+  if (guide) {
+    trainPairs.forEach((p, k) => guide(p, p, train[k]));
+    const without = train.filter((e) => !e.guide).length;
+    log.info(
+      `guided alignment: ${without} of ${train.length} training pairs have no guide (subwords that do not spell the words)`,
+    );
+  }
   const encodeSet = (s: NamedPairs): EncodedSet => ({
     ...s,
     examples: encodePairs(s.pairs, srcTokenizer, tgtTokenizer),
@@ -187,7 +202,7 @@ export function prepareData(
     splits,
     trainCorpora,
     train,
-    epochExamples: epochExamplesFor(cfg, trainCorpora, train, tok),
+    epochExamples: epochExamplesFor(cfg, trainCorpora, train, tok, guide),
     validSets,
     testSets: testFiles,
     valid: splitValid.examples,
@@ -195,6 +210,7 @@ export function prepareData(
     tgtTokenizer,
     srcTokenizerFile: tok.src,
     tgtTokenizerFile: tok.tgt,
+    lexicon,
   };
 }
 
@@ -252,6 +268,7 @@ function epochExamplesFor(
   corpora: TrainingCorpus[],
   train: Example[],
   tok: { src: string; tgt: string },
+  guide?: GuideExample,
 ): (epoch: number) => Example[] {
   const noisy =
     cfg.bpeDropout > 0 ||
@@ -268,14 +285,55 @@ function epochExamplesFor(
     const rng = new Rng((cfg.seed * 1_000_033 + epoch * 7919 + 17) >>> 0);
     const examples = weightedEpochPairs(corpora, rng).map((pair) => {
       const p = augmentPair(pair, cfg, rng);
-      return {
+      const example: Example = {
         src: srcEncoder.encode(p.src, cfg.bpeDropout, rng),
         tgt: tgtEncoder.encode(p.tgt, cfg.bpeDropout, rng),
       };
+      guide?.(pair, p, example);
+      return example;
     });
     cached = { epoch, examples };
     return examples;
   };
+}
+
+/** Sets `example.guide` for the encoding of `shown`, a (possibly noised) copy of training pair `original`. */
+type GuideExample = (original: SentencePair, shown: SentencePair, example: Example) => void;
+
+/** Learns the chunk links of the training pairs (guided alignment) and returns what attaches them. */
+function guideFor(
+  links: ChunkLinks,
+  srcTokenizer: SubwordTokenizer,
+  tgtTokenizer: SubwordTokenizer,
+): GuideExample {
+  return (original, shown, example) => {
+    const pairLinks = links.get(original);
+    if (!pairLinks) return;
+    example.guide = subwordGuide(
+      original,
+      shown,
+      pairLinks,
+      srcTokenizer.tokens(example.src),
+      tgtTokenizer.tokens(example.tgt),
+    );
+  };
+}
+
+/** The statistical aligner of the training pairs (saved with the model; the guide of guided alignment). */
+function trainLexicon(cfg: TrainConfig, corpora: TrainingCorpus[], log: Logger): Lexicon {
+  const t0 = Date.now();
+  const pairs = corpora.flatMap((c) => c.pairs);
+  const lexicon = Lexicon.train(pairs, {
+    srcLang: cfg.srcLang,
+    tgtLang: cfg.tgtLang,
+    symmetrization: cfg.guidedAlignmentLinks,
+    corpora: corpora.map((c) => c.spec),
+  });
+  log.info(
+    `statistical word aligner (IBM 2, both directions, ${cfg.guidedAlignmentLinks}) trained on ${pairs.length} ` +
+      `training pairs in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return lexicon;
 }
 
 /** Each distinct sentence once: repeated sources (one per translation) would skew the BPE counts. */

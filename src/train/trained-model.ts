@@ -60,6 +60,9 @@ export function trainedModelInfo(
       sets: validScores,
     },
     reverse: cfg.reverse,
+    /** Present when attention was trained toward statistical word links (src/train/guided-alignment.ts). */
+    guidedAlignment:
+      cfg.guidedAlignment > 0 ? { weight: cfg.guidedAlignment, links: cfg.guidedAlignmentLinks } : undefined,
     split: {
       seed: cfg.seed,
       validSize: cfg.validSize,
@@ -94,6 +97,7 @@ export function exportTrainedModel(
     dtype: cfg.saveDtype,
     info: trainedModelInfo(cfg, state, model.parameterCount(), data, bestValid),
     testPairs: heldOutTestPairs(cfg, data.splits, [...data.validSets, ...data.testSets]),
+    lexicon: data.lexicon,
   });
 }
 

@@ -128,6 +128,7 @@ export class Trainer {
     const workers = this.cfg.workers > 0 ? this.cfg.workers : defaultWorkers(backend);
     const settings = {
       labelSmoothing: this.cfg.labelSmoothing,
+      guidedAlignment: this.cfg.guidedAlignment,
       clipNorm: this.cfg.clipNorm,
       learningRate: this.state.learningRate,
     };

@@ -116,13 +116,19 @@ export function pharaoh(links: readonly [number, number][]): string {
 }
 
 /**
- * Pharaoh alignment of a translated hypothesis (needs tokens and attention). Typed by the fields it reads,
+ * Pharaoh alignment of a translated hypothesis: its lexicon links when it has them, else read off its
+ * tokens and attention. Typed by the fields it reads,
  * so that this module does not import translator.ts (which imports force-align.ts, which imports this).
  */
 export function pharaohAlignment(
   t: { sourceTokens?: readonly string[] },
-  h: { tokens?: readonly string[]; attention?: readonly (readonly number[])[] },
+  h: {
+    tokens?: readonly string[];
+    attention?: readonly (readonly number[])[];
+    links?: readonly [number, number][];
+  },
 ): string {
+  if (h.links) return pharaoh(h.links);
   if (!t.sourceTokens || !h.tokens || !h.attention) return '';
   return pharaoh(wordAlignment(t.sourceTokens, h.tokens, h.attention).links);
 }

@@ -23,6 +23,7 @@ import type { LoadedModel } from './model-dir.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { argmaxLinks, attentionLabels, pharaoh, segmentWords } from './alignment.js';
 import { recase } from './recase.js';
+import type { Lexicon } from '../lexalign/lexicon.js';
 
 export interface AlignPair {
   source: string;
@@ -30,6 +31,12 @@ export interface AlignPair {
 }
 
 export interface LinkMethod {
+  /**
+   * Where the word links come from: the model's attention (the fields below), or the statistical word
+   * aligner saved with the model (`lexicon.json`, src/lexalign/lexicon.ts), which aligns the words
+   * themselves. The matrices are attention either way.
+   */
+  links?: 'attention' | 'lexicon';
   /**
    * Which attention row a target subword y_t gets: `own` is a_t, computed from s_{t-1} when the decoder
    * was about to predict y_t; `next` is a_{t+1}, computed after the decoder has read y_t (attention often
@@ -46,7 +53,8 @@ export interface LinkMethod {
 export const DEFAULT_LINK_METHOD: LinkMethod = { step: 'own', sourcePieces: 'sum', targetPieces: 'mean' };
 
 /** One line for people: how the links on the page are made. */
-export function describeLinkMethod(m: LinkMethod = DEFAULT_LINK_METHOD): string {
+export function describeLinkMethod(m: LinkMethod = DEFAULT_LINK_METHOD, lexicon?: Lexicon): string {
+  if (m.links === 'lexicon' && lexicon) return lexicon.describe();
   return (
     `Each output word is linked to the input word that got the most attention ` +
     `${m.step === 'own' ? 'while the model produced it' : 'on the step after the model produced it'} ` +
@@ -95,6 +103,8 @@ export interface ForcedAlignment {
   /** log p(</s>): low when the model expected the translation to go on. */
   endLogProb: number;
   method: LinkMethod;
+  /** How the links were made, in one line for people (describeLinkMethod). */
+  linkDescription: string;
 }
 
 /** Teacher-forced scores of one pair, as plain numbers. */
@@ -150,24 +160,26 @@ export function forceDecodeIds(
 
 const MARKER = /^(▁|Ġ|##)/;
 
+const SPECIAL = /^<(\/s|s|pad)>$/;
+
 /**
- * wordOf[k]: which of `words` subword k belongs to (-1 for specials). By characters when the pieces spell
- * the words (case aside); else by the tokenizer's word-start markers when they give as many words; else
- * spread evenly (a tokenizer that rewrites text beyond recognition still gets an answer).
+ * wordOf[k] when the pieces spell `words` character by character (case aside; -1 for specials), else
+ * undefined: the exact mapping, for callers that would rather have none than a guess (guided alignment).
  */
-export function mapPiecesToWords(pieces: readonly string[], words: readonly string[]): number[] {
-  const special = (p: string) => /^<(\/s|s|pad)>$/.test(p);
+export function piecesToWordsByChars(
+  pieces: readonly string[],
+  words: readonly string[],
+): number[] | undefined {
   const text = words.join('').toLowerCase();
   const wordAt: number[] = [];
   words.forEach((w, i) => {
     for (let c = 0; c < w.toLowerCase().length; c++) wordAt.push(i);
   });
+  if (text.length !== wordAt.length) return undefined;
   const byChars: number[] = [];
   let pos = 0;
-  let ok = text.length === wordAt.length;
   for (const p of pieces) {
-    if (!ok) break;
-    if (special(p)) {
+    if (SPECIAL.test(p)) {
       byChars.push(-1);
       continue;
     }
@@ -176,13 +188,24 @@ export function mapPiecesToWords(pieces: readonly string[], words: readonly stri
     if (s.length === 0 || !text.startsWith(s, pos)) {
       // An empty piece (a lone "▁") belongs to the word that follows.
       if (s.length === 0 && pos < text.length) byChars.push(wordAt[pos]);
-      else ok = false;
+      else return undefined;
       continue;
     }
     byChars.push(wordAt[pos]);
     pos += s.length;
   }
-  if (ok && pos === text.length) return byChars;
+  return pos === text.length ? byChars : undefined;
+}
+
+/**
+ * wordOf[k]: which of `words` subword k belongs to (-1 for specials). By characters when the pieces spell
+ * the words (case aside); else by the tokenizer's word-start markers when they give as many words; else
+ * spread evenly (a tokenizer that rewrites text beyond recognition still gets an answer).
+ */
+export function mapPiecesToWords(pieces: readonly string[], words: readonly string[]): number[] {
+  const byChars = piecesToWordsByChars(pieces, words);
+  if (byChars) return byChars;
+  const special = (p: string) => SPECIAL.test(p);
   const seg = segmentWords(pieces);
   if (seg.words.length === words.length) return seg.wordOf;
   const ordinary = pieces.filter((p) => !special(p)).length;
@@ -244,8 +267,14 @@ export function forceAlign(
   pairs: readonly AlignPair[],
   opts: AlignOptions = {},
 ): ForcedAlignment[] {
-  const { model, srcTokenizer, tgtTokenizer } = loaded;
-  const method: LinkMethod = { ...DEFAULT_LINK_METHOD, ...opts.method };
+  const { model, srcTokenizer, tgtTokenizer, lexicon } = loaded;
+  const method: LinkMethod = {
+    ...DEFAULT_LINK_METHOD,
+    links: lexicon ? 'lexicon' : 'attention',
+    ...opts.method,
+  };
+  if (method.links === 'lexicon' && !lexicon)
+    throw new Error(`links from the lexicon: the model folder ${loaded.dir} has no lexicon.json`);
   const texts = pairs.map((p) => ({ source: normalizeText(p.source), target: normalizeText(p.target) }));
   const read = texts.map((p) => {
     const source = opts.recase === false ? undefined : recase(srcTokenizer, p.source);
@@ -271,7 +300,12 @@ export function forceAlign(
       tgt.words.length,
       method,
     );
-    const links = src.words.length > 0 ? argmaxLinks(wordMatrix) : [];
+    const links =
+      src.words.length === 0
+        ? []
+        : method.links === 'lexicon' && lexicon
+          ? lexicon.alignChunks(src.words, tgt.words)
+          : argmaxLinks(wordMatrix);
     const wordLogProbs = new Array<number>(tgt.words.length).fill(0);
     tgt.wordOf.forEach((i, t) => {
       if (i >= 0) wordLogProbs[i] += logProbs[t];
@@ -293,6 +327,7 @@ export function forceAlign(
       wordLogProbs,
       endLogProb: logProbs[logProbs.length - 1],
       method,
+      linkDescription: describeLinkMethod(method, lexicon),
     };
   });
 }

@@ -4,6 +4,8 @@
  *   weights.bin        parameters (float32 or float16), see src/model/weights-io.ts
  *   src.tokenizer.json, tgt.tokenizer.json   the tokenizers (one tokenizer.json when both sides share it)
  *   test.tsv           the held-out test pairs of the training corpus, when training held some out
+ *   lexicon.json       a statistical word aligner of the training pairs (src/lexalign/lexicon.ts), when one
+ *                      was trained (guided alignment, or `lexical-align --save-lexicon`): the page's links
  *
  * `saveModelDir` copies the tokenizers in, so a folder it wrote can be copied, zipped or served from
  * anywhere. `loadModelDir` still follows whatever relative paths config.json holds (folders written before
@@ -27,6 +29,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { SubwordTokenizer } from '../tokenizer/subword.js';
 import { readTsv } from '../data/readers.js';
 import type { SentencePair } from '../data/types.js';
+import { Lexicon } from '../lexalign/lexicon.js';
 
 export const MODEL_FORMAT = 'nmt-model/1';
 
@@ -53,6 +56,8 @@ export const ModelDirConfigSchema = z.object({
   weights: ManifestSchema,
   /** The held-out test pairs kept beside the model (a TSV file, relative to the folder), if any. */
   testSet: z.string().optional(),
+  /** The word aligner saved beside the model (src/lexalign/lexicon.ts), relative to the folder, if any. */
+  lexicon: z.string().optional(),
   /** Free-form facts for the model card and the page: corpus, command, wall time, scores. */
   info: z.record(z.string(), z.unknown()).default({}),
 });
@@ -65,6 +70,8 @@ export interface LoadedModel {
   model: Seq2Seq;
   srcTokenizer: SubwordTokenizer;
   tgtTokenizer: SubwordTokenizer;
+  /** The folder's word aligner, when it has one: links are drawn from it rather than from attention. */
+  lexicon?: Lexicon;
 }
 
 export interface SaveModelOptions {
@@ -79,6 +86,8 @@ export interface SaveModelOptions {
    * Only a split of the training corpus belongs here: a separate test file stays where it is.
    */
   testPairs?: readonly SentencePair[];
+  /** A word aligner of the training pairs, saved as lexicon.json. */
+  lexicon?: Lexicon;
 }
 
 /** File names inside a model folder. */
@@ -90,6 +99,7 @@ export const MODEL_FILES = {
   /** Both sides, when source and target share one vocabulary. */
   sharedTokenizer: 'tokenizer.json',
   testSet: 'test.tsv',
+  lexicon: 'lexicon.json',
 } as const;
 
 export function saveModelDir(dir: string, model: Seq2Seq, opts: SaveModelOptions): ModelDirConfig {
@@ -99,6 +109,8 @@ export function saveModelDir(dir: string, model: Seq2Seq, opts: SaveModelOptions
   writeFileAtomic(path.join(dir, MODEL_FILES.weights), bytes);
   const testSet = opts.testPairs && opts.testPairs.length > 0 ? MODEL_FILES.testSet : undefined;
   if (testSet) writeFileAtomic(path.join(dir, testSet), pairsToTsv(opts.testPairs ?? [], testSet));
+  const lexicon = opts.lexicon ? MODEL_FILES.lexicon : undefined;
+  if (lexicon) opts.lexicon?.save(path.join(dir, lexicon));
   const config: ModelDirConfig = {
     format: MODEL_FORMAT,
     srcLang: opts.srcLang,
@@ -107,6 +119,7 @@ export function saveModelDir(dir: string, model: Seq2Seq, opts: SaveModelOptions
     tokenizers,
     weights: { file: MODEL_FILES.weights, ...manifest },
     ...(testSet && { testSet }),
+    ...(lexicon && { lexicon }),
     info: opts.info ?? {},
   };
   writeFileAtomic(path.join(dir, MODEL_FILES.config), JSON.stringify(config, null, 2) + '\n');
@@ -181,6 +194,24 @@ export function readModelConfig(dir: string): ModelDirConfig {
   return parsed.data;
 }
 
+/** A lexicon aligns the model's own language pair, in the model's direction. */
+function checkLexiconLanguages(config: ModelDirConfig, lexicon: Lexicon, where: string): void {
+  if (lexicon.srcLang !== config.srcLang || lexicon.tgtLang !== config.tgtLang)
+    throw new Error(
+      `${where}: the lexicon aligns ${lexicon.srcLang}→${lexicon.tgtLang} but the model translates ` +
+        `${config.srcLang}→${config.tgtLang}`,
+    );
+}
+
+/** Save `lexicon` into the model folder `dir` as lexicon.json and record it in config.json (written last). */
+export function attachLexicon(dir: string, lexicon: Lexicon): void {
+  const config = readModelConfig(dir);
+  checkLexiconLanguages(config, lexicon, dir);
+  lexicon.save(path.join(dir, MODEL_FILES.lexicon));
+  config.lexicon = MODEL_FILES.lexicon;
+  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+}
+
 /** Merge `fields` into config.json's `info` (e.g. test scores measured after export), atomically. */
 export function updateModelInfo(dir: string, fields: Record<string, unknown>): void {
   const config = readModelConfig(dir);
@@ -226,5 +257,13 @@ export function loadModelDir(dir: string): LoadedModel {
     model.dispose();
     throw err;
   }
-  return { dir, config, model, srcTokenizer, tgtTokenizer };
+  let lexicon: Lexicon | undefined;
+  try {
+    lexicon = config.lexicon ? Lexicon.load(path.resolve(dir, config.lexicon)) : undefined;
+    if (lexicon) checkLexiconLanguages(config, lexicon, 'lexicon');
+  } catch (err) {
+    model.dispose();
+    throw new Error(`${cfgFile}: lexicon "${config.lexicon}": ${(err as Error).message}`, { cause: err });
+  }
+  return { dir, config, model, srcTokenizer, tgtTokenizer, ...(lexicon && { lexicon }) };
 }

@@ -9,7 +9,7 @@ import { EOS_ID } from '../tokenizer/special-ids.js';
 import { loadModelDir, type LoadedModel } from './model-dir.js';
 import { greedySearch, type Hypothesis } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
-import { attentionLabels, wordAlignment } from './alignment.js';
+import { attentionLabels, segmentWords, wordAlignment } from './alignment.js';
 import { holdSymbols, restoreSymbols } from './symbols.js';
 import { recase } from './recase.js';
 import { forceAlign, type AlignOptions, type AlignPair, type ForcedAlignment } from './force-align.js';
@@ -46,6 +46,11 @@ export interface TranslationHypothesis {
    * the subword was copied from the source through attention.
    */
   pGen?: number[];
+  /**
+   * Word links [source word, target word] from the model folder's statistical aligner (lexicon.json), with
+   * attention, when the folder has one; without, links are read off the attention (alignment.ts).
+   */
+  links?: [number, number][];
 }
 
 export interface Translation {
@@ -56,6 +61,8 @@ export interface Translation {
   /** Source subwords as the model saw them, ending with </s>. */
   sourceTokens?: string[];
   hypotheses: TranslationHypothesis[];
+  /** How the hypotheses' `links` were made, when they come from the lexicon. */
+  linkMethod?: string;
 }
 
 export class Translator {
@@ -78,6 +85,8 @@ export class Translator {
     const beam = opts.beam ?? 1;
     const nbest = Math.min(opts.nbest ?? 1, beam);
     const { model, srcTokenizer, tgtTokenizer } = this.loaded;
+    // Word links from the folder's statistical aligner, when it has one and the caller wants alignments.
+    const lexicon = opts.withAttention ? this.loaded.lexicon : undefined;
     const sources = texts.map((t) => normalizeText(t));
     const recased = sources.map((s) => (opts.recase === false ? undefined : recase(srcTokenizer, s)));
     // Symbols the vocabulary cannot write go around the model (src/translate/symbols.ts).
@@ -132,6 +141,7 @@ export class Translator {
             })
           : greedySearch(model, src, searchOpts).map((h) => [h]);
       chunk.forEach((k, j) => {
+        const srcWords = lexicon && segmentWords(srcTokenizer.tokens(ids[k].slice(0, -1))).words;
         results[k] = {
           source: sources[k],
           ...(recased[k] !== undefined ? { recased: recased[k] } : {}),
@@ -145,7 +155,11 @@ export class Translator {
             tokens: opts.withAttention ? tgtTokenizer.tokens(h.tokens) : undefined,
             attention: opts.withAttention ? h.attention : undefined,
             pGen: opts.withAttention ? h.pGen : undefined,
+            ...(srcWords && {
+              links: lexicon.alignChunks(srcWords, segmentWords(tgtTokenizer.tokens(h.tokens)).words),
+            }),
           })),
+          ...(lexicon && { linkMethod: lexicon.describe() }),
         };
       });
     }
