@@ -10,7 +10,7 @@ import { alignmentWords } from '../src/lexalign/words.js';
 import { corpusAer, parseLinks } from '../src/metrics/aer.js';
 import { Rng } from '../src/util/rng.js';
 import { runCli } from './helpers/cli.js';
-import { requireFile, sharedDir } from './helpers/paths.js';
+import { repoRoot, requireFile, sharedDir } from './helpers/paths.js';
 
 const HANSARDS = path.join(sharedDir, 'fixtures', 'alignment', 'hansards-en-fr');
 const ENG_FRA = path.join(sharedDir, 'corpora', 'tatoeba', 'eng-fra.tsv');
@@ -103,5 +103,34 @@ describe('lexical aligner (fast_align-style IBM Model 2)', function () {
       gold,
     );
     expect(score.aer).to.be.closeTo(0.1834, 0.0005);
+  });
+
+  it('models/eng-fra reproduces its AER rows: 17.9% with its lexicon (the default), 57.8% with its guided attention', async function () {
+    requireFile(this, HANSARDS);
+    this.timeout(300_000);
+    const gold = fs
+      .readFileSync(path.join(HANSARDS, 'en-fr.gold'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => parseLinks(l, { oneBased: true, allowPossible: true }));
+    const aer = async (extra: string[]) => {
+      const r = await runCli('align', [
+        '--model',
+        path.join(repoRoot, 'models', 'eng-fra'),
+        '--pretokenized',
+        '--input',
+        path.join(HANSARDS, 'en-fr.src-tgt'),
+        ...extra,
+      ]);
+      expect(r.code, r.stderr).to.equal(0);
+      const hyp = r.stdout.split('\n').slice(0, -1);
+      expect(hyp).to.have.length(447);
+      return corpusAer(
+        hyp.map((l) => parseLinks(l).sure),
+        gold,
+      ).aer;
+    };
+    expect(await aer([])).to.be.closeTo(0.1786, 0.0005);
+    expect(await aer(['--links', 'attention'])).to.be.closeTo(0.578, 0.002);
   });
 });

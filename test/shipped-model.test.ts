@@ -20,6 +20,15 @@ const SHIPPED = [
       ['Tom is my friend.', /Tom/],
     ],
   },
+  {
+    // The small model the README's alignment table is measured with (issue 15).
+    name: 'eng-fra',
+    tgtLang: 'fra',
+    checks: [
+      ['I like tea.', /thé/],
+      ['Tom is my friend.', /Tom/],
+    ],
+  },
 ] as const;
 
 for (const shipped of SHIPPED) {
