@@ -59,6 +59,15 @@ export function chunkWords(chunks: readonly string[], lang: string): { words: st
   return { words, chunkOf };
 }
 
+export interface LexiconOptions {
+  srcLang: string;
+  tgtLang: string;
+  symmetrization: Symmetrization;
+  /** The corpus files it learns from, recorded for the model card. */
+  corpora?: string[];
+  em?: DiagonalIbm2Options;
+}
+
 export class Lexicon {
   private constructor(
     readonly srcLang: string,
@@ -70,16 +79,7 @@ export class Lexicon {
   ) {}
 
   /** Trains both directions on sentence pairs (texts; words.ts splits them). */
-  static train(
-    pairs: readonly { src: string; tgt: string }[],
-    opts: {
-      srcLang: string;
-      tgtLang: string;
-      symmetrization: Symmetrization;
-      corpora?: string[];
-      em?: DiagonalIbm2Options;
-    },
-  ): Lexicon {
+  static train(pairs: readonly { src: string; tgt: string }[], opts: LexiconOptions): Lexicon {
     const words = pairs.map((p) => ({
       source: alignmentWords(p.src, opts.srcLang),
       target: alignmentWords(p.tgt, opts.tgtLang),
@@ -90,13 +90,7 @@ export class Lexicon {
   /** Trains both directions on pairs already split into the aligner's words. */
   static fromWordPairs(
     words: readonly { source: readonly string[]; target: readonly string[] }[],
-    opts: {
-      srcLang: string;
-      tgtLang: string;
-      symmetrization: Symmetrization;
-      corpora?: string[];
-      em?: DiagonalIbm2Options;
-    },
+    opts: LexiconOptions,
   ): Lexicon {
     const forward = new DiagonalIbm2(opts.em).train(words);
     const reverse = new DiagonalIbm2(opts.em).train(
