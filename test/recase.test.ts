@@ -42,6 +42,16 @@ describe('recase: single-case input in the casing the vocabulary knows', () => {
     expect(recase(eng, 'STOP. WHERE IS TOM?')).to.equal('Stop. Where is Tom?');
   });
 
+  it('writes words the vocabulary has no one piece for Capitalised (mostly names), frequent ones as usual', () => {
+    // "Marrakesh", "Jonas", "Berg", "Krakow" are not one subword in any casing: names, most likely.
+    expect(recase(eng, 'I VISITED MARRAKESH WITH OLGA LAST YEAR.')).to.equal(
+      'I visited Marrakesh with Olga last year.',
+    );
+    expect(recase(eng, 'we met jonas berg in krakow.')).to.equal('We met Jonas Berg in Krakow.');
+    // Words whose capitalised form is frequent only at the start of sentences stay in lower case.
+    expect(recase(eng, 'I THINK THEY KNOW HOW IT WORKS.')).to.equal('I think they know how it works.');
+  });
+
   it('re-cases lower-case sentences the same way', () => {
     expect(recase(eng, 'i met john in paris last monday.')).to.equal('I met John in Paris last Monday.');
     expect(recase(eng, 'where is tom?')).to.equal('Where is Tom?');
