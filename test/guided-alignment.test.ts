@@ -89,6 +89,40 @@ describe('guided alignment', () => {
     ]);
   });
 
+  it('guides the subwords of a chunk written the same on both sides one to one (names, numbers: copying)', () => {
+    const pair = { src: 'Pedro has 200 books.', tgt: 'Pedro tiene 200 libros.' };
+    const chunkLinks: [number, number][] = [
+      [0, 0],
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ];
+    const g = subwordGuide(
+      pair,
+      pair,
+      chunkLinks,
+      ['▁P', 'ed', 'ro', '▁has', '▁2', '0', '0', '▁books', '.'],
+      ['▁P', 'ed', 'ro', '▁tiene', '▁2', '0', '0', '▁libr', 'os', '.'],
+    );
+    expect(pairsOf(g)).to.deep.equal([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [4, 4],
+      [5, 5],
+      [6, 6],
+      // "books." — "libros.": spread over the whole source chunk, as before.
+      [7, 7],
+      [7, 8],
+      [7, 9],
+      [8, 7],
+      [8, 8],
+      [8, 9],
+      [9, 10],
+    ]);
+  });
+
   it('gives no guide when the subwords do not spell the chunks (byte pieces)', () => {
     const g = subwordGuide(original, original, links, ['▁Tom', '<0xC3>', '.'], ['▁¡', 'Tom', '▁duerme', '!']);
     expect(g).to.equal(undefined);

@@ -17,8 +17,15 @@
  * guessed one. Noise applied to an epoch's copy of a pair (case, dropped final punctuation and the opening
  * ¿ ¡) changes case, strips those marks from a chunk or removes a chunk of them, so the chunks of the copy
  * are matched back to the original's in order, marks aside. Target subwords without a link have no guide
- * row; </s> is linked to </s>. The lexicon is saved with the model (`lexicon.json`), where the page draws
- * its links.
+ * row; </s> is linked to </s>. Within a linked pair of chunks the guide is spread evenly over the source
+ * chunk's subwords, except for a chunk written the same on both sides (names, numbers), whose subwords are
+ * guided one to one, as copying needs. The lexicon is saved with the model (`lexicon.json`), where the
+ * page draws its links.
+ *
+ * Measured (README): on eng→fra it moved attention AER on the Hansards set from 64.0% to 57.8% and greedy
+ * BLEU from 24.2 to 26.0; on the English→Spanish copying model (eng-spa-v3, step 4,000) the first version,
+ * which spread the guide over whole chunks, kept only 53% of names and numbers where the unguided run kept
+ * 73%, so that run continues without it. The one-to-one rule for copied chunks is the fix, not yet measured.
  */
 import type { SentencePair } from '../data/types.js';
 import { chunksOf, type Lexicon } from '../lexalign/lexicon.js';
@@ -92,9 +99,21 @@ export function subwordGuide(
   };
   const srcPiecesOf = piecesOf(srcFrom, srcChunkOf);
   const tgtPiecesOf = piecesOf(tgtFrom, tgtChunkOf);
+  const text = (pieces: readonly string[], ks: readonly number[]) =>
+    ks.map((k) => pieces[k].replace(/^▁/u, '').toLowerCase()).join(' ');
   const flat: number[] = [];
-  for (const [s, t] of links)
-    for (const j of srcPiecesOf.get(s) ?? []) for (const i of tgtPiecesOf.get(t) ?? []) flat.push(j, i);
+  for (const [s, t] of links) {
+    const js = srcPiecesOf.get(s) ?? [];
+    const is = tgtPiecesOf.get(t) ?? [];
+    if (js.length === is.length && text(srcPieces, js) === text(tgtPieces, is)) {
+      // A chunk written the same on both sides (a name, a number) is copied piece by piece: each target
+      // piece is guided to its own source piece. Spreading the guide over the whole chunk here taught a
+      // copying model to split its attention between the pieces, and it stuttered ("Pedro" → "P Proro").
+      js.forEach((j, k) => flat.push(j, is[k]));
+      continue;
+    }
+    for (const j of js) for (const i of is) flat.push(j, i);
+  }
   flat.push(srcPieces.length, tgtPieces.length);
   return flat;
 }
