@@ -183,7 +183,7 @@ export function prepareData(
     trainPairs.forEach((p, k) => guide(p, p, train[k]));
     const without = train.filter((e) => !e.guide).length;
     log.info(
-      `guided alignment: ${without} of ${train.length} training pairs have no guide (subwords that do not spell the words)`,
+      `guided alignment: ${without} of ${train.length} training pairs have no guide (subwords that do not spell their chunks)`,
     );
   }
   const encodeSet = (s: NamedPairs): EncodedSet => ({
