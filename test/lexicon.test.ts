@@ -154,6 +154,8 @@ describe('lexicon (the statistical aligner saved with a model)', () => {
         expect(check.body.method.links).to.equal('lexicon');
         expect(check.body.method.description).to.equal(spa.describe());
         expect(check.body.links).to.deep.include([3, 3]);
+        const model = (await request(app).get('/model').expect(200)).text;
+        expect(model).to.match(/<dd id="word-links">from a statistical word aligner kept with the model/);
       } finally {
         await service.close();
       }

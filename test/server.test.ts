@@ -250,6 +250,8 @@ describe('server', function () {
       expect(html).to.include(`<dd id="parameters">${modelInfo.parameters.toLocaleString('en')}</dd>`);
       expect(modelInfo.parameters).to.be.greaterThan(1000);
       expect(html).to.include(`<dd id="backend"><code>${service.info.backend}</code></dd>`);
+      // No lexicon.json in this folder: the links are the attention's, and the page says so.
+      expect(html).to.match(/<dd id="word-links">read off the attention/);
       const corpora = html.slice(
         html.indexOf('id="corpora"'),
         html.indexOf('</ul>', html.indexOf('id="corpora"')),

@@ -89,6 +89,8 @@ export function createApp(opts: AppOptions): express.Express {
     trainingData: trainingDataLine(corporaOf(modelInfo.info)),
     // Trained with guided alignment (src/train/guided-alignment.ts): the pages say how the links are made.
     guidedAlignment: Boolean(modelInfo.info.guidedAlignment),
+    // The folder keeps a statistical word aligner (lexicon.json): the pages' links come from it.
+    lexicon: modelInfo.lexicon,
   };
   app.locals.limits = limits;
 

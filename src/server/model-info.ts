@@ -30,6 +30,8 @@ export interface ModelInfo {
   /** config.json `info`: corpus, corpora, step, validBleu, testBleu, testChrf, elapsedSeconds, … */
   info: Record<string, unknown>;
   metrics?: TrainingMetrics;
+  /** Whether the model folder keeps a word aligner (config.json `lexicon`), which gives the links. */
+  lexicon: boolean;
 }
 
 /** One corpus a model was trained, validated or tested on, as config.json `info.corpora` lists it. */
@@ -110,6 +112,7 @@ export function loadModelInfo(service: ServiceInfo): ModelInfo {
     model: c.model,
     info: c.info,
     metrics: readMetrics(path.join(service.dir, 'metrics.jsonl')),
+    lexicon: Boolean(c.lexicon),
   };
 }
 
