@@ -35,11 +35,13 @@ async function main(): Promise<void> {
     if (!t) throw new Error(`${files[0]}: no tensor "${name}" (not a checkpoint of this model)`);
     return t.shape[0];
   };
+  // One tokenizer file for both sides is a shared vocabulary (as the trainer decides): one embedding table.
+  const shared = newest.srcTokenizerFile === newest.tgtTokenizerFile;
+  const [srcRows, tgtRows] = averaged.weights.some((w) => w.name === 'embedding.shared')
+    ? [rows('embedding.shared'), rows('embedding.shared')]
+    : [rows('embedding.src'), rows('embedding.tgt')];
   await initBackend(); // any backend: only to build the model and write its weights
-  const model = new Seq2Seq(
-    modelConfigFor(newest.config, rows('embedding.src'), rows('embedding.tgt')),
-    newest.config.seed,
-  );
+  const model = new Seq2Seq(modelConfigFor(newest.config, srcRows, tgtRows, shared), newest.config.seed);
   const encoded = encodeWeights(averaged.weights, 'float32');
   assignWeights(model.params, encoded.manifest, encoded.bytes, files[0]);
   const { validBleu: _single, ...info } = trainedModelInfo(
