@@ -17,6 +17,9 @@ import { createLogger } from '../src/util/log.js';
 import { repoRoot } from './helpers/paths.js';
 import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 import { TINY_DIMS, preparedData, trainConfig } from './helpers/train-data.js';
+import { trainTokenizerFile } from '../src/tokenizer/train.js';
+import { SubwordTokenizer } from '../src/tokenizer/subword.js';
+import { encodePairs, preparedFromExamples } from '../src/train/prepare.js';
 
 const execFileAsync = promisify(execFile);
 const log = createLogger('test', 'silent');
@@ -97,6 +100,56 @@ describe('checkpoint averaging (--keep-checkpoints, npm run average-checkpoints)
       `${otherFile}: tensor 3 is "encoder.l0.fwd.Wx" [16,64] but in ${path.join(out, 'step-8.ckpt')} it is "encoder.l0.fwd.Wx" [16,128]`,
     );
     expect(() => averageCheckpoints([])).to.throw('no checkpoints to average');
+  });
+
+  it('averages a run with one shared vocabulary (tied embeddings, copying) into a folder that loads', async () => {
+    const sharedDir = path.join(dir, 'shared');
+    const file = path.join(sharedDir, 'tokenizer.json');
+    const pairs = readTsv(SAMPLE_CORPUS);
+    trainTokenizerFile(
+      pairs.flatMap((p) => [p.src, p.tgt]),
+      file,
+      { vocabSize: 200 },
+    );
+    const tok = SubwordTokenizer.load(file);
+    const train = encodePairs(pairs, tok, tok);
+    const data = preparedFromExamples({
+      train,
+      trainPairs: pairs,
+      valid: train.slice(0, 8),
+      validPairs: pairs.slice(0, 8),
+      srcTokenizer: tok,
+      tgtTokenizer: tok,
+    });
+    const run = path.join(sharedDir, 'run');
+    const trainer = new Trainer(
+      trainConfig(run, TINY, { maxSteps: 4, validEvery: 2, checkpointEvery: 100, keepCheckpoints: 2 }),
+      data,
+      log,
+    );
+    expect(trainer.model.config).to.deep.include({ tiedEmbeddings: 'all', copyAttention: true });
+    await trainer.run();
+    await trainer.stopEngine();
+    trainer.model.dispose();
+    const modelDir = path.join(sharedDir, 'model-avg');
+    const { stderr } = await execFileAsync(
+      'npm',
+      [
+        'run',
+        '-s',
+        'average-checkpoints',
+        '--',
+        '--out',
+        modelDir,
+        ...['2', '4'].map((n) => path.join(run, `step-${n}.ckpt`)),
+      ],
+      { cwd: repoRoot },
+    );
+    expect(stderr).to.include('averaged 2 checkpoints (steps 2, 4)');
+    expect(readModelConfig(modelDir).model).to.deep.include({ tiedEmbeddings: 'all', copyAttention: true });
+    const translator = Translator.load(modelDir);
+    expect(translator.translate(['I like tea.'])[0].hypotheses[0].text).to.be.a('string');
+    translator.dispose();
   });
 
   it('the CLI writes a model directory that loads and translates', async () => {
