@@ -19,7 +19,7 @@ import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 import { TINY_DIMS, preparedData, trainConfig } from './helpers/train-data.js';
 import { trainTokenizerFile } from '../src/tokenizer/train.js';
 import { SubwordTokenizer } from '../src/tokenizer/subword.js';
-import { encodePairs, preparedFromExamples } from '../src/train/prepare.js';
+import { type PreparedData, encodePairs, preparedFromExamples } from '../src/train/prepare.js';
 
 const execFileAsync = promisify(execFile);
 const log = createLogger('test', 'silent');
@@ -36,6 +36,25 @@ const weightsOf = (file: string) => {
   return decodeWeights(ck.header.weights, ck.weightBytes, file);
 };
 
+/** `npm run average-checkpoints -- --out modelDir ...files`, from the repository root. */
+const averageCli = (modelDir: string, files: string[]) =>
+  execFileAsync('npm', ['run', '-s', 'average-checkpoints', '--', '--out', modelDir, ...files], {
+    cwd: repoRoot,
+  });
+
+/** A tiny run of `maxSteps` steps into `out`, validating (and keeping a checkpoint) every 2; its model config. */
+async function trainTiny(out: string, data: PreparedData, maxSteps: number) {
+  const trainer = new Trainer(
+    trainConfig(out, TINY, { maxSteps, validEvery: 2, checkpointEvery: 100, keepCheckpoints: 2 }),
+    data,
+    log,
+  );
+  await trainer.run();
+  await trainer.stopEngine();
+  trainer.model.dispose();
+  return trainer.model.config;
+}
+
 describe('checkpoint averaging (--keep-checkpoints, npm run average-checkpoints)', function () {
   this.timeout(120_000);
   let dir: string;
@@ -48,14 +67,7 @@ describe('checkpoint averaging (--keep-checkpoints, npm run average-checkpoints)
       vocabSize: 150,
       validPairs: 8,
     });
-    const trainer = new Trainer(
-      trainConfig(out, TINY, { maxSteps: 8, validEvery: 2, checkpointEvery: 100, keepCheckpoints: 2 }),
-      data,
-      log,
-    );
-    await trainer.run();
-    await trainer.stopEngine();
-    trainer.model.dispose();
+    await trainTiny(out, data, 8);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -122,28 +134,12 @@ describe('checkpoint averaging (--keep-checkpoints, npm run average-checkpoints)
       tgtTokenizer: tok,
     });
     const run = path.join(sharedDir, 'run');
-    const trainer = new Trainer(
-      trainConfig(run, TINY, { maxSteps: 4, validEvery: 2, checkpointEvery: 100, keepCheckpoints: 2 }),
-      data,
-      log,
-    );
-    expect(trainer.model.config).to.deep.include({ tiedEmbeddings: 'all', copyAttention: true });
-    await trainer.run();
-    await trainer.stopEngine();
-    trainer.model.dispose();
+    const config = await trainTiny(run, data, 4);
+    expect(config).to.deep.include({ tiedEmbeddings: 'all', copyAttention: true });
     const modelDir = path.join(sharedDir, 'model-avg');
-    const { stderr } = await execFileAsync(
-      'npm',
-      [
-        'run',
-        '-s',
-        'average-checkpoints',
-        '--',
-        '--out',
-        modelDir,
-        ...['2', '4'].map((n) => path.join(run, `step-${n}.ckpt`)),
-      ],
-      { cwd: repoRoot },
+    const { stderr } = await averageCli(
+      modelDir,
+      [2, 4].map((n) => path.join(run, `step-${n}.ckpt`)),
     );
     expect(stderr).to.include('averaged 2 checkpoints (steps 2, 4)');
     expect(readModelConfig(modelDir).model).to.deep.include({ tiedEmbeddings: 'all', copyAttention: true });
@@ -154,19 +150,9 @@ describe('checkpoint averaging (--keep-checkpoints, npm run average-checkpoints)
 
   it('the CLI writes a model directory that loads and translates', async () => {
     const modelDir = path.join(dir, 'model-avg');
-    const { stderr } = await execFileAsync(
-      'npm',
-      [
-        'run',
-        '-s',
-        'average-checkpoints',
-        '--',
-        '--out',
-        modelDir,
-        path.join(out, 'step-6.ckpt'),
-        path.join(out, 'step-8.ckpt'),
-      ],
-      { cwd: repoRoot },
+    const { stderr } = await averageCli(
+      modelDir,
+      [6, 8].map((n) => path.join(out, `step-${n}.ckpt`)),
     );
     expect(stderr).to.include('averaged 2 checkpoints (steps 6, 8)');
     const config = readModelConfig(modelDir);
@@ -175,13 +161,9 @@ describe('checkpoint averaging (--keep-checkpoints, npm run average-checkpoints)
     const [result] = translator.translate(['I like tea.'], { beam: 1 });
     expect(result.hypotheses[0].text).to.be.a('string');
     translator.dispose();
-    const bad = await execFileAsync(
-      'npm',
-      ['run', '-s', 'average-checkpoints', '--', '--out', modelDir, path.join(dir, 'nope.ckpt')],
-      {
-        cwd: repoRoot,
-      },
-    ).catch((err: { code: number; stderr: string }) => err);
+    const bad = await averageCli(modelDir, [path.join(dir, 'nope.ckpt')]).catch(
+      (err: { code: number; stderr: string }) => err,
+    );
     expect(bad).to.include({ code: 1 });
     expect((bad as { stderr: string }).stderr).to.include(
       `cannot read checkpoint ${path.join(dir, 'nope.ckpt')}`,

@@ -93,7 +93,9 @@ export function subwordGuide(
     chunkOf.forEach((c, k) => {
       if (c < 0) return;
       const orig = from[c];
-      out.set(orig, [...(out.get(orig) ?? []), k]);
+      const pieces = out.get(orig);
+      if (pieces) pieces.push(k);
+      else out.set(orig, [k]);
     });
     return out;
   };

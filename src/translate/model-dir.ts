@@ -122,7 +122,7 @@ export function saveModelDir(dir: string, model: Seq2Seq, opts: SaveModelOptions
     ...(lexicon && { lexicon }),
     info: opts.info ?? {},
   };
-  writeFileAtomic(path.join(dir, MODEL_FILES.config), JSON.stringify(config, null, 2) + '\n');
+  writeModelConfig(dir, config);
   return config;
 }
 
@@ -194,6 +194,11 @@ export function readModelConfig(dir: string): ModelDirConfig {
   return parsed.data;
 }
 
+/** config.json, atomically: written last when a folder is saved, so it vouches for the files before it. */
+function writeModelConfig(dir: string, config: ModelDirConfig): void {
+  writeFileAtomic(path.join(dir, MODEL_FILES.config), JSON.stringify(config, null, 2) + '\n');
+}
+
 /** A lexicon aligns the model's own language pair, in the model's direction. */
 function checkLexiconLanguages(config: ModelDirConfig, lexicon: Lexicon, where: string): void {
   if (lexicon.srcLang !== config.srcLang || lexicon.tgtLang !== config.tgtLang)
@@ -209,14 +214,14 @@ export function attachLexicon(dir: string, lexicon: Lexicon): void {
   checkLexiconLanguages(config, lexicon, dir);
   lexicon.save(path.join(dir, MODEL_FILES.lexicon));
   config.lexicon = MODEL_FILES.lexicon;
-  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  writeModelConfig(dir, config);
 }
 
 /** Merge `fields` into config.json's `info` (e.g. test scores measured after export), atomically. */
 export function updateModelInfo(dir: string, fields: Record<string, unknown>): void {
   const config = readModelConfig(dir);
   config.info = { ...config.info, ...fields };
-  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  writeModelConfig(dir, config);
 }
 
 /** Load a model directory, checking every file. Requires an initialised TensorFlow.js backend. */

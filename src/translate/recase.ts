@@ -40,18 +40,21 @@ function capitalise(word: string): string {
   return lower.replace(/\p{L}/u, (c) => c.toUpperCase());
 }
 
+/** The word Capitalised, in lower case and in UPPER CASE, each with its cost. */
+function spellings(tokenizer: SubwordTokenizer, word: string) {
+  return [capitalise(word), word.toLowerCase(), word.toUpperCase()].map((spelling) => ({
+    spelling,
+    cost: cost(tokenizer, spelling),
+  }));
+}
+
 /**
- * Whether the first run of letters of `word` takes two or more subwords in every casing, and no more as
- * Capitalised than in its cheapest casing.
+ * Whether a word's spellings (`spellings`, Capitalised first) all take two or more subwords, and the
+ * Capitalised one no more than the cheapest.
  */
-function rareWord(tokenizer: SubwordTokenizer, word: string): boolean {
-  const letters = /\p{L}+/u.exec(word)?.[0];
-  if (!letters) return false;
-  const [cap, lower, upper] = [capitalise(letters), letters.toLowerCase(), letters.toUpperCase()].map(
-    (w) => cost(tokenizer, w)[0],
-  );
-  const fewest = Math.min(cap, lower, upper);
-  return fewest >= 2 && cap === fewest;
+function rare(counts: readonly number[]): boolean {
+  const fewest = Math.min(...counts);
+  return fewest >= 2 && counts[0] === fewest;
 }
 
 /**
@@ -61,10 +64,7 @@ function rareWord(tokenizer: SubwordTokenizer, word: string): boolean {
  */
 function bestSpelling(tokenizer: SubwordTokenizer, word: string, sentenceStart: boolean): string {
   if (!/\p{L}/u.test(word)) return word;
-  const candidates = [capitalise(word), word.toLowerCase(), word.toUpperCase()].map((spelling) => ({
-    spelling,
-    cost: cost(tokenizer, spelling),
-  }));
+  const candidates = spellings(tokenizer, word);
   if (sentenceStart && candidates[0].cost[0] < Infinity) return candidates[0].spelling;
   let best = candidates[0];
   for (const c of candidates.slice(1))
@@ -79,7 +79,9 @@ function bestSpelling(tokenizer: SubwordTokenizer, word: string, sentenceStart: 
   // A word the vocabulary has no one piece for in any casing is rare, and rare words in everyday text are
   // mostly names: Capitalised wins unless another spelling takes fewer pieces. Judged on the word's
   // letters ("turn." and "you're" are one piece each as "turn" and "you").
-  if (candidates[0].cost[0] < Infinity && rareWord(tokenizer, word)) best = candidates[0];
+  const letters = /\p{L}+/u.exec(word)?.[0] ?? '';
+  const letterSpellings = letters === word ? candidates : spellings(tokenizer, letters);
+  if (cap.cost[0] < Infinity && rare(letterSpellings.map((c) => c.cost[0]))) best = cap;
   // A word none of whose spellings the vocabulary can write stays as typed.
   return best.cost[0] < Infinity ? best.spelling : word;
 }

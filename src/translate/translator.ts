@@ -141,24 +141,24 @@ export class Translator {
             })
           : greedySearch(model, src, searchOpts).map((h) => [h]);
       chunk.forEach((k, j) => {
-        const srcWords = lexicon && segmentWords(srcTokenizer.tokens(ids[k].slice(0, -1))).words;
+        const srcPieces = opts.withAttention ? srcTokenizer.tokens(ids[k].slice(0, -1)) : undefined;
+        const srcWords = lexicon && srcPieces && segmentWords(srcPieces).words;
         results[k] = {
           source: sources[k],
           ...(recased[k] !== undefined ? { recased: recased[k] } : {}),
-          sourceTokens: opts.withAttention
-            ? attentionLabels(srcTokenizer.tokens(ids[k].slice(0, -1)))
-            : undefined,
-          hypotheses: hyps[j].slice(0, nbest).map((h) => ({
-            text: textOf(k, tgtTokenizer.decode(h.tokens), h.tokens, h.attention),
-            score: h.score,
-            logProb: h.logProb,
-            tokens: opts.withAttention ? tgtTokenizer.tokens(h.tokens) : undefined,
-            attention: opts.withAttention ? h.attention : undefined,
-            pGen: opts.withAttention ? h.pGen : undefined,
-            ...(srcWords && {
-              links: lexicon.alignChunks(srcWords, segmentWords(tgtTokenizer.tokens(h.tokens)).words),
-            }),
-          })),
+          sourceTokens: srcPieces && attentionLabels(srcPieces),
+          hypotheses: hyps[j].slice(0, nbest).map((h) => {
+            const tokens = opts.withAttention ? tgtTokenizer.tokens(h.tokens) : undefined;
+            return {
+              text: textOf(k, tgtTokenizer.decode(h.tokens), h.tokens, h.attention),
+              score: h.score,
+              logProb: h.logProb,
+              tokens,
+              attention: opts.withAttention ? h.attention : undefined,
+              pGen: opts.withAttention ? h.pGen : undefined,
+              ...(srcWords && tokens && { links: lexicon.alignChunks(srcWords, segmentWords(tokens).words) }),
+            };
+          }),
           ...(lexicon && { linkMethod: lexicon.describe() }),
         };
       });
