@@ -108,6 +108,30 @@ describe('copying on the page and in the API', function () {
       ['news.dev', 'validation', 12.5, 'greedy'],
     ]);
     expect(scoreRows({})).to.deep.equal([]);
+    // `export-model --scores` records (evaluate --json): any file and search; a validation file stays validation.
+    const recorded = scoreRows({
+      testBleu: 40.9,
+      corpora: [
+        { name: 'news.dev', role: 'valid' },
+        { name: 'ted.test', role: 'test' },
+      ],
+      scores: [
+        { testSet: 'ted.test', bleu: 12.07, chrf: 36.04, beam: 5, sentences: 2994 },
+        { testSet: 'news.dev', bleu: 6.98, chrf: 29.11, beam: 5 },
+        { testSet: 'test split of ../shared/corpora/tatoeba/eng-spa.tsv (seed 1)', bleu: 33.17, beam: 1 },
+        { testSet: 'test split of x.tsv (seed 1)', bleu: 43.2, beam: 5, referencesPerSentence: 'var' },
+        { testSet: 'ted.test', bleu: 'NaN' },
+        'not a record',
+      ],
+      validation: { sets: { 'news.dev': { bleu: 5.39, chrf: 31.3 } } },
+    });
+    expect(recorded.map((r) => [r.set, r.role, r.bleu, r.how])).to.deep.equal([
+      ['ted.test', 'test', 12.07, 'beam 5'],
+      ['split', 'test', 33.17, 'greedy'],
+      ['split', 'test', 43.2, 'beam 5, all references'],
+      ['news.dev', 'validation', 6.98, 'beam 5'],
+      ['news.dev', 'validation', 5.39, 'greedy'],
+    ]);
     const page = await request(app).get('/model').expect(200);
     // The tiny model records no scores: no table, rather than an empty one.
     expect(page.text).to.not.contain('id="score-table"');

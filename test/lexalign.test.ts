@@ -73,7 +73,7 @@ describe('lexical aligner (fast_align-style IBM Model 2)', function () {
     ]);
   });
 
-  it('reaches AER 18.3% on the Hansards set with the Tatoeba eng-fra file (intersection of both directions)', async function () {
+  it('reaches AER 16.9% on the Hansards set with the Tatoeba eng-fra file (intersection of both directions)', async function () {
     requireFile(this, ENG_FRA);
     requireFile(this, HANSARDS);
     this.timeout(300_000);
@@ -102,10 +102,10 @@ describe('lexical aligner (fast_align-style IBM Model 2)', function () {
       hyp.map((l) => parseLinks(l).sure),
       gold,
     );
-    expect(score.aer).to.be.closeTo(0.1834, 0.0005);
+    expect(score.aer).to.be.closeTo(0.1686, 0.0005);
   });
 
-  it('models/eng-fra reproduces its AER rows: 17.9% with its lexicon (the default), 57.8% with its guided attention', async function () {
+  it('models/eng-fra reproduces its AER rows: 16.6% with its lexicon (the default), 57.8% with its guided attention', async function () {
     requireFile(this, HANSARDS);
     this.timeout(300_000);
     const gold = fs
@@ -130,7 +130,7 @@ describe('lexical aligner (fast_align-style IBM Model 2)', function () {
         gold,
       ).aer;
     };
-    expect(await aer([])).to.be.closeTo(0.1786, 0.0005);
+    expect(await aer([])).to.be.closeTo(0.1659, 0.0005);
     expect(await aer(['--links', 'attention'])).to.be.closeTo(0.578, 0.002);
   });
 });

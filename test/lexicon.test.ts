@@ -45,6 +45,25 @@ describe('lexicon (the statistical aligner saved with a model)', () => {
     expect(lexicon.describe()).to.match(/IBM Model 2.*6 sentence pairs.*intersection/);
   });
 
+  it('links a name or number it never saw to the same word on the other side, wherever it stands', () => {
+    // "Olga", "Pedro" and "2015" are in no training pair: no probability links them, their spelling does,
+    // across a reordering that the diagonal prior alone would get wrong.
+    expect(
+      lexicon.alignChunks(['Olga', 'sleeps', 'in', '2015.'], ['Olga', 'dort', 'en', '2015.']),
+    ).to.deep.equal([
+      [0, 0],
+      [1, 1],
+      [2, 2], // two unseen words, linked by the diagonal prior
+      [3, 3],
+    ]);
+    expect(
+      lexicon.alignChunks(['Pedro', 'eats', 'with', 'Olga'], ['Olga', 'mange', 'avec', 'Pedro']),
+    ).to.deep.include.members([
+      [0, 3],
+      [3, 0],
+    ]);
+  });
+
   it('keeps its links through a save and a load', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-lexicon-'));
     try {

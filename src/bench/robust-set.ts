@@ -49,6 +49,37 @@ const PLACES = [
   'Cairo',
 ];
 
+/**
+ * The places above that a language writes its own way: a translation that writes "Alemania" for "Germany"
+ * or "Lisboa" for "Lisbon" is right, so either form counts as kept (the conventional exonyms, as the
+ * languages' own Wikipedias title these places). The others are written as in English.
+ */
+export const PLACE_NAMES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  spa: {
+    Germany: ['Alemania'],
+    Lisbon: ['Lisboa'],
+    Krakow: ['Cracovia'],
+    Dublin: ['Dublín'],
+    Seoul: ['Seúl'],
+    Marrakesh: ['Marrakech'],
+  },
+  fra: {
+    Germany: ['Allemagne'],
+    Lisbon: ['Lisbonne'],
+    Krakow: ['Cracovie'],
+    Seoul: ['Séoul'],
+    Marrakesh: ['Marrakech'],
+    Cairo: ['Caire'],
+  },
+  deu: {
+    Germany: ['Deutschland'],
+    Lisbon: ['Lissabon'],
+    Krakow: ['Krakau'],
+    Marrakesh: ['Marrakesch'],
+    Cairo: ['Kairo'],
+  },
+};
+
 type Draw = { text: string; keep: string[] };
 type Template = (r: Pick<Rng, 'int'>) => Draw;
 
@@ -191,15 +222,20 @@ export function variantText(text: string, variant: Variant): string {
 
 /**
  * How many of `keep` appear in `output` unchanged: exactly for normal-case input, ignoring case for the
- * lower/upper variants (the name was given in that case). Names match at word boundaries.
+ * lower/upper variants (the name was given in that case). Names match at word boundaries. `alternatives`
+ * gives other right forms of a name in the target language (PLACE_NAMES), which count as kept too.
  */
-export function keptCount(output: string, keep: readonly string[], variant: Variant): number {
+export function keptCount(
+  output: string,
+  keep: readonly string[],
+  variant: Variant,
+  alternatives: Readonly<Record<string, readonly string[]>> = {},
+): number {
   const fold = variant === 'lower' || variant === 'upper';
   const hay = fold ? output.toLowerCase() : output;
-  let n = 0;
-  for (const k of keep) {
+  const found = (k: string) => {
     const needle = (fold ? k.toLowerCase() : k).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    if (new RegExp(`(?<![\\p{L}\\p{N}])${needle}(?![\\p{L}\\p{N}])`, 'u').test(hay)) n++;
-  }
-  return n;
+    return new RegExp(`(?<![\\p{L}\\p{N}])${needle}(?![\\p{L}\\p{N}])`, 'u').test(hay);
+  };
+  return keep.filter((k) => found(k) || (alternatives[k] ?? []).some(found)).length;
 }

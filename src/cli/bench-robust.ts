@@ -1,9 +1,11 @@
 /**
- * npm run -s bench:robust -- [--model models/eng-spa] [--beam 5] [--sentences 250] [--test FILE] [--no-recase] [--json]
+ * npm run -s bench:robust -- [--model models/eng-spa] [--beam 5] [--sentences 250] [--test FILE] [--no-recase] [--no-exonyms] [--json]
  *
  * How a model copes with what people actually type (see src/bench/robust-set.ts):
  * 1. Names and numbers: the share of the names and numbers of 250 template sentences that come through
  *    unchanged, for the sentences as written, without final punctuation, in lower case and in ALL CAPS.
+ *    A place that the target language names its own way counts with either name ("Alemania" for
+ *    "Germany"; PLACE_NAMES); --no-exonyms counts only the English one.
  * 2. Casing: BLEU and chrF on a test set (--test, default the eng-spa-extra Tatoeba test file when
  *    ../shared is there, else the model folder's test.tsv) with the sources as written, lower-cased and
  *    upper-cased, against the same references.
@@ -15,7 +17,15 @@ import { backendOption, positiveInt } from './args.js';
 import { corpusBleu, corpusChrf } from '../metrics/index.js';
 import { readTsv } from '../data/readers.js';
 import { WorkerPool } from '../server/pool.js';
-import { type Variant, VARIANTS, keptCount, robustnessSet, variantText } from '../bench/robust-set.js';
+import {
+  PLACE_NAMES,
+  type Variant,
+  VARIANTS,
+  keptCount,
+  robustnessSet,
+  variantText,
+} from '../bench/robust-set.js';
+import { readModelConfig } from '../translate/model-dir.js';
 
 const DEFAULT_TEST = '../shared/corpora/eng-spa-extra/tatoeba2021.test.tsv';
 
@@ -27,6 +37,7 @@ interface Options {
   limit: number;
   workers: number;
   recase: boolean;
+  exonyms: boolean;
   backend?: string;
   json?: boolean;
 }
@@ -40,6 +51,10 @@ const program = new Command()
   .option('--test <file>', `test set for the casing BLEU (default ${DEFAULT_TEST}, else <model>/test.tsv)`)
   .option('--limit <n>', 'first N pairs of the test set', positiveInt('--limit'), 1000)
   .option('--no-recase', 'translate single-case input as written (to measure what re-casing gives)')
+  .option(
+    '--no-exonyms',
+    'count a place name as kept only as written in English (not "Alemania" for "Germany")',
+  )
   .option('--workers <n>', 'translation worker threads', positiveInt('--workers'), 2)
   .addOption(backendOption('TensorFlow.js backend for the workers'))
   .option('--json', 'print one JSON object')
@@ -70,6 +85,8 @@ async function main(): Promise<void> {
   };
   try {
     const items = robustnessSet(o.sentences);
+    const tgtLang = readModelConfig(o.model).tgtLang;
+    const places = o.exonyms ? (PLACE_NAMES[tgtLang] ?? {}) : {};
     const keep: Record<string, { kept: number; total: number; share: number }> = {};
     const failures: { variant: Variant; source: string; output: string; missing: string[] }[] = [];
     for (const variant of VARIANTS) {
@@ -78,7 +95,7 @@ async function main(): Promise<void> {
       let kept = 0;
       let total = 0;
       items.forEach((it, i) => {
-        const k = keptCount(outputs[i], it.keep, variant);
+        const k = keptCount(outputs[i], it.keep, variant, places);
         kept += k;
         total += it.keep.length;
         if (k < it.keep.length && failures.filter((f) => f.variant === variant).length < 5)
@@ -86,7 +103,7 @@ async function main(): Promise<void> {
             variant,
             source: sources[i],
             output: outputs[i],
-            missing: it.keep.filter((x) => keptCount(outputs[i], [x], variant) === 0),
+            missing: it.keep.filter((x) => keptCount(outputs[i], [x], variant, places) === 0),
           });
       });
       keep[variant] = { kept, total, share: kept / total };
@@ -113,6 +130,7 @@ async function main(): Promise<void> {
       model: o.model,
       beam: o.beam,
       recase: o.recase,
+      exonyms: o.exonyms,
       sentences: items.length,
       keep,
       casing,
@@ -124,7 +142,7 @@ async function main(): Promise<void> {
       return;
     }
     const lines = [
-      `Names and numbers kept unchanged (${items.length} template sentences, beam ${o.beam}, ${o.model}, ${o.recase ? 'single-case input re-cased' : 'no re-casing'}):`,
+      `Names and numbers kept unchanged (${items.length} template sentences, beam ${o.beam}, ${o.model}, ${o.recase ? 'single-case input re-cased' : 'no re-casing'}, ${o.exonyms && Object.keys(places).length > 0 ? `place names also as ${tgtLang} writes them` : 'place names as in English'}):`,
       ...VARIANTS.map(
         (v) =>
           `  ${v.padEnd(15)} ${(100 * keep[v].share).toFixed(1).padStart(5)}%  (${keep[v].kept}/${keep[v].total})`,

@@ -31,6 +31,12 @@ export interface DiagonalIbm2Options {
 
 const NULL_ID = 0;
 
+/**
+ * t(f | e) of a word pair spelt the same when one of them was never seen in training: as likely as a
+ * confident translation (half the mass), so that position decides only between several such words.
+ */
+export const IDENTICAL_UNSEEN_T = 0.5;
+
 /** Digamma ψ(x) for x > 0 (recurrence up to 6, then the asymptotic series), as fast_align computes it. */
 export function digamma(x: number): number {
   let r = 0;
@@ -226,8 +232,10 @@ export class DiagonalIbm2 {
   }
 
   /**
-   * Viterbi links: each target word to its most probable source word, none when NULL wins. Words never
-   * seen in training fall back on the diagonal prior alone.
+   * Viterbi links: each target word to its most probable source word, none when NULL wins. A word never
+   * seen in training takes t = IDENTICAL_UNSEEN_T from a source word spelt the same (a name or a number
+   * copied unchanged: "Olga" → "Olga" wherever it stands), and otherwise falls back on the diagonal prior
+   * alone.
    */
   align(source: readonly string[], target: readonly string[]): Link[] {
     const e = Int32Array.from(source, (w) => this.src.find(w));
@@ -237,7 +245,14 @@ export class DiagonalIbm2 {
     const weights = new Float64Array(m + 1);
     target.forEach((word, i) => {
       const f = this.tgt.find(word);
-      this.linkWeights(m, i, target.length, (j) => this.t(j === 0 ? NULL_ID : e[j - 1], f), weights);
+      const t = (j: number): number => {
+        if (j === 0) return this.t(NULL_ID, f);
+        const ej = e[j - 1];
+        if ((f < 0 || ej < 0) && source[j - 1] === word && /[\p{L}\p{N}]/u.test(word))
+          return IDENTICAL_UNSEEN_T;
+        return this.t(ej, f);
+      };
+      this.linkWeights(m, i, target.length, t, weights);
       let best = 0;
       for (let j = 1; j <= m; j++) if (weights[j] > weights[best]) best = j;
       if (best > 0) links.push([best - 1, i]);

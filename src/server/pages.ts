@@ -96,20 +96,32 @@ interface ScoreRow {
   how: string;
 }
 
+/** `evaluate`'s name for the held-out part of the first training corpus, shortened to what the card calls it. */
+const SPLIT_SET = /^test split of /;
+
+/** What a search was: "greedy", "beam 5", plus "all references" when every reference of a source counted. */
+function searchLabel(beam: number | undefined, refs: unknown): string {
+  const how = beam && beam > 1 ? `beam ${beam}` : 'greedy';
+  return refs === 'var' ? `${how}, all references` : how;
+}
+
 /**
  * Every scored data set of config.json's info, test sets first: `tests` (the --test files, written when
- * training ends), `testBleu`/`testChrf` (the held-out split, as the model card records it) and
- * `validation` (each validation set at the chosen step).
+ * training ends), `scores` (the `evaluate --json` records `export-model --scores` keeps: any file, any
+ * search), `testBleu`/`testChrf` (the held-out split, as the model card records it, when `scores` does
+ * not score it) and `validation` (each validation set at the chosen step). A `scores` record of a file the
+ * model validated on (`corpora`, role `valid`) is listed as validation: it was not unseen when the
+ * checkpoint was chosen.
  */
 export function scoreRows(i: Record<string, unknown>): ScoreRow[] {
   const rows: ScoreRow[] = [];
-  const sets = (v: unknown) =>
-    v && typeof v === 'object' && 'sets' in v && v.sets && typeof v.sets === 'object'
-      ? Object.entries(v.sets as Record<string, Record<string, unknown>>)
-      : [];
-  const meta = (v: unknown, key: string) =>
-    v && typeof v === 'object' && key in v ? (v as Record<string, unknown>)[key] : undefined;
-  const beam = finite(meta(i.tests, 'beam'));
+  const record = (v: unknown): Record<string, unknown> | undefined =>
+    v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const sets = (v: unknown) => {
+    const s = record(record(v)?.sets);
+    return s ? Object.entries(s).map(([k, sc]) => [k, record(sc) ?? {}] as const) : [];
+  };
+  const beam = finite(record(i.tests)?.beam);
   for (const [set, sc] of sets(i.tests)) {
     const bleu = finite(sc.bleu);
     if (bleu !== undefined)
@@ -119,12 +131,31 @@ export function scoreRows(i: Record<string, unknown>): ScoreRow[] {
         bleu,
         chrf: finite(sc.chrf),
         sentences: finite(sc.sentences),
-        how: beam && beam > 1 ? `beam ${beam}` : 'greedy',
+        how: searchLabel(beam, 1),
       });
   }
+  const validNames = new Set(
+    (Array.isArray(i.corpora) ? i.corpora : [])
+      .map(record)
+      .filter((c) => c?.role === 'valid' && typeof c.name === 'string')
+      .map((c) => c?.name as string),
+  );
+  const recorded: ScoreRow[] = [];
+  for (const sc of (Array.isArray(i.scores) ? i.scores : []).map(record)) {
+    const bleu = finite(sc?.bleu);
+    if (!sc || bleu === undefined || typeof sc.testSet !== 'string') continue;
+    const set = SPLIT_SET.test(sc.testSet) ? 'split' : sc.testSet;
+    const how = searchLabel(finite(sc.beam), sc.referencesPerSentence);
+    if (rows.some((r) => r.set === set && r.how === how)) continue;
+    const role = validNames.has(set) ? 'validation' : 'test';
+    recorded.push({ set, role, bleu, chrf: finite(sc.chrf), sentences: finite(sc.sentences), how });
+  }
+  // Stable sort: the tests before the validation files, each in the order they were recorded.
+  rows.push(...recorded.filter((r) => r.role === 'test'));
   const testBleu = finite(i.testBleu);
   if (testBleu !== undefined && !rows.some((r) => r.set === 'split'))
     rows.push({ set: 'split', role: 'test', bleu: testBleu, chrf: finite(i.testChrf), how: 'as recorded' });
+  rows.push(...recorded.filter((r) => r.role === 'validation'));
   for (const [set, sc] of sets(i.validation)) {
     const bleu = finite(sc.bleu);
     if (bleu !== undefined)
