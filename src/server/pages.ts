@@ -180,15 +180,19 @@ function modelPageData(mi: ModelInfo) {
     : [];
   const i = mi.info;
   const elapsed = finite(i.elapsedSeconds);
+  const scores = scoreRows(i);
+  // The headline is a file from outside the training data when there is one: the random split of the
+  // training file scores far higher than new sentences do.
+  const tests = scores.filter((r) => r.role === 'test');
+  const headline = tests.find((r) => r.set !== 'split') ?? tests[0];
   return {
     charts,
     narrowCharts,
     evals,
     corpora: corporaOf(i).map((c) => ({ ...c, href: linkableSource(c.source) })),
     untrained: i.untrained === true,
-    scores: scoreRows(i),
-    testBleu: finite(i.testBleu),
-    testChrf: finite(i.testChrf),
+    scores,
+    headline: headline && { ...headline, label: `${headline.set}, ${headline.how}` },
     validBleu: finite(i.validBleu),
     steps: finite(i.step),
     elapsed: elapsed === undefined ? undefined : formatDuration(elapsed),
