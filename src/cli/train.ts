@@ -86,6 +86,12 @@ const program = new Command()
   .addOption(
     num('--drop-punctuation-share <f>', 'share of training pairs without final punctuation per epoch (0.1)'),
   )
+  .addOption(
+    num(
+      '--swap-names-share <f>',
+      'share of pairs with a name or number on both sides that get made-up ones per epoch (copy practice; 0)',
+    ),
+  )
   .addOption(num('--embedding-size <n>', 'E: embedding size'))
   .addOption(num('--hidden-size <n>', 'H: LSTM (per direction) and GRU hidden size'))
   .addOption(num('--encoder-layers <n>', 'BiLSTM layers'))

@@ -69,6 +69,11 @@ export const TrainConfigSchema = z
     lowerCaseShare: z.number().min(0).max(1).default(0.05),
     /** Share of training pairs per epoch with their sentence-final punctuation dropped (both sides). */
     dropPunctuationShare: z.number().min(0).max(1).default(0.1),
+    /**
+     * Share of the training pairs that write a name or number the same on both sides whose names and
+     * numbers are replaced by made-up ones per epoch (copy practice, src/train/name-swap.ts); 0 = off.
+     */
+    swapNamesShare: z.number().min(0).max(1).default(0),
     embeddingSize: z.number().int().min(1).default(256),
     ...ModelSizeFields,
     labelSmoothing: z.number().min(0).max(0.5).default(0.1),

@@ -22,6 +22,7 @@ import { augmentPair, weightedEpochPairs } from './augment.js';
 import { type ChunkLinks, lexicalChunkLinks, subwordGuide } from './guided-alignment.js';
 import { Lexicon } from '../lexalign/lexicon.js';
 import type { Logger } from '../util/log.js';
+import { NameSwapper } from './name-swap.js';
 
 /** A named set of pairs (a validation or test file, or the held-out split). */
 export interface NamedPairs {
@@ -275,16 +276,22 @@ function epochExamplesFor(
     cfg.upperCaseShare > 0 ||
     cfg.lowerCaseShare > 0 ||
     cfg.dropPunctuationShare > 0 ||
+    cfg.swapNamesShare > 0 ||
     corpora.some((c) => c.weight !== 1);
   if (!noisy) return () => train;
   const srcEncoder = BpeDropoutEncoder.load(tok.src);
   const tgtEncoder = tok.tgt === tok.src ? srcEncoder : BpeDropoutEncoder.load(tok.tgt);
+  const swapper = cfg.swapNamesShare > 0 ? NameSwapper.fromPairs(corpora.flatMap((c) => c.pairs)) : undefined;
   let cached: { epoch: number; examples: Example[] } | undefined;
   return (epoch: number) => {
     if (cached?.epoch === epoch) return cached.examples;
     const rng = new Rng((cfg.seed * 1_000_033 + epoch * 7919 + 17) >>> 0);
+    // Its own generator: turning copy practice on leaves every other draw of the epoch as it was.
+    const swapRng = new Rng((cfg.seed * 1_000_037 + epoch * 7927 + 29) >>> 0);
     const examples = weightedEpochPairs(corpora, rng).map((pair) => {
-      const p = augmentPair(pair, cfg, rng);
+      const swapped = swapper && swapRng.next() < cfg.swapNamesShare ? swapper.swap(pair, swapRng) : pair;
+      // A swapped pair's words are no longer the aligner's: matchWords fails and it trains without a guide.
+      const p = augmentPair(swapped, cfg, rng);
       const example: Example = {
         src: srcEncoder.encode(p.src, cfg.bpeDropout, rng),
         tgt: tgtEncoder.encode(p.tgt, cfg.bpeDropout, rng),

@@ -1,0 +1,127 @@
+/**
+ * Copy practice: in a share of training pairs, each name and number that the pair writes the same on both
+ * sides ("Tom" … "Tom", "1990" … "1990") is replaced, on both sides alike, by a made-up one drawn anew
+ * each epoch ("Zubeka Trenvik", "4718").
+ *
+ * Why: the Tatoeba files name the same few people over and over (Tom and Mary are in a large share of the
+ * English–Spanish pairs), so a model learns "Tom" as a word with a translation, not as something to copy,
+ * and mangles names it never saw ("Aisha Bello" → "Aisha Be wrote", "Omar" → "Los niños"; bench:robust).
+ * Names it cannot have seen make copying through attention the only way to get the target right, piece by
+ * piece through the subword vocabulary, which is what a new name at translation time asks for.
+ *
+ * A name is a capitalised word whose lower-case form the training text hardly ever writes ("Tom", "Boston";
+ * not "No", which is also "no"); a number is a run of digits, replaced by as many digits. Written by hand:
+ * this is data preparation particular to this trainer (no library does it).
+ */
+import type { Rng } from '../util/rng.js';
+import type { SentencePair } from '../data/types.js';
+
+/** Letters or digits: "Tom's" holds the word "Tom", so both sides of "Tom's" … "de Tom" swap alike. */
+const WORD = /[\p{L}\p{N}]+/gu;
+const DIGITS = /^\p{Nd}+$/u;
+const CAPITALISED = /^\p{Lu}/u;
+
+const ONSETS = [
+  'b',
+  'd',
+  'f',
+  'g',
+  'h',
+  'j',
+  'k',
+  'l',
+  'm',
+  'n',
+  'p',
+  'r',
+  's',
+  't',
+  'v',
+  'z',
+  'ch',
+  'sh',
+  'br',
+  'kr',
+  'tr',
+  'st',
+  'w',
+  'y',
+];
+const VOWELS = ['a', 'e', 'i', 'o', 'u', 'a', 'e', 'o', 'ai', 'ou', 'é', 'ö', 'ü', 'á', 'ı', 'ø'];
+/** Vowels with diacritics are drawn with this probability (names such as "Müller", "Kraków" have them). */
+const DIACRITIC_SHARE = 0.1;
+const CODAS = ['', '', '', 'n', 'r', 'k', 's', 'l', 'm', 'v', 'tz'];
+
+/** A made-up name of 2–3 syllables, capitalised: "Zubeka", "Trenvik", "Shölan". */
+export function madeUpName(rng: Pick<Rng, 'next' | 'int'>): string {
+  const syllables = 2 + rng.int(2);
+  let s = '';
+  for (let k = 0; k < syllables; k++) {
+    const plain = VOWELS.slice(0, 9);
+    const vowel =
+      rng.next() < DIACRITIC_SHARE ? VOWELS[9 + rng.int(VOWELS.length - 9)] : plain[rng.int(plain.length)];
+    s += ONSETS[rng.int(ONSETS.length)] + vowel;
+  }
+  s += CODAS[rng.int(CODAS.length)];
+  return s[0].toUpperCase() + s.slice(1);
+}
+
+/** As many digits as `digits`, the first not 0 unless the original's was. */
+export function madeUpNumber(digits: string, rng: Pick<Rng, 'int'>): string {
+  let s = '';
+  for (let k = 0; k < digits.length; k++)
+    s += String(k === 0 && digits[0] !== '0' ? 1 + rng.int(9) : rng.int(10));
+  return s;
+}
+
+/**
+ * A capitalised word is a name when it is written in lower case less than once in this many of its uses
+ * (typos such as "esta tom ahora" must not make "Tom", written so 40,000 times, a common word).
+ */
+const NAME_LOWER_CASE_RATIO = 0.01;
+
+export class NameSwapper {
+  private constructor(private readonly names: ReadonlySet<string>) {}
+
+  /** Learns which capitalised words are names: those hardly ever written in lower case in `pairs`. */
+  static fromPairs(pairs: readonly SentencePair[]): NameSwapper {
+    const count = new Map<string, number>();
+    for (const p of pairs)
+      for (const text of [p.src, p.tgt])
+        for (const [w] of text.matchAll(WORD)) if (!DIGITS.test(w)) count.set(w, (count.get(w) ?? 0) + 1);
+    const names = new Set<string>();
+    for (const [w, n] of count)
+      if (CAPITALISED.test(w) && (count.get(w.toLowerCase()) ?? 0) < n * NAME_LOWER_CASE_RATIO) names.add(w);
+    return new NameSwapper(names);
+  }
+
+  /** The names and numbers `pair` writes the same on both sides, each once. */
+  candidates(pair: SentencePair): string[] {
+    const tgtWords = new Set(Array.from(pair.tgt.matchAll(WORD), (m) => m[0]));
+    const out = new Set<string>();
+    for (const [w] of pair.src.matchAll(WORD)) {
+      if (!tgtWords.has(w)) continue;
+      if (DIGITS.test(w) || this.names.has(w)) out.add(w);
+    }
+    return [...out];
+  }
+
+  /**
+   * `pair` with each candidate replaced by a made-up name (one word, or two in `twoWordShare` of the
+   * cases: first and family name) or number, the same on both sides; the pair itself when it has none.
+   */
+  swap(pair: SentencePair, rng: Pick<Rng, 'next' | 'int'>, twoWordShare = 0.3): SentencePair {
+    const found = this.candidates(pair);
+    if (found.length === 0) return pair;
+    const replacement = new Map<string, string>();
+    for (const w of found) {
+      if (DIGITS.test(w)) replacement.set(w, madeUpNumber(w, rng));
+      else {
+        const name = madeUpName(rng);
+        replacement.set(w, rng.next() < twoWordShare ? `${name} ${madeUpName(rng)}` : name);
+      }
+    }
+    const rewrite = (text: string) => text.replace(WORD, (w) => replacement.get(w) ?? w);
+    return { src: rewrite(pair.src), tgt: rewrite(pair.tgt) };
+  }
+}
