@@ -271,7 +271,9 @@ describe('server', function () {
         expect(page).to.include('<span id="footer-data">Trained on Tatoeba sample (CC-BY 2.0 FR).</span>');
       }
       expect(html).not.to.include('manythings');
-      expect(html).to.include('<span id="test-bleu">12.3</span> <span class="fact-note" id="test-set">split, as recorded</span>');
+      expect(html).to.include(
+        '<span id="test-bleu">12.3</span> <span class="fact-note" id="test-set">split, as recorded</span>',
+      );
       expect(html).to.include('<dd id="test-chrf">34.6</dd>');
     });
 

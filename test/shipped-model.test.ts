@@ -18,16 +18,8 @@ const SHIPPED = [
       ['I like tea.', /té/],
       ['Where is the library?', /^¿Dónde está la biblioteca\?$/],
       ['Tom is my friend.', /Tom/],
-    ],
-  },
-  {
-    // The next English→Spanish model, committed while in training (issue 12): copies names and numbers.
-    name: 'eng-spa-next',
-    corpus: 'eng-spa',
-    tgtLang: 'spa',
-    checks: [
-      ['Where is the library?', /^¿Dónde está la biblioteca\?$/],
-      ['I met Olga in Helsinki.', /Olga.*Helsinki/],
+      // Copying through attention: names and numbers it never saw (issue 12).
+      ['Olga lives in Helsinki.', /Olga.*Helsinki/],
       ['The train leaves at 10:30.', /10:30/],
     ],
   },
