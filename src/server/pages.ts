@@ -135,10 +135,9 @@ export function scoreRows(i: Record<string, unknown>): ScoreRow[] {
       });
   }
   const validNames = new Set(
-    (Array.isArray(i.corpora) ? i.corpora : [])
-      .map(record)
-      .filter((c) => c?.role === 'valid' && typeof c.name === 'string')
-      .map((c) => c?.name as string),
+    corporaOf(i)
+      .filter((c) => c.role === 'valid')
+      .map((c) => c.name),
   );
   const recorded: ScoreRow[] = [];
   for (const sc of (Array.isArray(i.scores) ? i.scores : []).map(record)) {

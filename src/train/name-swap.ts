@@ -47,7 +47,8 @@ const ONSETS = [
   'w',
   'y',
 ];
-const VOWELS = ['a', 'e', 'i', 'o', 'u', 'a', 'e', 'o', 'ai', 'ou', 'é', 'ö', 'ü', 'á', 'ı', 'ø'];
+const VOWELS = ['a', 'e', 'i', 'o', 'u', 'a', 'e', 'o', 'ai'];
+const MARKED_VOWELS = ['ou', 'é', 'ö', 'ü', 'á', 'ı', 'ø'];
 /** Vowels with diacritics are drawn with this probability (names such as "Müller", "Kraków" have them). */
 const DIACRITIC_SHARE = 0.1;
 const CODAS = ['', '', '', 'n', 'r', 'k', 's', 'l', 'm', 'v', 'tz'];
@@ -57,9 +58,8 @@ export function madeUpName(rng: Pick<Rng, 'next' | 'int'>): string {
   const syllables = 2 + rng.int(2);
   let s = '';
   for (let k = 0; k < syllables; k++) {
-    const plain = VOWELS.slice(0, 9);
-    const vowel =
-      rng.next() < DIACRITIC_SHARE ? VOWELS[9 + rng.int(VOWELS.length - 9)] : plain[rng.int(plain.length)];
+    const vowels = rng.next() < DIACRITIC_SHARE ? MARKED_VOWELS : VOWELS;
+    const vowel = vowels[rng.int(vowels.length)];
     s += ONSETS[rng.int(ONSETS.length)] + vowel;
   }
   s += CODAS[rng.int(CODAS.length)];
