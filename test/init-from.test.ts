@@ -12,6 +12,7 @@ import { readTsv } from '../src/data/readers.js';
 import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 import { trainEngSpa } from './helpers/cli.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
+import { splitsPunctuation } from '../src/tokenizer/train.js';
 
 function weightsOf(dir: string): Map<string, Float32Array> {
   const cfg = readModelConfig(dir);
@@ -86,6 +87,25 @@ describe('train --init-from: a warm start from a model folder', function () {
     );
     expect(cold.code, cold.stderr).to.equal(0);
     expect(maxAbsDiff(weightsOf(path.join(dir, 'cold', 'model')), weightsOf(tiny))).to.be.above(0.01);
+  });
+
+  it("--split-punctuation: a copy of the folder's tokenizer with the marks split off, same ids, in the exported model", async () => {
+    const r = await train('split', '--init-from', tiny, '--split-punctuation', '--learning-rate', '1e-8');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/--split-punctuation: .* with \. , ! \? ; : split off words \(same ids\)/);
+    const model = path.join(dir, 'split', 'model');
+    for (const side of ['src', 'tgt'] as const) {
+      const copied = JSON.parse(
+        fs.readFileSync(path.join(model, readModelConfig(model).tokenizers[side]), 'utf8'),
+      ) as { model: object; pre_tokenizer?: { type: string } };
+      const original = JSON.parse(
+        fs.readFileSync(path.join(tiny, readModelConfig(tiny).tokenizers[side]), 'utf8'),
+      ) as { model: object; pre_tokenizer?: { type: string } };
+      expect(splitsPunctuation(copied), side).to.equal(true);
+      expect(splitsPunctuation(original), side).to.equal(false);
+      expect(copied.model, side).to.deep.equal(original.model);
+    }
+    expect(maxAbsDiff(weightsOf(model), weightsOf(tiny))).to.be.below(1e-6);
   });
 
   it('refuses a size that contradicts the weights, naming the field, and a folder that is not a model', async () => {

@@ -9,7 +9,12 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { readTsv } from '../src/data/readers.js';
 import { Rng } from '../src/util/rng.js';
-import { trainTokenizerFile } from '../src/tokenizer/train.js';
+import {
+  PUNCTUATION_MARKS,
+  splitsPunctuation,
+  trainTokenizerFile,
+  withPunctuationSplit,
+} from '../src/tokenizer/train.js';
 import { SubwordTokenizer } from '../src/tokenizer/subword.js';
 import { BpeDropoutEncoder } from '../src/tokenizer/bpe-dropout.js';
 import { dominantScript, sameScript } from '../src/tokenizer/script.js';
@@ -85,6 +90,80 @@ describe('shared BPE vocabulary: digits, byte fallback, BPE-dropout', () => {
     expect(sameScript(['The cat is black.'], ['El gato es negro.'])).to.equal(true);
     expect(sameScript(['The cat is black.'], ['Кошка чёрная.'])).to.equal(false);
     expect(sameScript(['The cat is black.'], ['猫は黒い。'])).to.equal(false);
+  });
+});
+
+describe('punctuation split off words (--split-punctuation)', () => {
+  let dir: string;
+  let split: string;
+  let plain: string;
+  let sentences: string[];
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmt-tok-punct-'));
+    split = path.join(dir, 'split.tokenizer.json');
+    plain = path.join(dir, 'plain.tokenizer.json');
+    const pairs = readTsv(SAMPLE_CORPUS);
+    sentences = [...pairs.map((p) => p.src), ...pairs.map((p) => p.tgt)];
+    const opts = { vocabSize: 900, splitDigits: true, byteFallback: true };
+    trainTokenizerFile(sentences, split, { ...opts, splitPunctuation: true });
+    trainTokenizerFile(sentences, plain, opts);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const vocabOf = (file: string) =>
+    (JSON.parse(fs.readFileSync(file, 'utf8')) as { model: { vocab: Record<string, number> } }).model.vocab;
+  const marked = (t: string) => t.length > 1 && [...PUNCTUATION_MARKS].some((m) => t.includes(m));
+
+  it('learns no piece that joins a mark to a word, where the plain tokenizer learns many', () => {
+    expect(Object.keys(vocabOf(split)).filter(marked)).to.deep.equal([]);
+    expect(Object.keys(vocabOf(plain)).filter(marked).length).to.be.greaterThan(10);
+  });
+
+  it('writes every string back exactly; transformers.js and BPE-dropout at p = 0 give the same pieces', () => {
+    const tok = SubwordTokenizer.load(split);
+    const enc = BpeDropoutEncoder.forOwnFormat(split);
+    expect(enc, 'recognised as the own format').to.not.equal(undefined);
+    const rng = new Rng(1);
+    for (const s of [...HARD, ...sentences.slice(0, 400), 'Wait... what?!', 'U.S.A., 3.5; a:b']) {
+      const ids = tok.encode(s);
+      expect(tok.decode(ids), s).to.equal(s);
+      expect(enc?.encode(s, 0, rng), s).to.deep.equal(ids);
+    }
+    expect(tok.tokens(tok.encode('She lives in Kraków.')).slice(-1)).to.deep.equal(['.']);
+    // The sample has no "!", "," or ":" (they become byte pieces), but "?" and "." stand alone.
+    const pieces = tok.tokens(tok.encode('Is Tom here? Yes, 10:30!'));
+    expect(pieces.filter(marked), pieces.join(' ')).to.deep.equal([]);
+    expect(pieces, pieces.join(' ')).to.include('?');
+  });
+
+  it('adds the split to an existing tokenizer with the same vocabulary, ids and merges', () => {
+    const json = JSON.parse(fs.readFileSync(plain, 'utf8')) as {
+      pre_tokenizer: { type: string; pretokenizers: { type: string }[] };
+      model: object;
+    };
+    expect(splitsPunctuation(json)).to.equal(false);
+    const derived = withPunctuationSplit(json, plain);
+    expect(splitsPunctuation(derived)).to.equal(true);
+    expect(derived.model).to.deep.equal(json.model);
+    expect(derived.pre_tokenizer.pretokenizers.map((p) => p.type)).to.deep.equal([
+      'Metaspace',
+      'Split',
+      'Digits',
+    ]);
+    expect(withPunctuationSplit(derived, plain)).to.equal(derived);
+    const file = path.join(dir, 'derived.tokenizer.json');
+    fs.writeFileSync(file, JSON.stringify(derived));
+    const tok = SubwordTokenizer.load(file);
+    const ids = tok.encode('Tom is here. Is Tom here?');
+    expect(tok.decode(ids)).to.equal('Tom is here. Is Tom here?');
+    expect(tok.tokens(ids).filter((t) => marked(t))).to.deep.equal([]);
+    expect(
+      BpeDropoutEncoder.forOwnFormat(file)?.encode('Tom is here. Is Tom here?', 0, new Rng(1)),
+    ).to.deep.equal(ids);
+    expect(() => withPunctuationSplit({ pre_tokenizer: { type: 'ByteLevel' } }, 'gpt.json')).to.throw(
+      /gpt\.json: cannot add the punctuation split: its pre-tokenizer does not start with Metaspace \(found ByteLevel\)/,
+    );
   });
 });
 

@@ -67,6 +67,10 @@ const program = new Command()
     num('--tgt-vocab-size <n>', 'BPE vocabulary size of the target tokenizer (separate vocabularies)'),
   )
   .option('--no-split-digits', 'let BPE merge digits (default: one digit per subword)')
+  .option(
+    '--split-punctuation',
+    'split . , ! ? ; : off the word before them (with --init-from or --src-tokenizer: a copy of that tokenizer with the split, same ids)',
+  )
   .option('--no-byte-fallback', 'unknown characters become <unk> (default: their UTF-8 bytes)')
   .addOption(
     new Option(

@@ -117,23 +117,18 @@ export function scoreRows(i: Record<string, unknown>): ScoreRow[] {
   const rows: ScoreRow[] = [];
   const record = (v: unknown): Record<string, unknown> | undefined =>
     v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  const sets = (v: unknown) => {
-    const s = record(record(v)?.sets);
-    return s ? Object.entries(s).map(([k, sc]) => [k, record(sc) ?? {}] as const) : [];
+  // `tests` and `validation` hold { sets: { name: { bleu, chrf, sentences } } }.
+  const setRows = (v: unknown, role: ScoreRow['role'], how: string): ScoreRow[] => {
+    const s = record(record(v)?.sets) ?? {};
+    return Object.entries(s).flatMap(([set, raw]) => {
+      const sc = record(raw) ?? {};
+      const bleu = finite(sc.bleu);
+      return bleu === undefined
+        ? []
+        : [{ set, role, bleu, chrf: finite(sc.chrf), sentences: finite(sc.sentences), how }];
+    });
   };
-  const beam = finite(record(i.tests)?.beam);
-  for (const [set, sc] of sets(i.tests)) {
-    const bleu = finite(sc.bleu);
-    if (bleu !== undefined)
-      rows.push({
-        set,
-        role: 'test',
-        bleu,
-        chrf: finite(sc.chrf),
-        sentences: finite(sc.sentences),
-        how: searchLabel(beam, 1),
-      });
-  }
+  rows.push(...setRows(i.tests, 'test', searchLabel(finite(record(i.tests)?.beam), 1)));
   const validNames = new Set(
     corporaOf(i)
       .filter((c) => c.role === 'valid')
@@ -155,11 +150,7 @@ export function scoreRows(i: Record<string, unknown>): ScoreRow[] {
   if (testBleu !== undefined && !rows.some((r) => r.set === 'split'))
     rows.push({ set: 'split', role: 'test', bleu: testBleu, chrf: finite(i.testChrf), how: 'as recorded' });
   rows.push(...recorded.filter((r) => r.role === 'validation'));
-  for (const [set, sc] of sets(i.validation)) {
-    const bleu = finite(sc.bleu);
-    if (bleu !== undefined)
-      rows.push({ set, role: 'validation', bleu, chrf: finite(sc.chrf), how: 'greedy' });
-  }
+  rows.push(...setRows(i.validation, 'validation', 'greedy'));
   return rows;
 }
 

@@ -8,14 +8,24 @@
  * Face `tokenizers`' Node bindings cannot set it on a loaded tokenizer.
  *
  * It reads the format this project writes (src/tokenizer/train.ts): NFC, Metaspace with a prefix "▁",
- * optionally digits split one per piece, byte fallback pieces <0xXX>.
+ * optionally the marks . , ! ? ; : split off words, optionally digits split one per piece, byte fallback
+ * pieces <0xXX>.
  */
 import fs from 'node:fs';
 import { UNK_ID } from './special-ids.js';
+import { PUNCTUATION_SPLIT } from './train.js';
 import type { Rng } from '../util/rng.js';
 
+interface PreTokenizerJson {
+  type: string;
+  pattern?: { Regex?: string; String?: string };
+  behavior?: string;
+  invert?: boolean;
+  individual_digits?: boolean;
+}
+
 interface TokenizerJson {
-  pre_tokenizer?: { type: string; pretokenizers?: { type: string }[] } | null;
+  pre_tokenizer?: (PreTokenizerJson & { pretokenizers?: PreTokenizerJson[] }) | null;
   model: { type: string; vocab: Record<string, number>; merges: string[]; byte_fallback?: boolean };
 }
 
@@ -23,6 +33,7 @@ export class BpeDropoutEncoder {
   private readonly ranks = new Map<string, number>();
   private readonly vocab: Map<string, number>;
   private readonly splitDigits: boolean;
+  private readonly splitPunctuation: boolean;
   private readonly byteFallback: boolean;
   private readonly utf8 = new TextEncoder();
 
@@ -34,8 +45,9 @@ export class BpeDropoutEncoder {
       throw new Error(`${file}: BPE-dropout needs a BPE tokenizer, found ${json.model.type}`);
     json.model.merges.forEach((m, i) => this.ranks.set(m, i));
     this.vocab = new Map(Object.entries(json.model.vocab));
-    const pre = json.pre_tokenizer;
-    this.splitDigits = pre?.type === 'Sequence' && (pre.pretokenizers ?? []).some((p) => p.type === 'Digits');
+    const steps = preTokenizerSteps(json);
+    this.splitDigits = steps?.includes('Digits') ?? false;
+    this.splitPunctuation = steps?.includes('Split') ?? false;
     this.byteFallback = json.model.byte_fallback ?? false;
   }
 
@@ -51,12 +63,8 @@ export class BpeDropoutEncoder {
     const json = JSON.parse(fs.readFileSync(file, 'utf8')) as TokenizerJson & {
       normalizer?: { type: string } | null;
     };
-    const pre = json.pre_tokenizer;
-    const ownPre =
-      pre?.type === 'Metaspace' ||
-      (pre?.type === 'Sequence' &&
-        (pre.pretokenizers ?? []).map((p) => p.type).join(',') === 'Metaspace,Digits');
-    const own = json.model?.type === 'BPE' && json.normalizer?.type === 'NFC' && ownPre;
+    const own =
+      json.model?.type === 'BPE' && json.normalizer?.type === 'NFC' && preTokenizerSteps(json) !== undefined;
     return own ? new BpeDropoutEncoder(json, file) : undefined;
   }
 
@@ -76,13 +84,17 @@ export class BpeDropoutEncoder {
     return ids;
   }
 
-  /** Metaspace words ("▁word"), then digits one per piece when the tokenizer splits them. */
+  /**
+   * Metaspace words ("▁word"), then the marks . , ! ? ; : each on its own and digits one per piece, when the
+   * tokenizer splits them.
+   */
   private pieces(text: string): string[] {
     if (text === '') return [];
     const marked = '▁' + text.normalize('NFC').replaceAll(' ', '▁');
-    const words = marked.split(/(?=▁)/u);
-    if (!this.splitDigits) return words;
-    return words.flatMap((w) => w.match(/[^\d]+|\d/gu) ?? []);
+    let words = marked.split(/(?=▁)/u);
+    if (this.splitPunctuation) words = words.flatMap((w) => w.match(/[^.,!?;:]+|[.,!?;:]/gu) ?? []);
+    if (this.splitDigits) words = words.flatMap((w) => w.match(/[^\d]+|\d/gu) ?? []);
+    return words;
   }
 
   /** Greedy lowest-rank merges, each candidate skipped with probability p at each step. */
@@ -102,4 +114,20 @@ export class BpeDropoutEncoder {
       symbols.splice(best, 2, symbols[best] + symbols[best + 1]);
     }
   }
+}
+
+/**
+ * The pre-tokenizer steps of a tokenizer this project writes ('Metaspace', then optionally 'Split' with
+ * exactly PUNCTUATION_SPLIT, then optionally 'Digits'), or undefined for any other pre-tokenizer.
+ */
+function preTokenizerSteps(json: TokenizerJson): string[] | undefined {
+  const pre = json.pre_tokenizer;
+  if (!pre) return undefined;
+  const steps = pre.type === 'Sequence' ? (pre.pretokenizers ?? []) : [pre];
+  const names = steps.map((p) => p.type);
+  const known = ['Metaspace', 'Metaspace,Split', 'Metaspace,Digits', 'Metaspace,Split,Digits'];
+  if (!known.includes(names.join(','))) return undefined;
+  const split = steps.find((p) => p.type === 'Split');
+  if (split && JSON.stringify(split) !== JSON.stringify(PUNCTUATION_SPLIT)) return undefined;
+  return names;
 }

@@ -51,6 +51,11 @@ export const TrainConfigSchema = z
     vocabSize: z.number().int().min(300).default(8000),
     /** Digits one per subword, so numbers are spelled with ten pieces (see src/tokenizer/train.ts). */
     splitDigits: z.boolean().default(true),
+    /**
+     * The marks . , ! ? ; : split off the word before them (src/tokenizer/train.ts, PUNCTUATION_SPLIT); with
+     * a given tokenizer (--init-from, --src-tokenizer) a copy of it with the split, same ids.
+     */
+    splitPunctuation: z.boolean().default(false),
     /** Byte pieces for characters outside the vocabulary: no <unk> in any input. */
     byteFallback: z.boolean().default(true),
     /** Tie embeddings: 'auto' = 'all' with a shared vocabulary, else 'target'. */

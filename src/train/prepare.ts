@@ -13,7 +13,7 @@ import { splitCorpus } from '../data/split.js';
 import { Rng } from '../util/rng.js';
 import type { CorpusSplits, SentencePair } from '../data/types.js';
 import type { Example } from '../data/batching.js';
-import { trainTokenizerFile } from '../tokenizer/train.js';
+import { splitsPunctuation, trainTokenizerFile, withPunctuationSplit } from '../tokenizer/train.js';
 import { SubwordTokenizer } from '../tokenizer/subword.js';
 import { BpeDropoutEncoder } from '../tokenizer/bpe-dropout.js';
 import { sameScript } from '../tokenizer/script.js';
@@ -23,6 +23,7 @@ import { type ChunkLinks, lexicalChunkLinks, subwordGuide } from './guided-align
 import { Lexicon } from '../lexalign/lexicon.js';
 import type { Logger } from '../util/log.js';
 import { NameSwapper } from './name-swap.js';
+import { writeFileAtomic } from '../util/atomic.js';
 
 /** A named set of pairs (a validation or test file, or the held-out split). */
 export interface NamedPairs {
@@ -225,7 +226,11 @@ function tokenizerFiles(
   // One file for both sides is the shared vocabulary (the trainer compares the two paths).
   if (existing) return existing;
   const vocabDir = cfg.vocabDir ?? path.join(cfg.out, 'vocab');
-  const options = { splitDigits: cfg.splitDigits, byteFallback: cfg.byteFallback };
+  const options = {
+    splitDigits: cfg.splitDigits,
+    splitPunctuation: cfg.splitPunctuation,
+    byteFallback: cfg.byteFallback,
+  };
   const shared =
     !cfg.srcTokenizer &&
     !cfg.tgtTokenizer &&
@@ -244,8 +249,14 @@ function tokenizerFiles(
     report('shared (source and target)', file);
     return { src: file, tgt: file };
   }
-  const src = cfg.srcTokenizer ?? path.join(vocabDir, `${cfg.srcLang}.tokenizer.json`);
-  const tgt = cfg.tgtTokenizer ?? path.join(vocabDir, `${cfg.tgtLang}.tokenizer.json`);
+  const src = cfg.srcTokenizer
+    ? punctuationSplitOf(cfg, cfg.srcTokenizer, vocabDir, log)
+    : path.join(vocabDir, `${cfg.srcLang}.tokenizer.json`);
+  const tgt = cfg.tgtTokenizer
+    ? cfg.tgtTokenizer === cfg.srcTokenizer
+      ? src
+      : punctuationSplitOf(cfg, cfg.tgtTokenizer, vocabDir, log)
+    : path.join(vocabDir, `${cfg.tgtLang}.tokenizer.json`);
   if (!cfg.srcTokenizer) {
     trainTokenizerFile(dedupe(trainPairs.map((p) => p.src)), src, {
       vocabSize: cfg.srcVocabSize,
@@ -262,6 +273,22 @@ function tokenizerFiles(
   }
   for (const f of [src, tgt]) if (!fs.existsSync(f)) throw new Error(`tokenizer file not found: ${f}`);
   return { src, tgt };
+}
+
+/**
+ * A given tokenizer (--src-tokenizer, or --init-from's), or with --split-punctuation a copy of it with the
+ * marks split off words, written once into the vocabulary folder (same ids: withPunctuationSplit).
+ */
+function punctuationSplitOf(cfg: TrainConfig, file: string, vocabDir: string, log: Logger): string {
+  if (!cfg.splitPunctuation) return file;
+  if (!fs.existsSync(file)) throw new Error(`tokenizer file not found: ${file}`);
+  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Parameters<typeof splitsPunctuation>[0];
+  if (splitsPunctuation(json)) return file;
+  const out = path.join(vocabDir, `${path.basename(file, '.json')}.split-punctuation.json`);
+  fs.mkdirSync(vocabDir, { recursive: true });
+  writeFileAtomic(out, JSON.stringify(withPunctuationSplit(json, file)) + '\n');
+  log.info(`--split-punctuation: ${file} with . , ! ? ; : split off words (same ids) → ${out}`);
+  return out;
 }
 
 function epochExamplesFor(
