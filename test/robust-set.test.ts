@@ -3,7 +3,14 @@
  * decides that a name or number came through.
  */
 import { expect } from 'chai';
-import { PLACE_NAMES, keptCount, robustnessSet, variantText } from '../src/bench/robust-set.js';
+import {
+  KEEP_KINDS,
+  PLACE_NAMES,
+  keepKind,
+  keptCount,
+  robustnessSet,
+  variantText,
+} from '../src/bench/robust-set.js';
 
 describe('robustness set (bench:robust)', () => {
   it('writes at least 200 distinct sentences, the same for the same seed, each carrying its names and numbers', () => {
@@ -14,6 +21,19 @@ describe('robustness set (bench:robust)', () => {
     expect(robustnessSet(250, 7)).to.not.deep.equal(items);
     for (const it of items) for (const k of it.keep) expect(it.text, k).to.contain(k);
     expect(items.reduce((n, it) => n + it.keep.length, 0)).to.equal(466);
+  });
+
+  it('tells names, numbers, times and phone numbers apart, and the set has each kind', () => {
+    expect(['Olga Petrova', 'Liam O’Connor', '1999', '25', '10:30', '555-1234'].map(keepKind)).to.deep.equal([
+      'name',
+      'name',
+      'number',
+      'number',
+      'time',
+      'phone',
+    ]);
+    const kinds = robustnessSet(250).flatMap((it) => it.keep.map(keepKind));
+    for (const kind of KEEP_KINDS) expect(kinds, kind).to.include(kind);
   });
 
   it('types the variants users type', () => {

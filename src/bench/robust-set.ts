@@ -80,6 +80,18 @@ export const PLACE_NAMES: Readonly<Record<string, Readonly<Record<string, readon
   },
 };
 
+/** What a kept string is, for the benchmark's breakdown: each kind fails in its own way. */
+export type KeepKind = 'name' | 'number' | 'time' | 'phone';
+export const KEEP_KINDS: readonly KeepKind[] = ['name', 'number', 'time', 'phone'];
+
+/** The kind of a string of `keep`, from its form (the templates write times as 10:30, phones as 555-1234). */
+export function keepKind(keep: string): KeepKind {
+  if (/^\d{1,2}:\d{2}$/u.test(keep)) return 'time';
+  if (/^\d+-\d+$/u.test(keep)) return 'phone';
+  if (/^\d+$/u.test(keep)) return 'number';
+  return 'name';
+}
+
 type Draw = { text: string; keep: string[] };
 type Template = (r: Pick<Rng, 'int'>) => Draw;
 

@@ -1,11 +1,12 @@
 /**
- * npm run -s bench:robust -- [--model models/eng-spa] [--beam 5] [--sentences 250] [--test FILE] [--no-recase] [--no-exonyms] [--json]
+ * npm run -s bench:robust -- [--model models/eng-spa] [--beam 5] [--sentences 250] [--test FILE] [--no-recase] [--no-exonyms] [--misses N] [--json]
  *
  * How a model copes with what people actually type (see src/bench/robust-set.ts):
  * 1. Names and numbers: the share of the names and numbers of 250 template sentences that come through
  *    unchanged, for the sentences as written, without final punctuation, in lower case and in ALL CAPS.
  *    A place that the target language names its own way counts with either name ("Alemania" for
- *    "Germany"; PLACE_NAMES); --no-exonyms counts only the English one.
+ *    "Germany"; PLACE_NAMES); --no-exonyms counts only the English one. Each share is also given per
+ *    kind (names, numbers, times, phone numbers), and --misses N lists N misses of each variant.
  * 2. Casing: BLEU and chrF on a test set (--test, default the eng-spa-extra Tatoeba test file when
  *    ../shared is there, else the model folder's test.tsv) with the sources as written, lower-cased and
  *    upper-cased, against the same references.
@@ -13,14 +14,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { backendOption, positiveInt } from './args.js';
+import { backendOption, intInRange, positiveInt } from './args.js';
 import { corpusBleu, corpusChrf } from '../metrics/index.js';
 import { readTsv } from '../data/readers.js';
 import { WorkerPool } from '../server/pool.js';
 import {
+  KEEP_KINDS,
+  type KeepKind,
   PLACE_NAMES,
   type Variant,
   VARIANTS,
+  keepKind,
   keptCount,
   robustnessSet,
   variantText,
@@ -38,6 +42,7 @@ interface Options {
   workers: number;
   recase: boolean;
   exonyms: boolean;
+  misses: number;
   backend?: string;
   json?: boolean;
 }
@@ -55,6 +60,7 @@ const program = new Command()
     '--no-exonyms',
     'count a place name as kept only as written in English (not "Alemania" for "Germany")',
   )
+  .option('--misses <n>', 'misses to list for each variant', intInRange('--misses', 0, 100_000), 5)
   .option('--workers <n>', 'translation worker threads', positiveInt('--workers'), 2)
   .addOption(backendOption('TensorFlow.js backend for the workers'))
   .option('--json', 'print one JSON object')
@@ -66,6 +72,8 @@ function testFile(o: Options): string | undefined {
   const inModel = path.join(o.model, 'test.tsv');
   return fs.existsSync(inModel) ? inModel : undefined;
 }
+
+const percent = (s: { share: number }) => `${(100 * s.share).toFixed(1).padStart(5)}%`;
 
 async function main(): Promise<void> {
   program.parse();
@@ -87,26 +95,28 @@ async function main(): Promise<void> {
     const items = robustnessSet(o.sentences);
     const tgtLang = readModelConfig(o.model).tgtLang;
     const places = o.exonyms ? (PLACE_NAMES[tgtLang] ?? {}) : {};
-    const keep: Record<string, { kept: number; total: number; share: number }> = {};
+    type Share = { kept: number; total: number; share: number };
+    const keep: Record<string, Share & { byKind: Partial<Record<KeepKind, Share>> }> = {};
     const failures: { variant: Variant; source: string; output: string; missing: string[] }[] = [];
     for (const variant of VARIANTS) {
       const sources = items.map((it) => variantText(it.text, variant));
       const outputs = await translate(sources);
-      let kept = 0;
-      let total = 0;
+      const byKind: Partial<Record<KeepKind, Share>> = {};
+      let listed = 0;
       items.forEach((it, i) => {
-        const k = keptCount(outputs[i], it.keep, variant, places);
-        kept += k;
-        total += it.keep.length;
-        if (k < it.keep.length && failures.filter((f) => f.variant === variant).length < 5)
-          failures.push({
-            variant,
-            source: sources[i],
-            output: outputs[i],
-            missing: it.keep.filter((x) => keptCount(outputs[i], [x], variant, places) === 0),
-          });
+        const missing = it.keep.filter((x) => keptCount(outputs[i], [x], variant, places) === 0);
+        for (const x of it.keep) {
+          const s = (byKind[keepKind(x)] ??= { kept: 0, total: 0, share: 0 });
+          s.total++;
+          if (!missing.includes(x)) s.kept++;
+        }
+        if (missing.length > 0 && listed++ < o.misses)
+          failures.push({ variant, source: sources[i], output: outputs[i], missing });
       });
-      keep[variant] = { kept, total, share: kept / total };
+      for (const s of Object.values(byKind)) s.share = s.kept / s.total;
+      const kept = Object.values(byKind).reduce((n, s) => n + s.kept, 0);
+      const total = Object.values(byKind).reduce((n, s) => n + s.total, 0);
+      keep[variant] = { kept, total, share: kept / total, byKind };
       note(`${variant}: ${kept}/${total} names and numbers unchanged`);
     }
 
@@ -145,7 +155,10 @@ async function main(): Promise<void> {
       `Names and numbers kept unchanged (${items.length} template sentences, beam ${o.beam}, ${o.model}, ${o.recase ? 'single-case input re-cased' : 'no re-casing'}, ${o.exonyms && Object.keys(places).length > 0 ? `place names also as ${tgtLang} writes them` : 'place names as in English'}):`,
       ...VARIANTS.map(
         (v) =>
-          `  ${v.padEnd(15)} ${(100 * keep[v].share).toFixed(1).padStart(5)}%  (${keep[v].kept}/${keep[v].total})`,
+          `  ${v.padEnd(15)} ${percent(keep[v])}  (${keep[v].kept}/${keep[v].total})   ` +
+          KEEP_KINDS.filter((k) => keep[v].byKind[k])
+            .map((k) => `${k}s ${percent(keep[v].byKind[k] as Share).trim()}`)
+            .join(', '),
       ),
     ];
     if (file) {
@@ -156,12 +169,13 @@ async function main(): Promise<void> {
           `  ${name.padEnd(11)} BLEU ${s.bleu.toFixed(2).padStart(6)} (${(s.bleu - base >= 0 ? '+' : '') + (s.bleu - base).toFixed(2)})  chrF ${s.chrf.toFixed(2)}`,
         );
     }
-    lines.push(
-      'Some misses:',
-      ...failures.map(
-        (f) => `  [${f.variant}] ${f.source} → ${f.output}  (missing: ${f.missing.join(', ')})`,
-      ),
-    );
+    if (failures.length > 0)
+      lines.push(
+        `Misses (up to ${o.misses} of each variant):`,
+        ...failures.map(
+          (f) => `  [${f.variant}] ${f.source} → ${f.output}  (missing: ${f.missing.join(', ')})`,
+        ),
+      );
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     await pool.close();
