@@ -73,7 +73,16 @@ function testFile(o: Options): string | undefined {
   return fs.existsSync(inModel) ? inModel : undefined;
 }
 
-const percent = (s: { share: number }) => `${(100 * s.share).toFixed(1).padStart(5)}%`;
+type Share = { kept: number; total: number; share: number };
+type Outcome = { kind: KeepKind; kept: boolean };
+
+/** How many of the names and numbers came through, of how many. */
+function shareOf(outcomes: readonly Outcome[]): Share {
+  const kept = outcomes.filter((x) => x.kept).length;
+  return { kept, total: outcomes.length, share: kept / outcomes.length };
+}
+
+const percent = (s: Share) => `${(100 * s.share).toFixed(1).padStart(5)}%`;
 
 async function main(): Promise<void> {
   program.parse();
@@ -95,29 +104,26 @@ async function main(): Promise<void> {
     const items = robustnessSet(o.sentences);
     const tgtLang = readModelConfig(o.model).tgtLang;
     const places = o.exonyms ? (PLACE_NAMES[tgtLang] ?? {}) : {};
-    type Share = { kept: number; total: number; share: number };
-    const keep: Record<string, Share & { byKind: Partial<Record<KeepKind, Share>> }> = {};
+    const keep: Record<string, Share & { byKind: Record<string, Share> }> = {};
     const failures: { variant: Variant; source: string; output: string; missing: string[] }[] = [];
     for (const variant of VARIANTS) {
       const sources = items.map((it) => variantText(it.text, variant));
       const outputs = await translate(sources);
-      const byKind: Partial<Record<KeepKind, Share>> = {};
+      const outcomes: Outcome[] = [];
       let listed = 0;
       items.forEach((it, i) => {
         const missing = it.keep.filter((x) => keptCount(outputs[i], [x], variant, places) === 0);
-        for (const x of it.keep) {
-          const s = (byKind[keepKind(x)] ??= { kept: 0, total: 0, share: 0 });
-          s.total++;
-          if (!missing.includes(x)) s.kept++;
-        }
+        for (const x of it.keep) outcomes.push({ kind: keepKind(x), kept: !missing.includes(x) });
         if (missing.length > 0 && listed++ < o.misses)
           failures.push({ variant, source: sources[i], output: outputs[i], missing });
       });
-      for (const s of Object.values(byKind)) s.share = s.kept / s.total;
-      const kept = Object.values(byKind).reduce((n, s) => n + s.kept, 0);
-      const total = Object.values(byKind).reduce((n, s) => n + s.total, 0);
-      keep[variant] = { kept, total, share: kept / total, byKind };
-      note(`${variant}: ${kept}/${total} names and numbers unchanged`);
+      const byKind = Object.fromEntries(
+        KEEP_KINDS.map((k) => [k, outcomes.filter((x) => x.kind === k)] as const)
+          .filter(([, xs]) => xs.length > 0)
+          .map(([k, xs]) => [k, shareOf(xs)]),
+      );
+      keep[variant] = { ...shareOf(outcomes), byKind };
+      note(`${variant}: ${keep[variant].kept}/${keep[variant].total} names and numbers unchanged`);
     }
 
     const file = testFile(o);
@@ -156,8 +162,8 @@ async function main(): Promise<void> {
       ...VARIANTS.map(
         (v) =>
           `  ${v.padEnd(15)} ${percent(keep[v])}  (${keep[v].kept}/${keep[v].total})   ` +
-          KEEP_KINDS.filter((k) => keep[v].byKind[k])
-            .map((k) => `${k}s ${percent(keep[v].byKind[k] as Share).trim()}`)
+          Object.entries(keep[v].byKind)
+            .map(([k, s]) => `${k}s ${percent(s).trim()}`)
             .join(', '),
       ),
     ];
