@@ -166,6 +166,48 @@ describe('copy mechanism (pointer-generator)', () => {
     }
   });
 
+  it('stutter blocking: the re-picked token and its log-probability come from the mixed distribution', () => {
+    const model = new Seq2Seq(copyConfig(), 7);
+    try {
+      // Source 9 9: the only subword allowed to follow itself.
+      const src = [
+        [5, 9, 9, 12, EOS_ID],
+        [20, 6, EOS_ID],
+        [14, 14, 8, 8, 5, EOS_ID],
+        [11, 17, EOS_ID],
+      ];
+      const opts = { maxLenRatio: 3, maxLenExtra: 6 };
+      const free = greedySearch(model, src, opts);
+      const stutters = (tokens: number[], b: number) =>
+        tokens.filter(
+          (y, i) =>
+            y === tokens[i - 1] && !(src[b].includes(y) && src[b].indexOf(y) !== src[b].lastIndexOf(y)),
+        );
+      expect(
+        free.flatMap((h, b) => stutters(h.tokens, b)).length,
+        'this random model stutters when free',
+      ).to.be.greaterThan(0);
+      const before = tf.memory().numTensors;
+      const blocked = greedySearch(model, src, { ...opts, blockStutter: true });
+      const beam = beamSearch(model, src, { ...opts, blockStutter: true, beamSize: 1 });
+      expect(tf.memory().numTensors).to.equal(before);
+      blocked.forEach((h, b) => {
+        expect(stutters(h.tokens, b), `sentence ${b}: ${h.tokens.join(' ')}`).to.deep.equal([]);
+        expect(beam[b][0].tokens).to.deep.equal(h.tokens);
+        expect(beam[b][0].logProb).to.be.closeTo(h.logProb, 1e-4);
+        // Teacher forcing the blocked output gives its summed log-probability (without </s> when cut).
+        const batch = toTensorBatch([{ src: src[b].slice(0, -1), tgt: h.tokens }], true);
+        const perToken = tf.tidy(() => Array.from(model.targetLogProbs(batch).logProbs.dataSync()));
+        disposeBatch(batch);
+        const ended = h.tokens.length < Math.ceil(src[b].length * 3) + 6;
+        const sum = (ended ? perToken : perToken.slice(0, -1)).reduce((a, x) => a + x, 0);
+        expect(sum, `sentence ${b}`).to.be.closeTo(h.logProb, 1e-3);
+      });
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('tied embeddings: one table for source, target and output; the parameter names say so', () => {
     const model = new Seq2Seq(copyConfig(), 1);
     try {

@@ -15,6 +15,7 @@ import { BOS_ID, EOS_ID } from '../src/tokenizer/special-ids.js';
 import { Seq2Seq } from '../src/model/seq2seq.js';
 import { type Hypothesis, greedySearch } from '../src/search/greedy.js';
 import { beamSearch, lengthPenalty } from '../src/search/beam.js';
+import { isStutter, repeatableTokens } from '../src/search/stutter.js';
 import { tinyModelConfig } from './helpers/model-config.js';
 
 const V = 8;
@@ -284,6 +285,59 @@ describe('search on a hand-set bigram model', () => {
         const greedy = greedySearch(model, src, opts);
         const beam = beamSearch(model, src, { ...opts, beamSize: 1 }).map((hs) => hs[0]);
         expectHypotheses(beam, summary(greedy));
+      });
+    });
+  });
+
+  describe('stutter blocking (src/search/stutter.ts)', () => {
+    it('only subwords the source has twice in a row may follow themselves', () => {
+      const repeatable = repeatableTokens([A, A, B, C, B, EOS_ID]);
+      expect([...repeatable]).to.deep.equal([A]);
+      expect(isStutter([C, B], B, repeatable)).to.equal(true);
+      expect(isStutter([B, A], A, repeatable)).to.equal(false);
+      expect(isStutter([B, C], B, repeatable), 'b … b is not a stutter').to.equal(false);
+      expect(isStutter([], B, repeatable)).to.equal(false);
+    });
+
+    it('greedy takes the next best token instead of a stutter, and its log-probability', () => {
+      withModel(LOOP, (model) => {
+        const opts = { maxLenRatio: 1, maxLenExtra: 0, blockStutter: true };
+        // "a a" is the likeliest; blocked, "a </s>" (.6 · .3). With "a a" in the source it stays.
+        const hyps = greedySearch(
+          model,
+          [
+            [A, EOS_ID],
+            [A, A, EOS_ID],
+          ],
+          opts,
+        );
+        expectHypotheses(hyps, [
+          { tokens: [A], logProb: log(0.6 * 0.3), score: log(0.6 * 0.3) },
+          { tokens: [A, A, A], logProb: log(0.6 * 0.5 ** 2), score: log(0.6 * 0.5 ** 2) },
+        ]);
+      });
+    });
+
+    it('beam search never extends a hypothesis with a stutter; with beam 1 it is greedy', () => {
+      withModel(LOOP, (model) => {
+        const src = [
+          [A, EOS_ID],
+          [A, B, C, EOS_ID],
+          [A, A, EOS_ID],
+        ];
+        const opts = { maxLenRatio: 1, maxLenExtra: 0, blockStutter: true };
+        const greedy = greedySearch(model, src, opts);
+        const beam = beamSearch(model, src, { ...opts, beamSize: 1 }).map((hs) => hs[0]);
+        expectHypotheses(beam, summary(greedy));
+        for (const [b, hs] of beamSearch(model, src.slice(0, 2), {
+          ...opts,
+          beamSize: 3,
+          nbest: 3,
+        }).entries())
+          for (const h of hs)
+            h.tokens.forEach((y, i) =>
+              expect(y, `sentence ${b}: ${h.tokens.join(' ')}`).to.not.equal(h.tokens[i - 1]),
+            );
       });
     });
   });

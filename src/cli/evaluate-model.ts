@@ -30,6 +30,7 @@ export interface EvaluateOptions {
   beam: number;
   lengthPenalty: number;
   coveragePenalty: number;
+  blockStutter: boolean;
   limit?: number;
   multiRef?: boolean;
   workers: number;
@@ -85,7 +86,12 @@ export async function evaluateModelCommand(o: EvaluateOptions): Promise<string> 
   const sets = await Promise.all(testSetOptions(o).map(async (one) => readTestSet(testSetSource(one), dir)));
   const log = createLogger('evaluate', process.env.NMT_LOG_LEVEL ?? (o.json ? 'warn' : 'info'));
   await initBackend(o.backend, (m) => log.info(m));
-  const search = { beam: o.beam, lengthPenalty: o.lengthPenalty, coveragePenalty: o.coveragePenalty };
+  const search = {
+    beam: o.beam,
+    lengthPenalty: o.lengthPenalty,
+    coveragePenalty: o.coveragePenalty,
+    blockStutter: o.blockStutter,
+  };
   const results = await evaluateModel(dir, sets, {
     ...search,
     limit: o.limit,

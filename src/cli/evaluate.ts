@@ -65,6 +65,10 @@ function buildProgram(): Command {
       nonNegativeNumber('--coverage-penalty'),
       0,
     )
+    .option(
+      '--no-block-stutter',
+      'let the model write a subword twice in a row even when the source does not have it twice (default: blocked)',
+    )
     .option('--limit <n>', 'score only the first N sentences of the test set', positiveInt('--limit'))
     .option(
       '--multi-ref',

@@ -21,6 +21,10 @@ const program = new Command()
   .option('--alignments', 'print word alignments (Pharaoh i-j) after a tab on each line')
   .option('--batch <n>', 'sentences translated together', positiveInt('--batch'), 64)
   .option('--no-recase', 'translate ALL-CAPS or all-lower-case input as written (default: re-cased first)')
+  .option(
+    '--no-block-stutter',
+    'let the model write a subword twice in a row even when the source does not have it twice (default: blocked)',
+  )
   .addOption(backendOption())
   .showHelpAfterError();
 
@@ -34,6 +38,7 @@ async function main(): Promise<void> {
     alignments?: boolean;
     batch: number;
     recase: boolean;
+    blockStutter: boolean;
     backend?: string;
   }>();
   const log = createLogger('translate', process.env.NMT_LOG_LEVEL ?? 'warn');
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
       lengthPenalty: o.lengthPenalty,
       withAttention,
       recase: o.recase,
+      blockStutter: o.blockStutter,
     });
     let out = '';
     for (const r of results) {

@@ -26,6 +26,8 @@ export interface SearchOptions {
   lengthPenalty: number;
   /** GNMT coverage penalty β (0 = off). */
   coveragePenalty: number;
+  /** Block immediate subword repeats the source does not have (src/search/stutter.ts); default true. */
+  blockStutter?: boolean;
 }
 
 export interface ModelEvaluationOptions extends SearchOptions {
@@ -119,7 +121,12 @@ interface BatchTranslator {
 /** Translation through worker threads (one per core: the wasm backend is single-threaded) or in this thread. */
 async function openTranslator(dir: string, o: ModelEvaluationOptions): Promise<BatchTranslator> {
   const chunk = 64;
-  const opts = { beam: o.beam, lengthPenalty: o.lengthPenalty, coveragePenalty: o.coveragePenalty };
+  const opts = {
+    beam: o.beam,
+    lengthPenalty: o.lengthPenalty,
+    coveragePenalty: o.coveragePenalty,
+    blockStutter: o.blockStutter,
+  };
   const chunksOf = (xs: string[]) => {
     const cs: string[][] = [];
     for (let i = 0; i < xs.length; i += chunk) cs.push(xs.slice(i, i + chunk));

@@ -17,10 +17,12 @@ export function modelReport(dir: string, results: readonly SetResult[], o: Repor
 }
 
 function searchLabel(o: SearchOptions): string {
-  return o.beam === 1
-    ? 'greedy'
-    : `beam ${o.beam}, length penalty ${o.lengthPenalty}` +
+  const search =
+    o.beam === 1
+      ? 'greedy'
+      : `beam ${o.beam}, length penalty ${o.lengthPenalty}` +
         (o.coveragePenalty > 0 ? `, coverage penalty ${o.coveragePenalty}` : '');
+  return search + (o.blockStutter === false ? ', stutters not blocked' : '');
 }
 
 function resultJson(o: SearchOptions, r: SetResult): Record<string, unknown> {
@@ -31,6 +33,7 @@ function resultJson(o: SearchOptions, r: SetResult): Record<string, unknown> {
     beam: o.beam,
     lengthPenalty: o.lengthPenalty,
     coveragePenalty: o.coveragePenalty,
+    blockStutter: o.blockStutter !== false,
     sentences: r.sentences,
     pairs: r.pairs,
     referencesPerSentence: r.referenceStreams === 1 ? 1 : 'var',

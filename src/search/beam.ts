@@ -15,6 +15,7 @@ import { Seq2Seq, copySource, disposeEncoded, type EncodedSource } from '../mode
 import { padIds } from '../data/batching.js';
 import { type Hypothesis, type SearchOptions, maxOutputLength } from './greedy.js';
 import { logProbsPlus } from './step-scores.js';
+import { isStutter, repeatableTokens } from './stutter.js';
 
 export interface BeamOptions extends SearchOptions {
   beamSize: number;
@@ -73,6 +74,7 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
   const S = ids.shape[1];
   const limits = src.map((s) => maxOutputLength(s.length, opts));
   const maxT = Math.max(...limits);
+  const repeatable = opts.blockStutter ? src.map(repeatableTokens) : undefined;
 
   const enc0 = model.encodeForSearch(ids, mask, new Set(src.map((s) => s.length)).size > 1);
   const enc: EncodedSource = tf.tidy(
@@ -157,6 +159,7 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
           const token = flat % V;
           const parent = alive[b][k];
           if (!parent) continue;
+          if (repeatable && isStutter(parent.tokens, token, repeatable[b])) continue;
           const row = b * K + k;
           let coverage: Float32Array | undefined;
           if (parent.coverage && att) {

@@ -54,6 +54,7 @@ function taskKey(t: Task): string {
     o.nbest ?? 1,
     o.lengthPenalty ?? null,
     o.coveragePenalty ?? null,
+    o.blockStutter ?? null,
     o.maxLenRatio ?? null,
     !!o.withAttention,
   ]);

@@ -31,6 +31,11 @@ export interface TranslateOptions {
    * (src/translate/recase.ts); default true.
    */
   recase?: boolean;
+  /**
+   * Never write a subword twice in a row unless the source has it twice in a row (src/search/stutter.ts):
+   * stops "Lo Lo Lopezpez" for "Lopez". Default true; only models with one vocabulary for both sides.
+   */
+  blockStutter?: boolean;
 }
 
 export interface TranslationHypothesis {
@@ -65,6 +70,14 @@ export interface Translation {
   linkMethod?: string;
 }
 
+/**
+ * A lone "▁" piece (the one before a digit) next to another word's "▁" decodes as two spaces; input text is
+ * single-spaced (normalizeText), so the output is too. After symbols are put back, which count words.
+ */
+function singleSpaced(text: string): string {
+  return text.replace(/ {2,}/g, ' ').trim();
+}
+
 export class Translator {
   private constructor(readonly loaded: LoadedModel) {}
 
@@ -75,6 +88,11 @@ export class Translator {
 
   get config() {
     return this.loaded.config;
+  }
+
+  /** One tokenizer file for both sides: source and target ids name the same subwords. */
+  get sharedVocabulary(): boolean {
+    return this.loaded.srcTokenizer.file === this.loaded.tgtTokenizer.file;
   }
 
   parameterCount(): number {
@@ -129,7 +147,11 @@ export class Translator {
       const src = chunk.map((k) => ids[k]);
       // Putting symbols back needs the attention of the translations that held some.
       const withAttention = opts.withAttention || chunk.some((k) => held[k] !== undefined);
-      const searchOpts = { maxLenRatio: opts.maxLenRatio, withAttention };
+      const searchOpts = {
+        maxLenRatio: opts.maxLenRatio,
+        withAttention,
+        blockStutter: (opts.blockStutter ?? true) && this.sharedVocabulary,
+      };
       const hyps: Hypothesis[][] =
         beam > 1
           ? beamSearch(model, src, {
@@ -150,7 +172,7 @@ export class Translator {
           hypotheses: hyps[j].slice(0, nbest).map((h) => {
             const tokens = opts.withAttention ? tgtTokenizer.tokens(h.tokens) : undefined;
             return {
-              text: textOf(k, tgtTokenizer.decode(h.tokens), h.tokens, h.attention),
+              text: singleSpaced(textOf(k, tgtTokenizer.decode(h.tokens), h.tokens, h.attention)),
               score: h.score,
               logProb: h.logProb,
               tokens,
