@@ -213,6 +213,18 @@ describe('fused inference kernels on wasm: LSTM/GRU cells, greedy pick, beam log
       expect(Array.from(fused.pick.ids.dataSync())).to.deep.equal(Array.from(ops.pick.ids.dataSync()));
       expect(fused.pick.ids.dataSync()[1]).to.equal(7);
       expect(maxDiff(fused.pick.logProbs, ops.pick.logProbs)).to.be.below(1e-5);
+      // A banned token per row (−1 none): the best other token, with its unrenormalised log-probability.
+      const banned = tf.tensor1d([fused.pick.ids.dataSync()[0], 7, -1], 'int32');
+      const second = greedyPick(out, undefined, banned);
+      const secondOps = withoutFused(() => greedyPick(out, undefined, banned));
+      expect(Array.from(second.ids.dataSync())).to.deep.equal(Array.from(secondOps.ids.dataSync()));
+      expect(second.ids.dataSync()[1], 'the tie: 7 banned, 200 wins').to.equal(200);
+      expect(second.ids.dataSync()[2]).to.equal(fused.pick.ids.dataSync()[2]);
+      expect(maxDiff(second.logProbs, secondOps.logProbs)).to.be.below(1e-5);
+      const full = tf.logSoftmax(logits).arraySync() as number[][];
+      second.ids
+        .dataSync()
+        .forEach((y, r) => expect(second.logProbs.dataSync()[r]).to.be.closeTo(full[r][y], 1e-5));
       const [f, o] = [fused.plus.dataSync(), ops.plus.dataSync()];
       for (let i = 0; i < f.length; i++) {
         if (o[i] === -Infinity) expect(f[i], `element ${i}`).to.equal(-Infinity);
@@ -247,6 +259,16 @@ describe('fused inference kernels on wasm: LSTM/GRU cells, greedy pick, beam log
       expect(Array.from(fused.ids.dataSync())).to.deep.equal(Array.from(ops.ids.dataSync()));
       expect(fused.ids.dataSync()[3]).to.equal(42); // three copies of 42 at p_gen 0.2
       expect(maxDiff(fused.logProbs, ops.logProbs)).to.be.below(1e-4);
+      // Banning each row's pick (row 3: the copied 42) gives the same second choice both ways.
+      const banned = tf.tensor1d([...Array.from(fused.ids.dataSync()).slice(0, 4), -1], 'int32');
+      const second = greedyPick(out, copy, banned);
+      const secondOps = withoutFused(() => greedyPick(out, copy, banned));
+      expect(Array.from(second.ids.dataSync())).to.deep.equal(Array.from(secondOps.ids.dataSync()));
+      expect(maxDiff(second.logProbs, secondOps.logProbs)).to.be.below(1e-4);
+      second.ids.dataSync().forEach((y, r) => {
+        if (r < 4) expect(y, `row ${r}`).to.not.equal(fused.ids.dataSync()[r]);
+        else expect(y, 'row 4 (nothing banned)').to.equal(fused.ids.dataSync()[4]);
+      });
       // Greedy's pick is the best of beam search's log p(y) (which always runs the ops), row by row.
       const beam = logProbsPlus(out, tf.zeros([5]) as tf.Tensor1D, copy);
       expect(maxDiff(fused.logProbs, tf.max(beam, 1))).to.be.below(1e-4);

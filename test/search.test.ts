@@ -15,7 +15,7 @@ import { BOS_ID, EOS_ID } from '../src/tokenizer/special-ids.js';
 import { Seq2Seq } from '../src/model/seq2seq.js';
 import { type Hypothesis, greedySearch } from '../src/search/greedy.js';
 import { beamSearch, lengthPenalty } from '../src/search/beam.js';
-import { isStutter, repeatableTokens } from '../src/search/stutter.js';
+import { bannedNext, repeatableTokens } from '../src/search/stutter.js';
 import { tinyModelConfig } from './helpers/model-config.js';
 
 const V = 8;
@@ -293,10 +293,10 @@ describe('search on a hand-set bigram model', () => {
     it('only subwords the source has twice in a row may follow themselves', () => {
       const repeatable = repeatableTokens([A, A, B, C, B, EOS_ID]);
       expect([...repeatable]).to.deep.equal([A]);
-      expect(isStutter([C, B], B, repeatable)).to.equal(true);
-      expect(isStutter([B, A], A, repeatable)).to.equal(false);
-      expect(isStutter([B, C], B, repeatable), 'b … b is not a stutter').to.equal(false);
-      expect(isStutter([], B, repeatable)).to.equal(false);
+      expect(bannedNext([C, B], repeatable), 'b may not follow b').to.equal(B);
+      expect(bannedNext([B, A], repeatable), 'a may follow a: the source has a a').to.equal(-1);
+      expect(bannedNext([B, C], repeatable), 'only the last token is banned (b … b is fine)').to.equal(C);
+      expect(bannedNext([], repeatable)).to.equal(-1);
     });
 
     it('greedy takes the next best token instead of a stutter, and its log-probability', () => {

@@ -144,9 +144,13 @@ export function softmaxXentTerms(
 }
 
 /** argmax_y log softmax(z)_y of each row of logits [B, V] and its value: ids [B] int32, logProbs [B]. */
-export function greedyPick(logits: tf.Tensor2D): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
-  if (!registered(GREEDY_PICK)) return greedyPickOps(logits);
-  const [ids, logProbs] = tf.engine().runKernel(GREEDY_PICK, { logits }, {}) as tf.Tensor1D[];
+export function greedyPick(
+  logits: tf.Tensor2D,
+  banned?: tf.Tensor1D,
+): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
+  if (!registered(GREEDY_PICK)) return greedyPickOps(logits, banned);
+  const inputs: tf.NamedTensorMap = banned ? { logits, banned } : { logits };
+  const [ids, logProbs] = tf.engine().runKernel(GREEDY_PICK, inputs, {}) as tf.Tensor1D[];
   return { ids, logProbs };
 }
 
@@ -156,11 +160,17 @@ export function logProbsPlus(logits: tf.Tensor2D, add: tf.Tensor1D): tf.Tensor2D
   return tf.engine().runKernel(LOG_SOFTMAX_ADD, { logits, add }, {}) as tf.Tensor2D;
 }
 
-/** argmax_y log p(y) of a copying step (vocabulary and copy distributions mixed) and its value. */
-export function copyGreedyPick(step: CopyStep): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
-  if (!registered(COPY_GREEDY_PICK)) return copyGreedyPickOps(step);
+/**
+ * argmax_y log p(y) of a copying step (vocabulary and copy distributions mixed) and its value; with
+ * `banned` [B] int32, the best token other than each row's banned one (−1 = none).
+ */
+export function copyGreedyPick(
+  step: CopyStep,
+  banned?: tf.Tensor1D,
+): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
+  if (!registered(COPY_GREEDY_PICK)) return copyGreedyPickOps(step, banned);
   const { logits, pGen, attention, indices, mask } = step;
-  const inputs = { logits, pGen, attention, indices, mask };
+  const inputs = { logits, pGen, attention, indices, mask, ...(banned && { banned }) };
   const [ids, logProbs] = tf.engine().runKernel(COPY_GREEDY_PICK, inputs, {}) as tf.Tensor1D[];
   return { ids, logProbs };
 }

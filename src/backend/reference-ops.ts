@@ -101,9 +101,24 @@ export function softmaxXentTermsOps(
 }
 
 /** argmax_y log softmax(z)_y per row and its value: ids [B] int32, logProbs [B]. */
-export function greedyPickOps(logits: tf.Tensor2D): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
-  const logProbs = tf.logSoftmax(logits);
-  return { ids: tf.argMax(logProbs, 1) as tf.Tensor1D, logProbs: tf.max(logProbs, 1) as tf.Tensor1D };
+export function greedyPickOps(
+  logits: tf.Tensor2D,
+  banned?: tf.Tensor1D,
+): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
+  return bestOf(tf.logSoftmax(logits), banned);
+}
+
+/** argmax and max of each row of log-probabilities [B, V], leaving out each row's banned token (−1 none). */
+function bestOf(logProbs: tf.Tensor2D, banned?: tf.Tensor1D): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
+  const [B, V] = logProbs.shape;
+  const allowed = banned
+    ? tf.where(
+        tf.equal(tf.reshape(tf.range(0, V, 1, 'int32'), [1, V]), tf.reshape(banned, [B, 1])),
+        tf.fill([B, V], -Infinity),
+        logProbs,
+      )
+    : logProbs;
+  return { ids: tf.argMax(allowed, 1) as tf.Tensor1D, logProbs: tf.max(allowed, 1) as tf.Tensor1D };
 }
 
 /** log softmax(z) + add[b] for every row b: [B, V]. */
@@ -139,9 +154,11 @@ function copyLogProbsOps(step: CopyStep): tf.Tensor2D {
 }
 
 /** argmax_y log p(y) of a copying step per row and its value: ids [B] int32, logProbs [B]. */
-export function copyGreedyPickOps(step: CopyStep): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
-  const logProbs = copyLogProbsOps(step);
-  return { ids: tf.argMax(logProbs, 1) as tf.Tensor1D, logProbs: tf.max(logProbs, 1) as tf.Tensor1D };
+export function copyGreedyPickOps(
+  step: CopyStep,
+  banned?: tf.Tensor1D,
+): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
+  return bestOf(copyLogProbsOps(step), banned);
 }
 
 /** log p(y) + add[b] of a copying step for every row b and token y: [B, V]. */

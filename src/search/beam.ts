@@ -15,7 +15,7 @@ import { Seq2Seq, copySource, disposeEncoded, type EncodedSource } from '../mode
 import { padIds } from '../data/batching.js';
 import { type Hypothesis, type SearchOptions, maxOutputLength } from './greedy.js';
 import { logProbsPlus } from './step-scores.js';
-import { isStutter, repeatableTokens } from './stutter.js';
+import { bannedNext, repeatableTokens } from './stutter.js';
 
 export interface BeamOptions extends SearchOptions {
   beamSize: number;
@@ -159,7 +159,7 @@ export function beamSearch(model: Seq2Seq, src: number[][], opts: BeamOptions): 
           const token = flat % V;
           const parent = alive[b][k];
           if (!parent) continue;
-          if (repeatable && isStutter(parent.tokens, token, repeatable[b])) continue;
+          if (repeatable && token === bannedNext(parent.tokens, repeatable[b])) continue;
           const row = b * K + k;
           let coverage: Float32Array | undefined;
           if (parent.coverage && att) {

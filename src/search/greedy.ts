@@ -4,10 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { EOS_ID } from '../tokenizer/special-ids.js';
-import { Seq2Seq, disposeEncoded, type CopySource, type StepOutput } from '../model/seq2seq.js';
+import { Seq2Seq, disposeEncoded } from '../model/seq2seq.js';
 import { padIds } from '../data/batching.js';
-import { greedyPick, logProbsPlus } from './step-scores.js';
-import { isStutter, repeatableTokens } from './stutter.js';
+import { greedyPick } from './step-scores.js';
+import { bannedNext, repeatableTokens } from './stutter.js';
 
 export interface Hypothesis {
   /** Target ids, without </s>. */
@@ -60,40 +60,29 @@ export function greedySearch(model: Seq2Seq, src: number[][], opts: SearchOption
   let prev: tf.Tensor1D | undefined = Seq2Seq.bosTokens(B);
   try {
     for (let t = 0; t < maxT && done.includes(false); t++) {
-      const keep = opts.withAttention || repeatable !== undefined;
+      // Stutter blocking: each row's previous token, unless the source has it twice in a row.
+      const banned = repeatable
+        ? tf.tensor1d(
+            hyps.map((h, b) => bannedNext(h.tokens, repeatable[b])),
+            'int32',
+          )
+        : undefined;
       const next = tf.tidy(() => {
         const out = model.decodeStep(prev as tf.Tensor1D, state, enc);
-        const { ids: best, logProbs: bestLogProb } = greedyPick(out, enc.copy);
+        const { ids: best, logProbs: bestLogProb } = greedyPick(out, enc.copy, banned);
         return {
           state: out.state,
           best,
           bestLogProb,
-          attention: keep ? out.attention : undefined,
-          pGen: keep ? out.pGen : undefined,
-          // Kept only to re-pick a stuttering row (rare): the fused pick gives the argmax alone.
-          logits: repeatable ? out.logits : undefined,
+          attention: opts.withAttention ? out.attention : undefined,
+          pGen: opts.withAttention ? out.pGen : undefined,
         };
       });
-      let best = next.best.dataSync() as Int32Array;
-      let lp = next.bestLogProb.dataSync() as Float32Array;
-      if (next.logits && repeatable) {
-        const stutters = hyps.map((h, b) => !done[b] && isStutter(h.tokens, best[b], repeatable[b]));
-        if (stutters.includes(true)) {
-          const out: StepOutput = {
-            logits: next.logits,
-            state: next.state,
-            attention: next.attention as tf.Tensor2D,
-            pGen: next.pGen,
-          };
-          ({ best, lp } = repickWithout(out, enc.copy, best, lp, stutters));
-          next.best.dispose();
-          next.best = tf.tensor1d(best, 'int32');
-        }
-        next.logits.dispose();
-      }
-      const att =
-        opts.withAttention && next.attention ? (next.attention.dataSync() as Float32Array) : undefined;
-      const gate = opts.withAttention && next.pGen ? (next.pGen.dataSync() as Float32Array) : undefined;
+      banned?.dispose();
+      const best = next.best.dataSync() as Int32Array;
+      const lp = next.bestLogProb.dataSync() as Float32Array;
+      const att = next.attention ? (next.attention.dataSync() as Float32Array) : undefined;
+      const gate = next.pGen ? (next.pGen.dataSync() as Float32Array) : undefined;
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
         const h = hyps[b];
@@ -122,29 +111,4 @@ export function greedySearch(model: Seq2Seq, src: number[][], opts: SearchOption
   }
   for (const h of hyps) h.score = h.logProb;
   return hyps;
-}
-
-/** For the rows marked in `rows`: the best token other than the one picked, and its log-probability. */
-function repickWithout(
-  out: StepOutput,
-  copy: CopySource | undefined,
-  picked: Int32Array,
-  pickedLogProbs: Float32Array,
-  rows: boolean[],
-): { best: Int32Array; lp: Float32Array } {
-  const logProbs = tf.tidy(() => logProbsPlus(out, tf.zeros([picked.length]), copy));
-  const V = logProbs.shape[1];
-  const all = logProbs.dataSync() as Float32Array;
-  logProbs.dispose();
-  const best = picked.slice();
-  const lp = pickedLogProbs.slice();
-  rows.forEach((repick, b) => {
-    if (!repick) return;
-    let arg = -1;
-    for (let y = 0; y < V; y++)
-      if (y !== picked[b] && (arg < 0 || all[b * V + y] > all[b * V + arg])) arg = y;
-    best[b] = arg;
-    lp[b] = all[b * V + arg];
-  });
-  return { best, lp };
 }

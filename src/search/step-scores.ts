@@ -15,10 +15,17 @@ function copyStep(out: StepOutput, copy: CopySource): kernels.CopyStep {
   return { logits, pGen: out.pGen as tf.Tensor2D, attention, indices: copy.indices, mask: copy.mask };
 }
 
-/** argmax_y p(y) per row and log p of it: ids [B] int32, logProbs [B]. */
-export function greedyPick(out: StepOutput, copy?: CopySource): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
-  if (out.pGen && copy) return kernels.copyGreedyPick(copyStep(out, copy));
-  return kernels.greedyPick(out.logits);
+/**
+ * argmax_y p(y) per row and log p of it: ids [B] int32, logProbs [B]. `banned` [B] int32 names a token
+ * each row may not pick (−1 = none); log p stays that of the model's distribution (not renormalised).
+ */
+export function greedyPick(
+  out: StepOutput,
+  copy?: CopySource,
+  banned?: tf.Tensor1D,
+): { ids: tf.Tensor1D; logProbs: tf.Tensor1D } {
+  if (out.pGen && copy) return kernels.copyGreedyPick(copyStep(out, copy), banned);
+  return kernels.greedyPick(out.logits, banned);
 }
 
 /** log p(y) + add[b] for every row b and token y: [B, V]. */

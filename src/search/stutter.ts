@@ -16,11 +16,8 @@ export function repeatableTokens(src: readonly number[]): Set<number> {
   return allowed;
 }
 
-/** Whether emitting `token` after `tokens` would be a stutter. */
-export function isStutter(
-  tokens: readonly number[],
-  token: number,
-  repeatable: ReadonlySet<number>,
-): boolean {
-  return tokens.length > 0 && tokens[tokens.length - 1] === token && !repeatable.has(token);
+/** The token that may not come next after `tokens` (their last, unless repeatable), or −1 for none. */
+export function bannedNext(tokens: readonly number[], repeatable: ReadonlySet<number>): number {
+  const last = tokens.length > 0 ? tokens[tokens.length - 1] : -1;
+  return last >= 0 && !repeatable.has(last) ? last : -1;
 }

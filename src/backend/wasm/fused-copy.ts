@@ -16,13 +16,14 @@
  *
  * The reference's floor, log max(p, 1e−30), is kept so that both paths rank tokens alike when p = 0.
  *
- * NmtCopyGreedyPick   logits [B, V], pGen [B, 1], attention [B, S], indices [B·S, 2] int32, mask [B, S]
+ * NmtCopyGreedyPick   logits [B, V], pGen [B, 1], attention [B, S], indices [B·S, 2] int32, mask [B, S],
+ *                     optional banned [B] int32 (a token each row may not pick, −1 none)
  *                     → ids [B] (int32, first maximum), logProbs [B]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelArgs, KernelFunc } from './kernel-types.js';
-import { rowStats } from './fused-softmax.js';
+import { bannedTokens, rowStats } from './fused-softmax.js';
 
 export const COPY_GREEDY_PICK = 'NmtCopyGreedyPick';
 
@@ -84,14 +85,16 @@ const copyGreedyPick: KernelFunc = (args: KernelArgs) => {
   const logProbs = backend.makeOutput([x.B], 'float32');
   const id = backend.typedArrayFromHeap(ids) as Int32Array;
   const lp = backend.typedArrayFromHeap(logProbs) as Float32Array;
+  const banned = bannedTokens(args, x.B);
   for (let r = 0; r < x.B; r++) {
-    const s = rowStats(x.logits, r, x.V);
+    const s = rowStats(x.logits, r, x.V, banned[r]);
     const mass = copyMass(x, r);
     const g = x.pGen[r];
     // Without copy mass p(y) grows with z_y, so the best token is the logits' argmax or a copied one.
     let best = s.argMax;
     let bestLogP = logP(g, s.max, s.logSumExp, mass.get(best));
     for (const [y, m] of mass) {
+      if (y === banned[r]) continue;
       const v = logP(g, x.logits[r * x.V + y], s.logSumExp, m);
       if (v > bestLogP || (v === bestLogP && y < best)) {
         best = y;

@@ -9,7 +9,8 @@
  * term is below e^−30 ≈ 1e−13 of the largest one, so all of them together move log Σ exp by less than
  * V · 1e−13 (float32 cannot represent the change).
  *
- * NmtGreedyPick        logits [B, V]            → ids [B] (int32, first maximum), logProbs [B]
+ * NmtGreedyPick        logits [B, V], optional banned [B] int32 (a token each row may not pick, −1 none)
+ *                                               → ids [B] (int32, first maximum), logProbs [B]
  * NmtLogSoftmaxAdd     logits [B, V], add [B]   → log softmax(logits) + add, per row, [B, V]
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,29 +23,42 @@ export const LOG_SOFTMAX_ADD = 'NmtLogSoftmaxAdd';
 /** Terms this far below the row maximum are left out of Σ exp (see the header). */
 const NEGLIGIBLE = 30;
 
-/** Row maximum, its first index, and log Σ_j exp(x_j) of row `r` of `x` (width V). */
+/**
+ * Row maximum, its first index, and log Σ_j exp(x_j) of row `r` of `x` (width V). With `skip` ≥ 0, max and
+ * argMax are over the other entries (the best token that is not `skip`); log Σ exp always covers all.
+ */
 export function rowStats(
   x: Float32Array,
   r: number,
   V: number,
+  skip = -1,
 ): { max: number; argMax: number; logSumExp: number } {
   const start = r * V;
+  let top = -Infinity;
   let max = -Infinity;
   let argMax = 0;
   for (let j = 0; j < V; j++) {
     const v = x[start + j];
-    if (v > max) {
+    if (v > top) top = v;
+    if (v > max && j !== skip) {
       max = v;
       argMax = j;
     }
   }
-  const floor = max - NEGLIGIBLE;
+  const floor = top - NEGLIGIBLE;
   let sum = 0;
   for (let j = 0; j < V; j++) {
     const v = x[start + j];
-    if (v > floor) sum += Math.exp(v - max);
+    if (v > floor) sum += Math.exp(v - top);
   }
-  return { max, argMax, logSumExp: max + Math.log(sum) };
+  return { max, argMax, logSumExp: top + Math.log(sum) };
+}
+
+/** The banned token of each row (−1 = none), from a kernel's optional `banned` input. */
+export function bannedTokens(args: KernelArgs, B: number): Int32Array {
+  const banned = args.inputs.banned as tf.TensorInfo | undefined;
+  if (!banned) return new Int32Array(B).fill(-1);
+  return (args.backend as BackendWasm).typedArrayFromHeap(banned) as Int32Array;
 }
 
 const greedyPick: KernelFunc = (args: KernelArgs) => {
@@ -56,8 +70,9 @@ const greedyPick: KernelFunc = (args: KernelArgs) => {
   const x = backend.typedArrayFromHeap(logits) as Float32Array;
   const id = backend.typedArrayFromHeap(ids) as Int32Array;
   const lp = backend.typedArrayFromHeap(logProbs) as Float32Array;
+  const banned = bannedTokens(args, B);
   for (let r = 0; r < B; r++) {
-    const s = rowStats(x, r, V);
+    const s = rowStats(x, r, V, banned[r]);
     id[r] = s.argMax;
     lp[r] = s.max - s.logSumExp;
   }
