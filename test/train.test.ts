@@ -10,6 +10,7 @@ import { Trainer } from '../src/train/trainer.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { createLogger } from '../src/util/log.js';
 import { greedyTranslateIds } from '../src/train/validate.js';
+import { oneVocabulary } from '../src/tokenizer/subword.js';
 import { Translator } from '../src/translate/translator.js';
 import { readParams } from '../src/model/weights-io.js';
 import { requireFile, tatoebaSpa } from './helpers/paths.js';
@@ -64,6 +65,7 @@ describe('training', function () {
           trainer.model,
           data.train.map((e) => e.src),
           data.tgtTokenizer,
+          { blockStutter: oneVocabulary(data.srcTokenizer, data.tgtTokenizer) },
         );
         exact = hyps.filter((h, i) => h === pairs[i].tgt).length;
       }
@@ -197,10 +199,14 @@ describe('training', function () {
     for (let i = 0; i < 30; i++) await t.trainStep(data.train);
     await t.stopEngine();
     t.exportModel();
+    // As the translator decodes: stutters blocked when one vocabulary serves both sides.
     const direct = greedyTranslateIds(
       t.model,
       data.train.map((e) => e.src),
       data.tgtTokenizer,
+      {
+        blockStutter: oneVocabulary(data.srcTokenizer, data.tgtTokenizer),
+      },
     );
     const translator = Translator.load(path.join(cfg.out, 'model'));
     const loaded = translator.translate(pairs.map((p) => p.src)).map((r) => r.hypotheses[0].text);

@@ -82,3 +82,8 @@ export class SubwordTokenizer {
     return map.get(token);
   }
 }
+
+/** Whether source and target come from one tokenizer file: their ids name the same subwords. */
+export function oneVocabulary(src: SubwordTokenizer, tgt: SubwordTokenizer): boolean {
+  return src.file === tgt.file;
+}

@@ -9,6 +9,7 @@ import type { TrainState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import type { EncodedSet, PreparedData } from './prepare.js';
 import { type ValidationResult, validate } from './validate.js';
+import { oneVocabulary } from '../tokenizer/subword.js';
 
 /** Scores of one validation set (BLEU and chrF of greedy translations). */
 export interface ValidScores {
@@ -49,6 +50,7 @@ export function validateAll(
     r: validate(model, set.examples, set.pairs, data.tgtTokenizer, {
       tokenBudget: cfg.tokenBudget,
       bleuSentences: cfg.bleuSentences,
+      blockStutter: oneVocabulary(data.srcTokenizer, data.tgtTokenizer),
     }),
   }));
   if (results.length === 0)

@@ -9,6 +9,7 @@ import { loadModelDir } from '../translate/model-dir.js';
 import type { Logger } from '../util/log.js';
 import type { NamedPairs } from './prepare.js';
 import { greedyTranslateIds } from './validate.js';
+import { oneVocabulary } from '../tokenizer/subword.js';
 
 /** Scores of each test set, by name. */
 export type TestScores = Record<string, { bleu: number; chrf: number; sentences: number }>;
@@ -25,7 +26,10 @@ export function scoreTestSets(modelDir: string, testSets: NamedPairs[], log: Log
     for (const set of testSets) {
       const t0 = Date.now();
       const ids = set.pairs.map((p) => loaded.srcTokenizer.encode(p.src));
-      const hyps = greedyTranslateIds(loaded.model, ids, loaded.tgtTokenizer, 64, TEST_BEAM);
+      const hyps = greedyTranslateIds(loaded.model, ids, loaded.tgtTokenizer, {
+        beam: TEST_BEAM,
+        blockStutter: oneVocabulary(loaded.srcTokenizer, loaded.tgtTokenizer),
+      });
       const refs = set.pairs.map((p) => p.tgt);
       tests[set.name] = {
         bleu: corpusBleu(hyps, refs).score,

@@ -29,15 +29,16 @@ export function validationLoss(model: Seq2Seq, examples: Example[], tokenBudget:
 
 /**
  * Translate source id sequences in length-sorted batches (greedy, or beam search with the GNMT length
- * penalty 0.6 as `evaluate` uses); returns detokenized strings.
+ * penalty 0.6 as `evaluate` uses), blocking stutters as the translator does when `blockStutter`;
+ * returns detokenized strings.
  */
 export function greedyTranslateIds(
   model: Seq2Seq,
   srcIds: number[][],
   tgt: SubwordTokenizer,
-  batchSize = 64,
-  beam = 1,
+  opts: { batchSize?: number; beam?: number; blockStutter: boolean },
 ): string[] {
+  const { batchSize = 64, beam = 1, blockStutter } = opts;
   const order = [...srcIds.keys()].sort((a, b) => srcIds[a].length - srcIds[b].length);
   const out = new Array<string>(srcIds.length);
   const size = beam > 1 ? Math.max(1, Math.floor(batchSize / beam)) : batchSize;
@@ -46,8 +47,8 @@ export function greedyTranslateIds(
     const src = chunk.map((k) => [...srcIds[k], EOS_ID]);
     const tokens =
       beam > 1
-        ? beamSearch(model, src, { beamSize: beam, lengthPenalty: 0.6 }).map((h) => h[0].tokens)
-        : greedySearch(model, src).map((h) => h.tokens);
+        ? beamSearch(model, src, { beamSize: beam, lengthPenalty: 0.6, blockStutter }).map((h) => h[0].tokens)
+        : greedySearch(model, src, { blockStutter }).map((h) => h.tokens);
     chunk.forEach((k, j) => (out[k] = tgt.decode(tokens[j])));
   }
   return out;
@@ -65,7 +66,7 @@ export function validate(
   valid: Example[],
   validPairs: { src: string; tgt: string }[],
   tgtTokenizer: SubwordTokenizer,
-  opts: { tokenBudget: number; bleuSentences: number },
+  opts: { tokenBudget: number; bleuSentences: number; blockStutter: boolean },
 ): ValidationResult {
   const loss = validationLoss(model, valid, opts.tokenBudget);
   const n = Math.min(opts.bleuSentences, valid.length);
@@ -73,6 +74,7 @@ export function validate(
     model,
     valid.slice(0, n).map((e) => e.src),
     tgtTokenizer,
+    { blockStutter: opts.blockStutter },
   );
   const refs = validPairs.slice(0, n).map((p) => p.tgt);
   return {

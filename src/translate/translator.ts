@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normalizeText } from '../data/readers.js';
 import { EOS_ID } from '../tokenizer/special-ids.js';
+import { oneVocabulary } from '../tokenizer/subword.js';
 import { loadModelDir, type LoadedModel } from './model-dir.js';
 import { greedySearch, type Hypothesis } from '../search/greedy.js';
 import { beamSearch } from '../search/beam.js';
@@ -92,7 +93,7 @@ export class Translator {
 
   /** One tokenizer file for both sides: source and target ids name the same subwords. */
   get sharedVocabulary(): boolean {
-    return this.loaded.srcTokenizer.file === this.loaded.tgtTokenizer.file;
+    return oneVocabulary(this.loaded.srcTokenizer, this.loaded.tgtTokenizer);
   }
 
   parameterCount(): number {
