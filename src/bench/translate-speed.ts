@@ -36,10 +36,9 @@ export function measureTranslateSpeed(
   opts: { runs: number; outputTokens?: number; batchSentences?: number },
 ): TranslateSpeed {
   const outputTokens = opts.outputTokens ?? 20;
-  // As the translator decodes: with stutter blocking when one vocabulary serves both sides. An untrained
-  // model stutters often, so this also prices the re-pick (src/search/greedy.ts) on the worst case.
-  const blockStutter = model.config.srcVocabSize === model.config.tgtVocabSize && model.config.copyAttention;
-  const search = { maxLenRatio: 0, maxLenExtra: outputTokens, blockStutter };
+  // As the translator decodes: stutters blocked when one vocabulary serves both sides, which a copying
+  // model has (its config requires it); the banned token rides along in the greedy pick's kernel.
+  const search = { maxLenRatio: 0, maxLenExtra: outputTokens, blockStutter: model.config.copyAttention };
   const [one] = randomSources(1, 15, model.config.srcVocabSize);
   const greedy = timeRuns(() => greedySearch(model, [one], search), opts.runs);
   const beam5 = timeRuns(() => beamSearch(model, [one], { ...search, beamSize: 5 }), opts.runs);

@@ -82,6 +82,14 @@ export function numberOption(flags: string, description: string, parser: (flag: 
 }
 
 /** What --backend says where it chooses this process's own backend. */
+/** `--no-block-stutter` (src/search/stutter.ts), defined once for translate and evaluate. */
+export function noBlockStutterOption(): Option {
+  return new Option(
+    '--no-block-stutter',
+    'let the model write a subword twice in a row even when the source does not have it twice (default: blocked)',
+  );
+}
+
 const BACKEND_HELP =
   'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)';
 

@@ -26,7 +26,14 @@ import { Command, Option } from 'commander';
 import { alignmentReport } from '../evaluate/alignments.js';
 import { scoreFilesReport } from '../evaluate/files.js';
 import { BLEU_TOKENIZER_NAMES } from '../metrics/index.js';
-import { backendOption, intInRange, nonNegativeNumber, positiveInt, UsageError } from './args.js';
+import {
+  backendOption,
+  noBlockStutterOption,
+  intInRange,
+  nonNegativeNumber,
+  positiveInt,
+  UsageError,
+} from './args.js';
 import type { EvaluateOptions } from './evaluate-model.js';
 
 function buildProgram(): Command {
@@ -65,10 +72,7 @@ function buildProgram(): Command {
       nonNegativeNumber('--coverage-penalty'),
       0,
     )
-    .option(
-      '--no-block-stutter',
-      'let the model write a subword twice in a row even when the source does not have it twice (default: blocked)',
-    )
+    .addOption(noBlockStutterOption())
     .option('--limit <n>', 'score only the first N sentences of the test set', positiveInt('--limit'))
     .option(
       '--multi-ref',

@@ -9,7 +9,7 @@ import { initBackend } from '../backend/select.js';
 import { Translator } from '../translate/translator.js';
 import { createLogger } from '../util/log.js';
 import { formatAttention } from '../translate/format.js';
-import { backendOption, positiveInt } from './args.js';
+import { backendOption, noBlockStutterOption, positiveInt } from './args.js';
 
 const program = new Command()
   .name('translate')
@@ -21,10 +21,7 @@ const program = new Command()
   .option('--alignments', 'print word alignments (Pharaoh i-j) after a tab on each line')
   .option('--batch <n>', 'sentences translated together', positiveInt('--batch'), 64)
   .option('--no-recase', 'translate ALL-CAPS or all-lower-case input as written (default: re-cased first)')
-  .option(
-    '--no-block-stutter',
-    'let the model write a subword twice in a row even when the source does not have it twice (default: blocked)',
-  )
+  .addOption(noBlockStutterOption())
   .addOption(backendOption())
   .showHelpAfterError();
 

@@ -39,7 +39,12 @@ const WHITESPACE_RUN = /\p{White_Space}+/gu;
 export function normalizeText(s: string): string {
   // Removal comes before NFC so that a zero-width character between a letter and its combining mark
   // does not stop the two from composing.
-  return s.replace(INVISIBLE, '').normalize('NFC').replace(WHITESPACE_RUN, ' ').trim();
+  return singleSpaced(s.replace(INVISIBLE, '').normalize('NFC'));
+}
+
+/** Every whitespace run as one ASCII space, trimmed: normalizeText's last step, also applied to translations. */
+export function singleSpaced(s: string): string {
+  return s.replace(WHITESPACE_RUN, ' ').trim();
 }
 
 export interface ReadTsvOptions {

@@ -4,7 +4,7 @@
  * length-sorted batches, and returns plain data (strings, numbers, arrays): no tensors leave this module.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { normalizeText } from '../data/readers.js';
+import { normalizeText, singleSpaced } from '../data/readers.js';
 import { EOS_ID } from '../tokenizer/special-ids.js';
 import { oneVocabulary } from '../tokenizer/subword.js';
 import { loadModelDir, type LoadedModel } from './model-dir.js';
@@ -71,14 +71,6 @@ export interface Translation {
   linkMethod?: string;
 }
 
-/**
- * A lone "▁" piece (the one before a digit) next to another word's "▁" decodes as two spaces; input text is
- * single-spaced (normalizeText), so the output is too. After symbols are put back, which count words.
- */
-function singleSpaced(text: string): string {
-  return text.replace(/ {2,}/g, ' ').trim();
-}
-
 export class Translator {
   private constructor(readonly loaded: LoadedModel) {}
 
@@ -122,6 +114,7 @@ export class Translator {
       return restoreSymbols(text, h.held, links);
     };
     const results = new Array<Translation>(texts.length);
+    const blockStutter = (opts.blockStutter ?? true) && this.sharedVocabulary;
     // An empty line translates to an empty line: the model is never asked (it would invent a sentence).
     ids.forEach((x, k) => {
       if (x.length === 1)
@@ -148,11 +141,7 @@ export class Translator {
       const src = chunk.map((k) => ids[k]);
       // Putting symbols back needs the attention of the translations that held some.
       const withAttention = opts.withAttention || chunk.some((k) => held[k] !== undefined);
-      const searchOpts = {
-        maxLenRatio: opts.maxLenRatio,
-        withAttention,
-        blockStutter: (opts.blockStutter ?? true) && this.sharedVocabulary,
-      };
+      const searchOpts = { maxLenRatio: opts.maxLenRatio, withAttention, blockStutter };
       const hyps: Hypothesis[][] =
         beam > 1
           ? beamSearch(model, src, {
@@ -173,6 +162,8 @@ export class Translator {
           hypotheses: hyps[j].slice(0, nbest).map((h) => {
             const tokens = opts.withAttention ? tgtTokenizer.tokens(h.tokens) : undefined;
             return {
+              // A lone "▁" piece (the one before a digit) next to another word's "▁" decodes as two
+              // spaces; input is single-spaced, so the output is too (after symbols, which count words).
               text: singleSpaced(textOf(k, tgtTokenizer.decode(h.tokens), h.tokens, h.attention)),
               score: h.score,
               logProb: h.logProb,
