@@ -16,8 +16,9 @@
  *   packedInfo(packed)                       { k, n, dtype: 'float16' | 'float32', bytes }
  *   gemmPacked(heap, packed, M, aOffset, cOffset)   C[M×N] = A[M×K] · B
  *
- * and the training loss (softmax_xent.c):
+ * and the training loss and search's row statistics (softmax_xent.c):
  *   softmaxXent(heap, N, V, zOffset, targetsOffset, weightsOffset, lossOffset, gradOffset, smoothing)
+ *   rowStats(heap, B, V, zOffset, skipOffset|-1, stats)   stats: a Float32Array [3B] of (max, index, log Σ exp)
  * and tanh(heap, n, xOffset, outOffset) (vector_math.c);
  * and, on Float32Arrays (not the heap), addInto(out, x): out += x (add_into.c);
  * and the training cells (cells.c), offsets in bytes, -1 for an absent optional array:
@@ -330,6 +331,34 @@ static const char *check_arrays(size_t heap_bytes, const int64_t *offsets, const
   return NULL;
 }
 
+/* rowStats(heap, B, V, logitsOffset, skipOffset (-1: none), stats: Float32Array [3B]) */
+static napi_value row_stats_js(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  void *heap = NULL;
+  size_t heap_bytes = 0;
+  int64_t v[4];
+  if (!heap_call(env, info, "rowStats", 6, argv, &heap, &heap_bytes, 1, 4, v)) return NULL;
+  if (!small_gemm_available()) return fail(env, "rowStats: this CPU lacks AVX2 or FMA");
+  const int64_t n = v[0], vs = v[1], z_off = v[2], skip_off = v[3];
+  if (n < 0 || vs < 1 || n > (1 << 24) || vs > (1 << 24)) return fail(env, "rowStats: bad B or V");
+  float *stats;
+  size_t n_stats;
+  if (!float32_array(env, argv[5], &stats, &n_stats)) return fail(env, "rowStats: argument 6 must be a Float32Array");
+  if ((int64_t)n_stats != 3 * n) return fail(env, "rowStats: the stats array must hold 3 floats per row");
+  const int64_t offs[2] = {z_off, skip_off}, lengths[2] = {n * vs, n};
+  const int optional[2] = {0, 1};
+  const char *bad = check_arrays(heap_bytes, offs, lengths, 2, optional);
+  if (bad) {
+    char message[160];
+    snprintf(message, sizeof message, "rowStats: %s", bad);
+    return fail(env, message);
+  }
+  char *h = (char *)heap;
+  softmax_row_stats((const float *)(h + z_off), (int)n, (int)vs, skip_off == -1 ? NULL : (const int32_t *)(h + skip_off),
+                    stats);
+  return NULL;
+}
+
 #define AT(i) (v[i] == -1 ? NULL : (float *)(h + v[i]))
 
 static napi_value cell_call(napi_env env, napi_callback_info info, int which) {
@@ -391,6 +420,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"softmaxXent", NULL, softmax_xent_js, NULL, NULL, NULL, napi_default, NULL},
       {"tanh", NULL, tanh_js, NULL, NULL, NULL, napi_default, NULL},
       {"addInto", NULL, add_into_js, NULL, NULL, NULL, napi_default, NULL},
+      {"rowStats", NULL, row_stats_js, NULL, NULL, NULL, napi_default, NULL},
       {"lstmForward", NULL, lstm_forward_js, NULL, NULL, NULL, napi_default, NULL},
       {"lstmBackward", NULL, lstm_backward_js, NULL, NULL, NULL, napi_default, NULL},
       {"gruForward", NULL, gru_forward_js, NULL, NULL, NULL, napi_default, NULL},

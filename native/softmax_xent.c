@@ -1,5 +1,5 @@
 /*
- * The training loss over the vocabulary, fused: label-smoothed cross-entropy of logits z [N×V] and its
+ * The training loss over the vocabulary, fused (and, at the end, search's row statistics): label-smoothed cross-entropy of logits z [N×V] and its
  * gradient, in one pass over each row (src/model/loss.ts has the formulas and the portable version).
  *
  * Why by hand: on the wasm backend this is a dozen kernels that each walk all N×V values (max, subtract,
@@ -72,4 +72,44 @@ int softmax_xent(const float *z, const int32_t *targets, const float *weights, i
   for (int i = 0; i < n; i++)
     row(z + (size_t)i * v_size, v_size, targets[i], weights[i], e, loss + i, grad + (size_t)i * v_size);
   return 0;
+}
+
+/*
+ * Search's row statistics (greedy's pick, beam's log-softmax): one vector pass for the maximum, one for
+ * sum exp(z - max). The JavaScript version (src/backend/wasm/fused-softmax.ts, rowStats) takes ~100-200 us
+ * per 8,000-entry row with scalar Math.exp; greedy search calls it at every output step.
+ */
+__attribute__((target("avx2,fma"))) static void stats_row(const float *z, int v_size, int skip, float *out) {
+  const int vec = v_size & ~7;
+  __m256 mv = _mm256_set1_ps(-INFINITY);
+  for (int v = 0; v < vec; v += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(z + v));
+  float top = hmax(mv);
+  for (int v = vec; v < v_size; v++) top = z[v] > top ? z[v] : top;
+  /* The first index of the maximum among the entries other than skip (as the JavaScript loop finds it). */
+  float best = -INFINITY;
+  int arg = 0;
+  for (int v = 0; v < v_size; v++)
+    if (z[v] == top && v != skip) {
+      best = top;
+      arg = v;
+      break;
+    }
+  if (best != top) /* only the skipped entry holds the maximum (or no entry is a number): scan again */
+    for (int v = 0; v < v_size; v++)
+      if (z[v] > best && v != skip) {
+        best = z[v];
+        arg = v;
+      }
+  const __m256 top8 = _mm256_set1_ps(top);
+  __m256 s8 = _mm256_setzero_ps();
+  for (int v = 0; v < vec; v += 8) s8 = _mm256_add_ps(s8, _ZGVdN8v_expf(_mm256_sub_ps(_mm256_loadu_ps(z + v), top8)));
+  double s = hsum(s8);
+  for (int v = vec; v < v_size; v++) s += expf(z[v] - top);
+  out[0] = best;
+  out[1] = (float)arg;
+  out[2] = (float)(top + log(s));
+}
+
+void softmax_row_stats(const float *z, int n, int v_size, const int32_t *skip, float *stats) {
+  for (int r = 0; r < n; r++) stats_row(z + (size_t)r * v_size, v_size, skip ? skip[r] : -1, stats + 3 * r);
 }

@@ -25,6 +25,8 @@ import { float32Values } from '../src/backend/kernels.js';
 import { TESTED_TFJS_VERSION, tfjsVersionWarnings } from '../src/backend/tfjs-version.js';
 import { NATIVE_MIN_ROWS, SMALL_GEMM_MAX_ROWS } from '../src/backend/wasm/matmul-native.js';
 import { fastTanh } from '../src/backend/wasm/tanh.js';
+import { rowStatsInJs, rowStatsInNative } from '../src/backend/wasm/fused-softmax.js';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '../src/util/rng.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -789,6 +791,63 @@ describe('native OpenBLAS matmul on the wasm heap (native/, optional)', function
     expect(() =>
       tf.tidy(() => smoothedCrossEntropy(tf.zeros([2, V]), tf.tensor1d([1, V], 'int32'), tf.ones([2]), 0)),
     ).to.throw(`the target of row 1 is ${V}, outside the vocabulary [0, ${V})`);
+  });
+
+  it("search's row statistics in the addon equal the JavaScript ones: banned tokens, ties, tails; bounds checked", function () {
+    if (!blas!.smallGemmAvailable()) this.skip();
+    const backend = tf.backend() as unknown as BackendWasm;
+    const V = 8003; // not a multiple of the 8 lanes
+    const rows: number[][] = [0, 1, 2, 3].map((r) =>
+      Array.from(matrixValues(1, V, 40 + r, false), (v) => 6 * v),
+    );
+    rows[1][17] = 50; // a clear maximum, banned below: the runner-up must come out
+    rows[2][5] = rows[2][900] = 50; // a tie: the first index, or the other one when the first is banned
+    rows[3][V - 1] = 70; // the maximum in the tail after the last 8 lanes
+    const cases: [string, number[]][] = [
+      ['no bans', [-1, -1, -1, -1]],
+      ['banned maxima', [3, 17, 5, V - 1]],
+    ];
+    const logits = tf.tensor2d(rows);
+    try {
+      for (const [what, ban] of cases) {
+        const banned = tf.tensor1d(ban, 'int32');
+        const js = rowStatsInJs(
+          backend,
+          logits as unknown as tf.TensorInfo,
+          banned as unknown as tf.TensorInfo,
+        );
+        const native = rowStatsInNative(blas!)(
+          backend,
+          logits as unknown as tf.TensorInfo,
+          banned as unknown as tf.TensorInfo,
+        );
+        banned.dispose();
+        for (let r = 0; r < rows.length; r++) {
+          expect(native[3 * r], `${what}, row ${r}: max`).to.equal(js[3 * r]);
+          expect(native[3 * r + 1], `${what}, row ${r}: index`).to.equal(js[3 * r + 1]);
+          expect(native[3 * r + 2], `${what}, row ${r}: log Σ exp`).to.be.closeTo(js[3 * r + 2], 1e-4);
+        }
+        if (what === 'banned maxima') {
+          expect(
+            [native[4], native[7], native[10]],
+            'runner-up, other tied index, tail banned',
+          ).to.deep.equal([
+            rows[1].indexOf(Math.max(...rows[1].filter((_, j) => j !== 17))),
+            900,
+            rows[3].indexOf(Math.max(...rows[3].slice(0, V - 1))),
+          ]);
+        }
+      }
+      const heap = backend.typedArrayFromHeap(logits as unknown as tf.TensorInfo);
+      expect(() =>
+        blas!.rowStats(heap.buffer, 4, V, heap.buffer.byteLength - 8, -1, new Float32Array(12)),
+      ).to.throw('rowStats: an array runs past the end of the heap');
+      expect(() => blas!.rowStats(heap.buffer, 4, V, heap.byteOffset, -1, new Float32Array(3))).to.throw(
+        'rowStats: the stats array must hold 3 floats per row',
+      );
+    } finally {
+      logits.dispose();
+    }
   });
 
   it("addInto (the workers' gradient-slot sum) adds like the JavaScript loop, on shared memory too", () => {

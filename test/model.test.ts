@@ -712,6 +712,43 @@ describe('Seq2Seq model', () => {
     expect(tf.memory().numTensors, 'all freed, the kept copy too').to.equal(before);
   });
 
+  it('a tied output layer: search multiplies by a kept Eᵀ, rebuilt when E gets new data, with the logits of the training path', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    // tanh, not ReLU, in the deep output: no row of these random inputs comes out all zero.
+    const model = new Seq2Seq(tinyConfig({ tiedEmbeddings: 'all', outputActivation: 'tanh' }), 1);
+    const rng = new Rng(7);
+    const input = (cols: number) =>
+      tf.tensor2d(
+        Array.from({ length: 3 * cols }, () => 2 * rng.next() - 1),
+        [3, cols],
+      );
+    const [s, c, y] = [input(8), input(16), input(8)]; // s_t [3, H], c_t [3, 2Henc], E y_{t-1} [3, E]
+    const logits = (forSearch: boolean) =>
+      tf.tidy(() => model.decoder.output(s, c, y, false, 0, forSearch).logits.arraySync());
+    const closeRows = (a: number[][], b: number[][], what: string) =>
+      a.forEach((row, i) =>
+        row.forEach((v, j) => expect(v, `${what} [${i}, ${j}]`).to.be.closeTo(b[i][j], 1e-5)),
+      );
+    const first = logits(true);
+    closeRows(first, logits(false), 'search = training path');
+    const kept = tf.memory().numTensors;
+    logits(true);
+    expect(tf.memory().numTensors, 'Eᵀ is built once, not per step').to.equal(kept);
+    // Training assigns new data to the table; the kept transpose must follow it.
+    const E = model.params.get('embedding.shared');
+    const doubled = tf.mul(E, 2);
+    E.assign(doubled);
+    doubled.dispose();
+    const second = logits(true);
+    closeRows(second, logits(false), 'after the update: search = training path');
+    expect(second[0][5], 'the new table is used').to.not.be.closeTo(first[0][5], 1e-6);
+    expect(tf.memory().numTensors, 'the stale transpose is freed').to.equal(kept);
+    tf.dispose([s, c, y]);
+    model.dispose();
+    expect(tf.memory().numTensors, 'all freed, the kept transpose too').to.equal(before);
+  });
+
   // Params.add once passed an undisposed initial-value tensor to tf.variable: every model built and
   // disposed leaked its whole weight memory.
   it('building and disposing a model frees all its memory', async () => {

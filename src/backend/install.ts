@@ -29,8 +29,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type NativeBlas, loadNativeBlas } from './native-blas.js';
 import { FUSED_CELL_KERNELS } from './wasm/fused-cells.js';
-import { FUSED_COPY_KERNELS } from './wasm/fused-copy.js';
-import { FUSED_SOFTMAX_KERNELS } from './wasm/fused-softmax.js';
+import { fusedCopyKernels } from './wasm/fused-copy.js';
+import { fusedSoftmaxKernels, rowStatsInJs, rowStatsInNative } from './wasm/fused-softmax.js';
 import { sharedIdentity } from './wasm/identity.js';
 import type { KernelFunc } from './wasm/kernel-types.js';
 import { SMALL_GEMM_MAX_ROWS, nativeMatMul } from './wasm/matmul-native.js';
@@ -88,7 +88,12 @@ export function installKernels(): KernelSetup {
   replaceKernel('Sum', fastSumOf);
   replaceKernel('Identity', sharedIdentity);
 
-  for (const kernel of [...FUSED_CELL_KERNELS, ...FUSED_SOFTMAX_KERNELS, ...FUSED_COPY_KERNELS])
+  const rowStats = vector ? rowStatsInNative(vector) : rowStatsInJs;
+  for (const kernel of [
+    ...FUSED_CELL_KERNELS,
+    ...fusedSoftmaxKernels(rowStats),
+    ...fusedCopyKernels(rowStats),
+  ])
     tf.registerKernel(kernel);
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({

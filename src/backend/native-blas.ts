@@ -64,6 +64,19 @@ export interface NativeBlas {
     gradOffset: number,
     smoothing: number,
   ): void;
+  /**
+   * Search's row statistics of logits [B×V] (native/softmax_xent.c): stats [3B] gets each row's (max,
+   * index of the max, log Σ exp), max and index over the entries other than the row's token at
+   * `skipOffset` (an int32 [B] array, −1 none; offset −1: no array); offsets in bytes.
+   */
+  rowStats(
+    heap: ArrayBufferLike,
+    B: number,
+    V: number,
+    logitsOffset: number,
+    skipOffset: number,
+    stats: Float32Array,
+  ): void;
   /** out = tanh(x) over n float32 values (libmvec); offsets in bytes. */
   tanh(heap: ArrayBufferLike, n: number, xOffset: number, outOffset: number): void;
   /** out[i] += x[i] over Float32Arrays of one length (native/add_into.c). */
@@ -101,6 +114,7 @@ export function loadNativeBlas(): NativeBlasStatus {
       packedInfo: addon.packedInfo,
       gemmPacked: addon.gemmPacked,
       softmaxXent: addon.softmaxXent,
+      rowStats: addon.rowStats,
       tanh: addon.tanh,
       addInto: addon.addInto,
       lstmForward: addon.lstmForward,

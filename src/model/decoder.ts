@@ -24,6 +24,7 @@ import type { Params } from './params.js';
 import type { AttentionMemory, BahdanauAttention } from './attention.js';
 import { gruUpdate } from './cells.js';
 import { type MergedStateWeights, MergedStateProjection } from './merged-state-projection.js';
+import { KeptForSearch } from './kept-for-search.js';
 import { dropout, linear } from './ops.js';
 import { SHAPE_CHECKS, expectShape } from '../util/shape-checks.js';
 
@@ -51,6 +52,12 @@ export class AttentionGruDecoder {
   private readonly bGen?: tf.Tensor1D;
   /** The speed-up that computes W s_{t-1} (attention) and U s_{t-1} (GRU) in one matmul. */
   readonly mergedProjection: MergedStateProjection;
+  /**
+   * For search with a tied output layer: Eᵀ [O, V], the embedding table transposed once and kept
+   * (kept-for-search.ts). Multiplying by E with transposeB in every step made the kernels transpose (or
+   * repack) the [V, O] table at every step: greedy 2× slower than with an untied [O, V] matrix.
+   */
+  private readonly tiedOutputForSearch?: KeptForSearch<{ table: tf.Tensor2D }>;
 
   constructor(
     params: Params,
@@ -83,6 +90,11 @@ export class AttentionGruDecoder {
       this.bGen = params.bias('decoder.copy.b', 1) as tf.Tensor1D;
     }
     this.mergedProjection = new MergedStateProjection(attention, this.u, this.bU);
+    if (tiedOutput)
+      this.tiedOutputForSearch = new KeptForSearch(
+        () => [tiedOutput],
+        () => ({ table: tf.transpose(tiedOutput) as tf.Tensor2D }),
+      );
   }
 
   /** s_0 = tanh(W_b [→h_last; ←h_first] + b_b) */
@@ -98,6 +110,7 @@ export class AttentionGruDecoder {
   /** Frees what the merged projection kept for search (the weights themselves belong to Params). */
   dispose(): void {
     this.mergedProjection.dispose();
+    this.tiedOutputForSearch?.dispose();
   }
 
   /**
@@ -131,7 +144,8 @@ export class AttentionGruDecoder {
 
   /**
    * Deep output, vocabulary logits and (when the model copies) the copy gate, for any number of steps:
-   * inputs [N, ·] → logits [N, V], pGen [N, 1].
+   * inputs [N, ·] → logits [N, V], pGen [N, 1]. `forSearch`: the vocabulary product reads matrices kept
+   * across steps (search's steps, outside any gradient tape).
    */
   output(
     states: tf.Tensor2D,
@@ -139,6 +153,7 @@ export class AttentionGruDecoder {
     yEmb: tf.Tensor2D,
     training: boolean,
     seed: number,
+    forSearch = false,
   ): { logits: tf.Tensor2D; pGen?: tf.Tensor2D } {
     const input = tf.concat([states, contexts, yEmb], 1) as tf.Tensor2D; // [s_t; c_t; E y_{t-1}]
     // ReLU, not tanh: a saturating tanh here slowed early learning badly (measured on eng-spa, H = 128:
@@ -151,11 +166,17 @@ export class AttentionGruDecoder {
       training,
       seed,
     );
-    const logits = this.tiedOutput
-      ? (tf.add(tf.matMul(o, this.tiedOutput, false, true), this.bOut) as tf.Tensor2D)
-      : (linear(o, this.wOut as tf.Tensor2D, this.bOut) as tf.Tensor2D);
+    const logits = this.vocabularyLogits(o, forSearch);
     const pGen =
       this.wGen && this.bGen ? (tf.sigmoid(linear(input, this.wGen, this.bGen)) as tf.Tensor2D) : undefined;
     return { logits, pGen };
+  }
+
+  /** W_out o_t + b_out, [N, V]; W_out = Eᵀ when tied. */
+  private vocabularyLogits(o: tf.Tensor2D, forSearch: boolean): tf.Tensor2D {
+    if (!this.tiedOutput) return linear(o, this.wOut as tf.Tensor2D, this.bOut) as tf.Tensor2D;
+    if (forSearch && this.tiedOutputForSearch)
+      return linear(o, this.tiedOutputForSearch.get().table, this.bOut) as tf.Tensor2D;
+    return tf.add(tf.matMul(o, this.tiedOutput, false, true), this.bOut) as tf.Tensor2D;
   }
 }

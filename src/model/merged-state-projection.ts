@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BahdanauAttention } from './attention.js';
+import { KeptForSearch } from './kept-for-search.js';
 
 /** [W | U] and [b_W | b_U]: what one step multiplies s_{t-1} by. */
 export interface MergedStateWeights {
@@ -30,8 +31,11 @@ export interface MergedStateWeights {
 }
 
 export class MergedStateProjection {
-  /** weights() kept for search, with the data it was built from (see weightsForSearch). */
-  private kept?: { weights: MergedStateWeights; from: object[] };
+  /** weights() kept for search (see weightsForSearch). */
+  private readonly kept = new KeptForSearch(
+    () => [this.attention.W, this.u, this.attention.bW, this.bU],
+    () => this.weights(),
+  );
 
   constructor(
     private readonly attention: BahdanauAttention,
@@ -59,21 +63,11 @@ export class MergedStateProjection {
   }
 
   /**
-   * weights() for search, built once and kept across steps and sentences (see the header for why).
-   * Rebuilt when training has given a weight new data (tfjs assigns a variable new data rather than
-   * writing into the old).
+   * weights() for search, built once and kept across steps and sentences (see the header for why), rebuilt
+   * when training has given a weight new data (kept-for-search.ts).
    */
   weightsForSearch(): MergedStateWeights {
-    const from = [this.attention.W, this.u, this.attention.bW, this.bU].map((t) => t.dataId);
-    const kept = this.kept;
-    if (kept && from.every((d, i) => d === kept.from[i])) return kept.weights;
-    this.dispose();
-    // Two concatenations, no intermediates; kept so that the caller's tf.tidy does not free them.
-    const weights = this.weights();
-    tf.keep(weights.w);
-    tf.keep(weights.b);
-    this.kept = { weights, from };
-    return weights;
+    return this.kept.get();
   }
 
   /**
@@ -88,8 +82,6 @@ export class MergedStateProjection {
 
   /** Frees what weightsForSearch kept (the weights themselves belong to Params). */
   dispose(): void {
-    if (!this.kept) return;
-    tf.dispose([this.kept.weights.w, this.kept.weights.b]);
-    this.kept = undefined;
+    this.kept.dispose();
   }
 }

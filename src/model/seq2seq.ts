@@ -282,7 +282,7 @@ export class Seq2Seq {
   decodeStep(prev: tf.Tensor1D, s: tf.Tensor2D, enc: EncodedSource): StepOutput {
     const { yEmb, yProj } = this.embedPrevious(prev);
     const out = this.decoder.step(yProj, s, enc.memory, this.decoder.mergedProjection.weightsForSearch());
-    const { logits, pGen } = this.decoder.output(out.state, out.context, yEmb, false, 0);
+    const { logits, pGen } = this.decoder.output(out.state, out.context, yEmb, false, 0, true);
     return { logits, state: out.state, attention: out.weights, pGen };
   }
 

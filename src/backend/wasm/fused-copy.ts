@@ -6,7 +6,7 @@
  * fresh [B, V] zero tensor, an add, a maximum, a log over all V = 8000 entries, an argmax and a max. Only
  * the ≤ S tokens of the source receive copy mass, and without it p(y) grows with z_y: the best token is
  * the logits' argmax or one of the source's tokens. So one pass of row statistics (fused-softmax.ts's
- * rowStats) and S look-ups replace the ten kernels. Measured for one step on one free core
+ * AllRowStats, native or JavaScript) and S look-ups replace the ten kernels. Measured for one step on one free core
  * (scratch timing, V = 8000, S = 15, median of 6 rounds of 200): B = 1 453 µs against 750 µs op by op,
  * B = 5 2,049 against 2,264 µs (docs/PERFORMANCE.md, sixth session).
  *
@@ -23,7 +23,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelArgs, KernelFunc } from './kernel-types.js';
-import { bannedTokens, rowStats } from './fused-softmax.js';
+import { type AllRowStats, bannedInput } from './fused-softmax.js';
 
 export const COPY_GREEDY_PICK = 'NmtCopyGreedyPick';
 
@@ -78,36 +78,37 @@ function logP(pGen: number, z: number, logSumExp: number, copied: number | undef
   return Math.log(Math.max(generated + p, 1e-30));
 }
 
-const copyGreedyPick: KernelFunc = (args: KernelArgs) => {
-  const backend = args.backend as BackendWasm;
-  const x = readInputs(args);
-  const ids = backend.makeOutput([x.B], 'int32');
-  const logProbs = backend.makeOutput([x.B], 'float32');
-  const id = backend.typedArrayFromHeap(ids) as Int32Array;
-  const lp = backend.typedArrayFromHeap(logProbs) as Float32Array;
-  const banned = bannedTokens(args, x.B);
-  for (let r = 0; r < x.B; r++) {
-    const s = rowStats(x.logits, r, x.V, banned[r]);
-    const mass = copyMass(x, r);
-    const g = x.pGen[r];
-    // Without copy mass p(y) grows with z_y, so the best token is the logits' argmax or a copied one.
-    let best = s.argMax;
-    let bestLogP = logP(g, s.max, s.logSumExp, mass.get(best));
-    for (const [y, m] of mass) {
-      if (y === banned[r]) continue;
-      const v = logP(g, x.logits[r * x.V + y], s.logSumExp, m);
-      if (v > bestLogP || (v === bestLogP && y < best)) {
-        best = y;
-        bestLogP = v;
+/** The kernel, for install.ts to register, on the given row statistics (fused-softmax.ts). */
+export function fusedCopyKernels(stats: AllRowStats): tf.KernelConfig[] {
+  const copyGreedyPick: KernelFunc = (args: KernelArgs) => {
+    const backend = args.backend as BackendWasm;
+    const x = readInputs(args);
+    const ids = backend.makeOutput([x.B], 'int32');
+    const logProbs = backend.makeOutput([x.B], 'float32');
+    const banned = bannedInput(args);
+    const st = stats(backend, args.inputs.logits as tf.TensorInfo, banned);
+    const skip = banned ? (backend.typedArrayFromHeap(banned) as Int32Array) : undefined;
+    const id = backend.typedArrayFromHeap(ids) as Int32Array;
+    const lp = backend.typedArrayFromHeap(logProbs) as Float32Array;
+    for (let r = 0; r < x.B; r++) {
+      const [max, argMax, logSumExp] = st.subarray(3 * r, 3 * r + 3);
+      const mass = copyMass(x, r);
+      const g = x.pGen[r];
+      // Without copy mass p(y) grows with z_y, so the best token is the logits' argmax or a copied one.
+      let best = argMax;
+      let bestLogP = logP(g, max, logSumExp, mass.get(best));
+      for (const [y, m] of mass) {
+        if (skip && y === skip[r]) continue;
+        const v = logP(g, x.logits[r * x.V + y], logSumExp, m);
+        if (v > bestLogP || (v === bestLogP && y < best)) {
+          best = y;
+          bestLogP = v;
+        }
       }
+      id[r] = best;
+      lp[r] = bestLogP;
     }
-    id[r] = best;
-    lp[r] = bestLogP;
-  }
-  return [ids, logProbs];
-};
-
-/** The kernel, registered on wasm by installKernels (install.ts). */
-export const FUSED_COPY_KERNELS: tf.KernelConfig[] = [
-  { kernelName: COPY_GREEDY_PICK, backendName: 'wasm', kernelFunc: copyGreedyPick },
-];
+    return [ids, logProbs];
+  };
+  return [{ kernelName: COPY_GREEDY_PICK, backendName: 'wasm', kernelFunc: copyGreedyPick }];
+}
