@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { NameSwapper, madeUpName, madeUpNumber } from '../src/train/name-swap.js';
+import { NameSwapper, madeUpFamilyName, madeUpName, madeUpNumber } from '../src/train/name-swap.js';
 import { TrainConfigSchema } from '../src/train/config.js';
 import { prepareData } from '../src/train/prepare.js';
 import { createLogger } from '../src/util/log.js';
@@ -66,8 +66,15 @@ describe('copy practice: made-up names and numbers in training pairs', () => {
   it('makes up capitalised names of 2–3 syllables and numbers of the same length', () => {
     const rng = new Rng(1);
     const names = Array.from({ length: 200 }, () => madeUpName(rng));
-    for (const n of names) expect(n).to.match(/^\p{Lu}\p{Ll}{3,12}$/u);
+    for (const n of names) expect(n).to.match(/^\p{Lu}\p{Ll}{2,12}$/u);
     expect(new Set(names).size).to.be.above(190);
+    // Vowel-initial names too (a quarter are drawn so), not only consonant-initial ones.
+    const vowelFirst = names.filter((n) => /^[AEIOUÉÖÜÁØ]/u.test(n)).length;
+    expect(vowelFirst, 'vowel-initial names of 200').to.be.within(30, 75);
+    const family = Array.from({ length: 1000 }, () => madeUpFamilyName(rng));
+    const prefixed = family.filter((n) => /^[OD][’']\p{Lu}\p{Ll}+$/u.test(n));
+    expect(prefixed.length, 'apostrophe family names of 1,000').to.be.within(25, 80);
+    for (const n of family) expect(n).to.match(/^([OD][’'])?\p{Lu}\p{Ll}{2,12}$/u);
     expect(madeUpNumber('0042', rng)).to.have.length(4);
     for (let k = 0; k < 50; k++) expect(madeUpNumber('1999', rng)).to.match(/^[1-9]\d{3}$/);
   });

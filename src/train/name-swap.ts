@@ -53,17 +53,41 @@ const MARKED_VOWELS = ['ou', 'é', 'ö', 'ü', 'á', 'ı', 'ø'];
 const DIACRITIC_SHARE = 0.1;
 const CODAS = ['', '', '', 'n', 'r', 'k', 's', 'l', 'm', 'v', 'tz'];
 
-/** A made-up name of 2–3 syllables, capitalised: "Zubeka", "Trenvik", "Shölan". */
+/**
+ * Names drawn with a vowel first ("Ovaren", "Ishola"). Without them every made-up name began with a
+ * consonant, and the model went on reading vowel-initial names as words ("Ingrid lives in Germany." →
+ * "La vida vive en Alemania.", "Omar" → "El extranjero"; bench:robust, session 12). About a quarter of
+ * common first names begin with a vowel (Aisha, Emma, Ingrid, Olga, Omar, …).
+ */
+const VOWEL_START_SHARE = 0.25;
+/**
+ * Family names drawn with an apostrophe prefix, typographic or straight ("O’Kelan", "D'Amaro"): such names
+ * (O’Connor, D’Angelo) are almost absent from the corpora (’ is in 3 of ~140k Spanish training lines), so
+ * the model wrote "Liam O’Connor" as "Liam Ooronnor".
+ */
+const APOSTROPHE_SHARE = 0.05;
+const APOSTROPHE_PREFIXES = ['O’', "O'", 'D’', "D'"];
+
+/** A made-up name of 2–3 syllables, capitalised: "Zubeka", "Trenvik", "Shölan", "Ovaren". */
 export function madeUpName(rng: Pick<Rng, 'next' | 'int'>): string {
   const syllables = 2 + rng.int(2);
+  const vowelFirst = rng.next() < VOWEL_START_SHARE;
   let s = '';
   for (let k = 0; k < syllables; k++) {
     const vowels = rng.next() < DIACRITIC_SHARE ? MARKED_VOWELS : VOWELS;
     const vowel = vowels[rng.int(vowels.length)];
-    s += ONSETS[rng.int(ONSETS.length)] + vowel;
+    s += (k === 0 && vowelFirst ? '' : ONSETS[rng.int(ONSETS.length)]) + vowel;
   }
   s += CODAS[rng.int(CODAS.length)];
   return s[0].toUpperCase() + s.slice(1);
+}
+
+/** A made-up family name: madeUpName, now and then after an apostrophe prefix ("O’Kelan"). */
+export function madeUpFamilyName(rng: Pick<Rng, 'next' | 'int'>): string {
+  const name = madeUpName(rng);
+  return rng.next() < APOSTROPHE_SHARE
+    ? APOSTROPHE_PREFIXES[rng.int(APOSTROPHE_PREFIXES.length)] + name
+    : name;
 }
 
 /** As many digits as `digits`, the first not 0 unless the original's was. */
@@ -118,7 +142,7 @@ export class NameSwapper {
       if (DIGITS.test(w)) replacement.set(w, madeUpNumber(w, rng));
       else {
         const name = madeUpName(rng);
-        replacement.set(w, rng.next() < twoWordShare ? `${name} ${madeUpName(rng)}` : name);
+        replacement.set(w, rng.next() < twoWordShare ? `${name} ${madeUpFamilyName(rng)}` : name);
       }
     }
     const rewrite = (text: string) => text.replace(WORD, (w) => replacement.get(w) ?? w);
