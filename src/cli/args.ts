@@ -16,6 +16,12 @@ export class UsageError extends Error {}
 
 export type Parser = (value: string) => number;
 
+/** Repeatable options collect into an array. */
+export const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
+
 /** An integer ≥ 1. */
 export const positiveInt =
   (flag: string): Parser =>

@@ -17,10 +17,7 @@ import { initFromOptions, loadInitWeights } from '../train/init-from.js';
 import { SYMMETRIZATIONS } from '../lexalign/symmetrize.js';
 import { createLogger } from '../util/log.js';
 import { describeOptionIssue } from './option-errors.js';
-import { backendOption, finiteNumber, numberOption } from './args.js';
-
-/** Repeatable options collect into an array. */
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+import { backendOption, collect, finiteNumber, numberOption } from './args.js';
 
 /** A numeric training option (any finite number; the config schema checks ranges). */
 const num = (flags: string, description: string) => numberOption(flags, description, finiteNumber);

@@ -69,7 +69,7 @@ export async function evaluateModel(
   sets: readonly TestSet[],
   o: ModelEvaluationOptions,
 ): Promise<SetResult[]> {
-  const translator = await openTranslator(dir, o);
+  const translator = await openBatchTranslator(dir, o);
   const results: SetResult[] = [];
   try {
     for (const set of sets) {
@@ -112,14 +112,20 @@ export async function evaluateModel(
   return results;
 }
 
-interface BatchTranslator {
+export interface BatchTranslator {
   /** The best hypothesis of each source, in order; `progress` gets the number translated so far. */
   translate: (sources: string[], progress: (n: number) => void) => Promise<string[]>;
   close: () => Promise<void>;
 }
 
-/** Translation through worker threads (one per core: the wasm backend is single-threaded) or in this thread. */
-async function openTranslator(dir: string, o: ModelEvaluationOptions): Promise<BatchTranslator> {
+/**
+ * Translation through worker threads (one per core: the wasm backend is single-threaded) or in this
+ * thread; evaluation and forward translation (src/cli/forward-translate.ts) use it.
+ */
+export async function openBatchTranslator(
+  dir: string,
+  o: SearchOptions & Pick<ModelEvaluationOptions, 'workers' | 'backend'>,
+): Promise<BatchTranslator> {
   const chunk = 64;
   const opts = {
     beam: o.beam,

@@ -119,15 +119,20 @@ export class NameSwapper {
     return new NameSwapper(names);
   }
 
+  /** The words of `text` (runs of letters and digits), in order. */
+  wordsOf(text: string): string[] {
+    return Array.from(text.matchAll(WORD), (m) => m[0]);
+  }
+
+  /** The names and numbers of `text`, each once. */
+  namesAndNumbersOf(text: string): string[] {
+    return [...new Set(this.wordsOf(text).filter((w) => DIGITS.test(w) || this.names.has(w)))];
+  }
+
   /** The names and numbers `pair` writes the same on both sides, each once. */
   candidates(pair: SentencePair): string[] {
-    const tgtWords = new Set(Array.from(pair.tgt.matchAll(WORD), (m) => m[0]));
-    const out = new Set<string>();
-    for (const [w] of pair.src.matchAll(WORD)) {
-      if (!tgtWords.has(w)) continue;
-      if (DIGITS.test(w) || this.names.has(w)) out.add(w);
-    }
-    return [...out];
+    const tgtWords = new Set(this.wordsOf(pair.tgt));
+    return this.namesAndNumbersOf(pair.src).filter((w) => tgtWords.has(w));
   }
 
   /**
