@@ -10,6 +10,14 @@ import { NameSwapper } from '../src/train/name-swap.js';
 
 const run = promisify(execFile);
 
+/** `npm run forward-translate` with the shipped model on `sources`, skipping `skip`, writing `out`. */
+function forwardTranslate(sources: string, skip: string, out: string, extra: string[] = []) {
+  const args = ['tsx', 'src/cli/forward-translate.ts', '--model', 'models/eng-spa'];
+  return run('npx', [...args, '--sources', sources, '--skip', skip, '--out', out, ...extra], {
+    env: { ...process.env, NMT_LOG_LEVEL: 'info' },
+  });
+}
+
 describe('forward translation (self-training data)', () => {
   it('selects distinct sources (case and spacing ignored), never a source of the skipped pairs, none too long', () => {
     const candidates = [
@@ -55,7 +63,11 @@ describe('forward translation (self-training data)', () => {
       ['Ingrid has 3 cats.', '  ', 'empty'],
       ['Ingrid has 3 cats.', 'ingrid has 3  CATS.', 'copy'],
       ['Ingrid has 3 cats.', 'Ingrid 3.', 'length ratio'],
-      ['Ingrid has 3 cats and two dogs at home.', 'Ingrid tiene 3 gatos gatos gatos y dos perros.', 'repetition'],
+      [
+        'Ingrid has 3 cats and two dogs at home.',
+        'Ingrid tiene 3 gatos gatos gatos y dos perros.',
+        'repetition',
+      ],
       ['Ingrid has 3 cats.', 'La vida tiene 3 gatos.', 'lost a name or number'],
       ['Ingrid has 3 cats.', 'Ingrid tiene tres gatos.', 'lost a name or number'],
     ];
@@ -82,26 +94,7 @@ describe('forward translation (self-training data)', () => {
       );
       // The skipped pairs are also where names are learnt: "where" in lower case makes "Where" a word.
       fs.writeFileSync(skip, 'Hello.\tHola.\nI know where it is.\tSé dónde está.\n');
-      const { stderr } = await run(
-        'npx',
-        [
-          'tsx',
-          'src/cli/forward-translate.ts',
-          '--model',
-          'models/eng-spa',
-          '--sources',
-          sources,
-          '--skip',
-          skip,
-          '--out',
-          out,
-          '--beam',
-          '1',
-          '--workers',
-          '1',
-        ],
-        { env: { ...process.env, NMT_LOG_LEVEL: 'info' } },
-      );
+      const { stderr } = await forwardTranslate(sources, skip, out, ['--beam', '1', '--workers', '1']);
       const rows = fs
         .readFileSync(out, 'utf8')
         .split('\n')
@@ -131,18 +124,7 @@ describe('forward translation (self-training data)', () => {
       fs.writeFileSync(sources, 'Hello.\n\n');
       const skip = path.join(dir, 'train.tsv');
       fs.writeFileSync(skip, 'Hello.\tHola.\n');
-      const err = await run('npx', [
-        'tsx',
-        'src/cli/forward-translate.ts',
-        '--model',
-        'models/eng-spa',
-        '--sources',
-        sources,
-        '--skip',
-        skip,
-        '--out',
-        path.join(dir, 'out.tsv'),
-      ]).then(
+      const err = await forwardTranslate(sources, skip, path.join(dir, 'out.tsv')).then(
         () => undefined,
         (e: { stderr: string; code: number }) => e,
       );
