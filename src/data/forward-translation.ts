@@ -15,7 +15,6 @@ import fs from 'node:fs';
 import type { SentencePair } from './types.js';
 import { CorpusError } from './types.js';
 import { normalizeText } from './readers.js';
-import type { NameSwapper } from '../train/name-swap.js';
 import { Rng } from '../util/rng.js';
 
 /** The key two sources are the same under: case and spacing ignored. */
@@ -94,8 +93,16 @@ const LENGTH_RATIO = [0.6, 1.8] as const;
 /** A word three or more times in a row: the decoder looping. */
 const REPEATED_WORD = /(^|\s)(\S+)(\s+\2){2,}(?=\s|$)/iu;
 
+/** What tells names and numbers from other words (src/train/name-swap.ts's NameSwapper does). */
+export interface NameFinder {
+  /** The words of a text (runs of letters and digits). */
+  wordsOf(text: string): string[];
+  /** The names and numbers of a text, each once. */
+  namesAndNumbersOf(text: string): string[];
+}
+
 /** Why the pair (source, model output) should not become training data, or undefined to keep it. */
-export function dropReason(src: string, out: string, names: NameSwapper): DropReason | undefined {
+export function dropReason(src: string, out: string, names: NameFinder): DropReason | undefined {
   if (out.trim() === '') return 'empty';
   if (sourceKey(out) === sourceKey(src)) return 'copy';
   const ratio = out.length / Math.max(1, src.length);
