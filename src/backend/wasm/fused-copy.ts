@@ -82,9 +82,11 @@ function logP(pGen: number, z: number, logSumExp: number, copied: number | undef
 export function fusedCopyKernels(stats: AllRowStats): tf.KernelConfig[] {
   const copyGreedyPick: KernelFunc = (args: KernelArgs) => {
     const backend = args.backend as BackendWasm;
+    // Outputs first: allocating can grow (and move) the wasm heap, which would leave earlier views empty.
+    const B = (args.inputs.logits as tf.TensorInfo).shape[0];
+    const ids = backend.makeOutput([B], 'int32');
+    const logProbs = backend.makeOutput([B], 'float32');
     const x = readInputs(args);
-    const ids = backend.makeOutput([x.B], 'int32');
-    const logProbs = backend.makeOutput([x.B], 'float32');
     const banned = bannedInput(args);
     const st = stats(backend, args.inputs.logits as tf.TensorInfo, banned);
     const skip = banned ? (backend.typedArrayFromHeap(banned) as Int32Array) : undefined;
