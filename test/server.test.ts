@@ -288,6 +288,17 @@ describe('server', function () {
       expect(html).to.include(
         '<span id="footer-data">Trained on my-pairs.tsv (licence not recorded).</span>',
       );
+      expect(html, 'no warm start recorded').not.to.include('id="warm-start"');
+      const tuned = createApp({
+        pool: service,
+        modelInfo: {
+          ...modelInfo,
+          info: { step: 3000, elapsedSeconds: 4392, warmStartFrom: { step: 19000 } },
+        },
+      });
+      expect((await request(tuned).get('/model').expect(200)).text).to.match(
+        /3,000 \(1 h 13 min\)<span class="fact-note" id="warm-start"> after a warm start from an earlier model/,
+      );
       const none = createApp({ pool: service, modelInfo: { ...modelInfo, info: {} } });
       const bare = (await request(none).get('/model').expect(200)).text;
       expect(bare).to.include('id="no-corpora"');

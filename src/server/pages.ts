@@ -186,6 +186,8 @@ function modelPageData(mi: ModelInfo) {
     validBleu: finite(i.validBleu),
     steps: finite(i.step),
     elapsed: elapsed === undefined ? undefined : formatDuration(elapsed),
+    // A fine-tuned model counts its steps from its warm start: say so, or "3,000 steps" reads as all.
+    continuesEarlierModel: i.warmStartFrom !== undefined,
   };
 }
 
