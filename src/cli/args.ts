@@ -8,6 +8,7 @@
  * A rejected value throws a UsageError that names the option and quotes the value, e.g.
  * `--beam expects a positive integer, got '0'`; the commands print it as one line on stderr and exit 1.
  */
+import os from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { type BackendName, parseBackendName } from '../backend/names.js';
 
@@ -87,8 +88,7 @@ export function numberOption(flags: string, description: string, parser: (flag: 
   return option.argParser(parser(option.long ?? flags));
 }
 
-/** What --backend says where it chooses this process's own backend. */
-/** `--no-block-stutter` (src/search/stutter.ts), defined once for translate and evaluate. */
+/** `--no-block-stutter` (src/search/stutter.ts), defined once for translate, evaluate and forward-translate. */
 export function noBlockStutterOption(): Option {
   return new Option(
     '--no-block-stutter',
@@ -96,6 +96,20 @@ export function noBlockStutterOption(): Option {
   );
 }
 
+/**
+ * `--workers <n>` for commands that translate many sentences (evaluate, forward-translate): worker threads,
+ * one per core by default.
+ */
+export function translationWorkersOption(): Option {
+  return new Option(
+    '--workers <n>',
+    'translation worker threads (default: one per core; 1 translates in this thread)',
+  )
+    .argParser(positiveInt('--workers'))
+    .default(Math.max(1, os.availableParallelism()));
+}
+
+/** What --backend says where it chooses this process's own backend. */
 const BACKEND_HELP =
   'tensorflow-gpu | tensorflow | wasm | cpu (default: fastest that loads; env NMT_BACKEND)';
 

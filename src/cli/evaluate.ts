@@ -20,15 +20,16 @@
  * Text mode prints sacrebleu's lines (signatures included) and the speed; --json prints exactly one JSON
  * object on stdout and nothing else. Logs go to stderr. Errors are one line on stderr, exit code 1.
  */
-import os from 'node:os';
 import { Command, Option } from 'commander';
 
 import { alignmentReport } from '../evaluate/alignments.js';
 import { scoreFilesReport } from '../evaluate/files.js';
 import { BLEU_TOKENIZER_NAMES } from '../metrics/index.js';
+import { DEFAULT_LENGTH_PENALTY } from '../search/beam.js';
 import {
   backendOption,
   noBlockStutterOption,
+  translationWorkersOption,
   intInRange,
   nonNegativeNumber,
   positiveInt,
@@ -64,7 +65,7 @@ function buildProgram(): Command {
       '--length-penalty <alpha>',
       'GNMT length penalty α for beam search',
       nonNegativeNumber('--length-penalty'),
-      0.6,
+      DEFAULT_LENGTH_PENALTY,
     )
     .option(
       '--coverage-penalty <beta>',
@@ -78,12 +79,7 @@ function buildProgram(): Command {
       '--multi-ref',
       'group pairs with the same source: translate it once, score against all its references (nrefs:var)',
     )
-    .option(
-      '--workers <n>',
-      'translation worker threads (default: one per core; 1 translates in this thread)',
-      positiveInt('--workers'),
-      Math.max(1, os.availableParallelism()),
-    )
+    .addOption(translationWorkersOption())
     .option('--out <file>', 'write the hypotheses here, one per line')
     .option('--json', 'print one JSON object instead of text lines')
     .addOption(new Option('--tokenize <name>', 'BLEU tokenizer').choices(BLEU_TOKENIZER_NAMES).default('13a'))

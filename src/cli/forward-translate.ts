@@ -6,7 +6,6 @@
  * it likely got right as a TSV training corpus (src/data/forward-translation.ts says which and why). Train
  * the next model on it beside the real pairs: `npm run train -- … --corpus runs/synth.tsv`.
  */
-import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { Command } from 'commander';
@@ -15,10 +14,17 @@ import { loadCorpus } from '../data/corpus.js';
 import type { SentencePair } from '../data/types.js';
 import { type DropReason, dropReason, readTextLines, selectSources } from '../data/forward-translation.js';
 import { openBatchTranslator } from '../evaluate/model.js';
+import { DEFAULT_LENGTH_PENALTY } from '../search/beam.js';
 import { NameSwapper } from '../train/name-swap.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { createLogger } from '../util/log.js';
-import { backendOption, collect, noBlockStutterOption, positiveInt } from './args.js';
+import {
+  backendOption,
+  collect,
+  noBlockStutterOption,
+  positiveInt,
+  translationWorkersOption,
+} from './args.js';
 
 const program = new Command()
   .name('forward-translate')
@@ -44,12 +50,7 @@ const program = new Command()
     positiveInt('--limit'),
   )
   .option('--seed <n>', 'seed of the shuffle before --limit', positiveInt('--seed'), 1)
-  .option(
-    '--workers <n>',
-    'translation worker threads (default: one per core; 1 translates in this thread)',
-    positiveInt('--workers'),
-    Math.max(1, os.availableParallelism()),
-  )
+  .addOption(translationWorkersOption())
   .addOption(noBlockStutterOption())
   .addOption(backendOption())
   .showHelpAfterError();
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   await initBackend(o.backend, (m) => log.info(m));
   const translator = await openBatchTranslator(o.model, {
     beam: o.beam,
-    lengthPenalty: 0.6,
+    lengthPenalty: DEFAULT_LENGTH_PENALTY,
     coveragePenalty: 0,
     blockStutter: o.blockStutter,
     workers: o.workers,

@@ -7,6 +7,7 @@ import readline from 'node:readline';
 import { Command } from 'commander';
 import { initBackend } from '../backend/select.js';
 import { Translator } from '../translate/translator.js';
+import { DEFAULT_LENGTH_PENALTY } from '../search/beam.js';
 import { createLogger } from '../util/log.js';
 import { formatAttention } from '../translate/format.js';
 import { backendOption, noBlockStutterOption, positiveInt } from './args.js';
@@ -16,7 +17,7 @@ const program = new Command()
   .description('Translate sentences from stdin (one per line) with a trained model.')
   .requiredOption('--model <dir>', 'model directory (config.json + weights.bin)')
   .option('--beam <k>', 'beam size (1 = greedy)', positiveInt('--beam'), 1)
-  .option('--length-penalty <alpha>', 'GNMT length penalty α for beam search', Number, 0.6)
+  .option('--length-penalty <alpha>', 'GNMT length penalty α for beam search', Number, DEFAULT_LENGTH_PENALTY)
   .option('--attention', 'after each translation, print the attention matrix as text')
   .option('--alignments', 'print word alignments (Pharaoh i-j) after a tab on each line')
   .option('--batch <n>', 'sentences translated together', positiveInt('--batch'), 64)

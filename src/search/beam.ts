@@ -38,6 +38,9 @@ interface Alive {
   coverage?: Float32Array;
 }
 
+/** GNMT length penalty α used when none is given: translate, evaluate, the translator, validation. */
+export const DEFAULT_LENGTH_PENALTY = 0.6;
+
 export function lengthPenalty(length: number, alpha: number): number {
   return alpha === 0 ? 1 : Math.pow((5 + length) / 6, alpha);
 }

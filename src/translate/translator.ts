@@ -9,7 +9,7 @@ import { EOS_ID } from '../tokenizer/special-ids.js';
 import { oneVocabulary } from '../tokenizer/subword.js';
 import { loadModelDir, type LoadedModel } from './model-dir.js';
 import { greedySearch, type Hypothesis } from '../search/greedy.js';
-import { beamSearch } from '../search/beam.js';
+import { DEFAULT_LENGTH_PENALTY, beamSearch } from '../search/beam.js';
 import { attentionLabels, segmentWords, wordAlignment } from './alignment.js';
 import { holdSymbols, restoreSymbols } from './symbols.js';
 import { recase } from './recase.js';
@@ -148,7 +148,7 @@ export class Translator {
               ...searchOpts,
               beamSize: beam,
               nbest,
-              lengthPenalty: opts.lengthPenalty ?? 0.6,
+              lengthPenalty: opts.lengthPenalty ?? DEFAULT_LENGTH_PENALTY,
               coveragePenalty: opts.coveragePenalty ?? 0,
             })
           : greedySearch(model, src, searchOpts).map((h) => [h]);
