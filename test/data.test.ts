@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { filterPairs } from '../src/data/clean.js';
+import { digitRuns, filterPairs, keepsSourceNumbers } from '../src/data/clean.js';
 import { loadCorpus, registerCorpusSource } from '../src/data/corpus.js';
 import { normalizeText, readMoses, readTsv } from '../src/data/readers.js';
 import { Rng } from '../src/util/rng.js';
@@ -245,6 +245,23 @@ describe('loadCorpus', () => {
     }
     expect(() => loadCorpus('testsrc:abc')).to.throw(CorpusError, /no corpus source is registered/);
     expect(() => registerCorpusSource('nocolon', () => [])).to.throw(/must look like 'name:'/);
+  });
+});
+
+describe('keepsSourceNumbers (--drop-changed-numbers)', () => {
+  it('finds the runs of digits, groups and time parts each a run', () => {
+    expect(digitRuns('$1,250 at 10:30, room ٣4')).to.deep.equal(['1', '250', '10', '30', '٣4']);
+    expect(digitRuns('no digits')).to.deep.equal([]);
+  });
+
+  it('keeps a pair whose target writes every number of its source, and only such pairs', () => {
+    expect(keepsSourceNumbers(pair('Meet me at 7:00.', 'Veámonos a las 7:00.'))).to.equal(true);
+    expect(keepsSourceNumbers(pair('I was born in 1990.', 'Nací en 1990, en mayo.'))).to.equal(true);
+    expect(keepsSourceNumbers(pair('Hi.', 'Hola, 3 veces.'))).to.equal(true); // numbers only the target has
+    expect(keepsSourceNumbers(pair("I'm 19.", 'Tengo diecinueve.'))).to.equal(false);
+    expect(keepsSourceNumbers(pair("It's 3:10.", 'Son las tres y diez.'))).to.equal(false);
+    expect(keepsSourceNumbers(pair('At 2:30.', 'A las 2:45.'))).to.equal(false);
+    expect(keepsSourceNumbers(pair('1,099 cases', '1099 casos'))).to.equal(false);
   });
 });
 

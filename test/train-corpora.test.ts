@@ -78,6 +78,48 @@ describe('training corpora, validation and test files', () => {
     expect(JSON.stringify(data.epochExamples(1))).to.not.equal(JSON.stringify(e0));
   });
 
+  it('--drop-changed-numbers leaves out training pairs that change a number, never validation pairs', function () {
+    this.timeout(60_000);
+    const lines = (name: string, text: string) => {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, text);
+      return f;
+    };
+    const first = lines(
+      'first.tsv',
+      readTsv(SAMPLE_3000)
+        .slice(0, 400)
+        .map((p) => `${p.src}\t${p.tgt}\n`)
+        .join(''),
+    );
+    const numbers = lines(
+      'numbers.tsv',
+      "Meet me at 7:00.\tVeámonos a las 7:00.\nI'm 19.\tTengo diecinueve.\n" +
+        "It's 3:10.\tSon las tres y diez.\nI was born in 1990.\tNací en 1990.\n",
+    );
+    const valid = lines('numbers.dev.tsv', "I'm 20.\tTengo veinte.\nIt's 8:30.\tSon las 8:30.\n");
+    const prepared = (dropChangedNumbers: boolean) =>
+      prepareData(
+        TrainConfigSchema.parse({
+          corpus: [first, numbers],
+          valid: [valid],
+          out: path.join(dir, `run-numbers-${dropChangedNumbers}`),
+          vocabSize: 400,
+          validSize: 50,
+          testSize: 0,
+          dropChangedNumbers,
+        }),
+        createLogger('test', 'silent'),
+      );
+    const kept = prepared(true);
+    expect(kept.trainCorpora[1].pairs.map((p) => p.src)).to.deep.equal([
+      'Meet me at 7:00.',
+      'I was born in 1990.',
+    ]);
+    expect(kept.validSets[0].pairs).to.have.length(2);
+    expect(prepared(false).trainCorpora[1].pairs).to.have.length(4);
+  });
+
   it('one tokenizer file given for both sides is a shared vocabulary, reused as it is', function () {
     this.timeout(60_000);
     const pairs = readTsv(SAMPLE_3000).slice(0, 500);

@@ -96,6 +96,14 @@ export function noBlockStutterOption(): Option {
   );
 }
 
+/** `--no-split-sentences` (src/translate/sentences.ts), for translate, evaluate and forward-translate. */
+export function noSplitSentencesOption(): Option {
+  return new Option(
+    '--no-split-sentences',
+    'translate each line as one piece, not sentence by sentence (default: split)',
+  );
+}
+
 /**
  * `--workers <n>` for commands that translate many sentences (evaluate, forward-translate): worker threads,
  * one per core by default.

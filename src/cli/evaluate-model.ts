@@ -31,6 +31,7 @@ export interface EvaluateOptions {
   lengthPenalty: number;
   coveragePenalty: number;
   blockStutter: boolean;
+  splitSentences: boolean;
   limit?: number;
   multiRef?: boolean;
   workers: number;
@@ -91,6 +92,7 @@ export async function evaluateModelCommand(o: EvaluateOptions): Promise<string> 
     lengthPenalty: o.lengthPenalty,
     coveragePenalty: o.coveragePenalty,
     blockStutter: o.blockStutter,
+    splitSentences: o.splitSentences,
   };
   const results = await evaluateModel(dir, sets, {
     ...search,

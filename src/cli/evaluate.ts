@@ -29,6 +29,7 @@ import { DEFAULT_LENGTH_PENALTY } from '../search/beam.js';
 import {
   backendOption,
   noBlockStutterOption,
+  noSplitSentencesOption,
   translationWorkersOption,
   intInRange,
   nonNegativeNumber,
@@ -74,6 +75,7 @@ function buildProgram(): Command {
       0,
     )
     .addOption(noBlockStutterOption())
+    .addOption(noSplitSentencesOption())
     .option('--limit <n>', 'score only the first N sentences of the test set', positiveInt('--limit'))
     .option(
       '--multi-ref',

@@ -22,6 +22,7 @@ import {
   backendOption,
   collect,
   noBlockStutterOption,
+  noSplitSentencesOption,
   positiveInt,
   translationWorkersOption,
 } from './args.js';
@@ -52,6 +53,7 @@ const program = new Command()
   .option('--seed <n>', 'seed of the shuffle before --limit', positiveInt('--seed'), 1)
   .addOption(translationWorkersOption())
   .addOption(noBlockStutterOption())
+  .addOption(noSplitSentencesOption())
   .addOption(backendOption())
   .showHelpAfterError();
 
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     seed: number;
     workers: number;
     blockStutter: boolean;
+    splitSentences: boolean;
     backend?: string;
   }>();
   const log = createLogger('forward-translate');
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
     lengthPenalty: DEFAULT_LENGTH_PENALTY,
     coveragePenalty: 0,
     blockStutter: o.blockStutter,
+    splitSentences: o.splitSentences,
     workers: o.workers,
     backend: o.backend,
   });

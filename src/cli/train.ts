@@ -93,6 +93,10 @@ const program = new Command()
       'share of pairs with a name or number on both sides that get made-up ones per epoch (copy practice; 0)',
     ),
   )
+  .option(
+    '--drop-changed-numbers',
+    'leave out training pairs whose target does not write every number of the source ("19" → "diecinueve")',
+  )
   .addOption(num('--embedding-size <n>', 'E: embedding size'))
   .addOption(num('--hidden-size <n>', 'H: LSTM (per direction) and GRU hidden size'))
   .addOption(num('--encoder-layers <n>', 'BiLSTM layers'))

@@ -10,7 +10,7 @@ import { Translator } from '../translate/translator.js';
 import { DEFAULT_LENGTH_PENALTY } from '../search/beam.js';
 import { createLogger } from '../util/log.js';
 import { formatAttention } from '../translate/format.js';
-import { backendOption, noBlockStutterOption, positiveInt } from './args.js';
+import { backendOption, noBlockStutterOption, noSplitSentencesOption, positiveInt } from './args.js';
 
 const program = new Command()
   .name('translate')
@@ -23,6 +23,7 @@ const program = new Command()
   .option('--batch <n>', 'sentences translated together', positiveInt('--batch'), 64)
   .option('--no-recase', 'translate ALL-CAPS or all-lower-case input as written (default: re-cased first)')
   .addOption(noBlockStutterOption())
+  .addOption(noSplitSentencesOption())
   .addOption(backendOption())
   .showHelpAfterError();
 
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     batch: number;
     recase: boolean;
     blockStutter: boolean;
+    splitSentences: boolean;
     backend?: string;
   }>();
   const log = createLogger('translate', process.env.NMT_LOG_LEVEL ?? 'warn');
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
       withAttention,
       recase: o.recase,
       blockStutter: o.blockStutter,
+      splitSentences: o.splitSentences,
     });
     let out = '';
     for (const r of results) {

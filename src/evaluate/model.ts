@@ -28,6 +28,8 @@ export interface SearchOptions {
   coveragePenalty: number;
   /** Block immediate subword repeats the source does not have (src/search/stutter.ts); default true. */
   blockStutter?: boolean;
+  /** Translate each sentence of a line alone (src/translate/sentences.ts); default true. */
+  splitSentences?: boolean;
 }
 
 export interface ModelEvaluationOptions extends SearchOptions {
@@ -132,6 +134,7 @@ export async function openBatchTranslator(
     lengthPenalty: o.lengthPenalty,
     coveragePenalty: o.coveragePenalty,
     blockStutter: o.blockStutter,
+    splitSentences: o.splitSentences,
   };
   const chunksOf = (xs: string[]) => {
     const cs: string[][] = [];

@@ -22,7 +22,11 @@ function searchLabel(o: SearchOptions): string {
       ? 'greedy'
       : `beam ${o.beam}, length penalty ${o.lengthPenalty}` +
         (o.coveragePenalty > 0 ? `, coverage penalty ${o.coveragePenalty}` : '');
-  return search + (o.blockStutter === false ? ', stutters not blocked' : '');
+  return (
+    search +
+    (o.blockStutter === false ? ', stutters not blocked' : '') +
+    (o.splitSentences === false ? ', lines not split into sentences' : '')
+  );
 }
 
 function resultJson(o: SearchOptions, r: SetResult): Record<string, unknown> {
@@ -34,6 +38,7 @@ function resultJson(o: SearchOptions, r: SetResult): Record<string, unknown> {
     lengthPenalty: o.lengthPenalty,
     coveragePenalty: o.coveragePenalty,
     blockStutter: o.blockStutter !== false,
+    splitSentences: o.splitSentences !== false,
     sentences: r.sentences,
     pairs: r.pairs,
     referencesPerSentence: r.referenceStreams === 1 ? 1 : 'var',

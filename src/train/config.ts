@@ -79,6 +79,12 @@ export const TrainConfigSchema = z
      * numbers are replaced by made-up ones per epoch (copy practice, src/train/name-swap.ts); 0 = off.
      */
     swapNamesShare: z.number().min(0).max(1).default(0),
+    /**
+     * Leave out the training pairs whose target does not write every number (run of digits) of the source
+     * (src/data/clean.ts keepsSourceNumbers), so that numbers are always copied; validation and test pairs
+     * are all kept.
+     */
+    dropChangedNumbers: z.boolean().default(false),
     embeddingSize: z.number().int().min(1).default(256),
     ...ModelSizeFields,
     labelSmoothing: z.number().min(0).max(0.5).default(0.1),

@@ -10,7 +10,8 @@
  * piece through the subword vocabulary, which is what a new name at translation time asks for.
  *
  * A name is a capitalised word whose lower-case form the training text hardly ever writes ("Tom", "Boston";
- * not "No", which is also "no"); a number is a run of digits, replaced by as many digits. Written by hand:
+ * not "No", which is also "no"); a number is a run of digits, replaced by as many digits (long runs now and
+ * then by more or fewer, see madeUpNumber). Written by hand:
  * this is data preparation particular to this trainer (no library does it).
  */
 import type { Rng } from '../util/rng.js';
@@ -90,11 +91,27 @@ export function madeUpFamilyName(rng: Pick<Rng, 'next' | 'int'>): string {
     : name;
 }
 
-/** As many digits as `digits`, the first not 0 unless the original's was. */
-export function madeUpNumber(digits: string, rng: Pick<Rng, 'int'>): string {
+/**
+ * Runs of at least this many digits are now and then made up at another length (4–10 digits). Why: with
+ * every number replaced by as many digits, long runs stayed as rare as in the corpora (years, mostly), and
+ * the model dropped the last digit of phone numbers ("555-6640" → "555-664"; bench:robust, session 13).
+ * Shorter runs keep their length: "1,250" and "10:30" are groups of 3 and 2 digits inside one number.
+ */
+const LONG_RUN = 4;
+const LONG_RUN_RELENGTH_SHARE = 0.3;
+const LONGEST_MADE_UP_RUN = 10;
+
+/**
+ * A run of digits in place of `digits`: as many digits, or for long runs now and then 4–10 of them; the
+ * first not 0 unless the original's was.
+ */
+export function madeUpNumber(digits: string, rng: Pick<Rng, 'next' | 'int'>): string {
+  const length =
+    digits.length >= LONG_RUN && rng.next() < LONG_RUN_RELENGTH_SHARE
+      ? LONG_RUN + rng.int(LONGEST_MADE_UP_RUN - LONG_RUN + 1)
+      : digits.length;
   let s = '';
-  for (let k = 0; k < digits.length; k++)
-    s += String(k === 0 && digits[0] !== '0' ? 1 + rng.int(9) : rng.int(10));
+  for (let k = 0; k < length; k++) s += String(k === 0 && digits[0] !== '0' ? 1 + rng.int(9) : rng.int(10));
   return s;
 }
 

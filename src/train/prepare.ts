@@ -8,7 +8,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { loadCorpus } from '../data/corpus.js';
-import { filterPairs } from '../data/clean.js';
+import { filterPairs, keepsSourceNumbers } from '../data/clean.js';
 import { splitCorpus } from '../data/split.js';
 import { Rng } from '../util/rng.js';
 import type { CorpusSplits, SentencePair } from '../data/types.js';
@@ -159,10 +159,15 @@ export function prepareData(
   const trainCorpora: TrainingCorpus[] = cfg.corpus.map((raw, i) => {
     const { spec, weight } = parseCorpusSpec(raw);
     const all = i === 0 ? splits.train : readFiltered(spec, cfg, log);
-    const pairs = all.filter((p) => !heldOut.has(p.src));
-    if (pairs.length < all.length)
+    const unseen = all.filter((p) => !heldOut.has(p.src));
+    if (unseen.length < all.length)
       log.info(
-        `${spec}: left out ${all.length - pairs.length} pairs whose source is in a validation or test set`,
+        `${spec}: left out ${all.length - unseen.length} pairs whose source is in a validation or test set`,
+      );
+    const pairs = cfg.dropChangedNumbers ? unseen.filter(keepsSourceNumbers) : unseen;
+    if (pairs.length < unseen.length)
+      log.info(
+        `${spec}: left out ${unseen.length - pairs.length} pairs whose target does not write every number of the source (--drop-changed-numbers)`,
       );
     return { name: setName(spec), spec, weight, pairs };
   });

@@ -13,6 +13,8 @@ import { DEFAULT_LENGTH_PENALTY, beamSearch } from '../search/beam.js';
 import { attentionLabels, segmentWords, wordAlignment } from './alignment.js';
 import { holdSymbols, restoreSymbols } from './symbols.js';
 import { recase } from './recase.js';
+import { splitSentences } from './sentences.js';
+import { joinTranslations, type Translation } from './translation.js';
 import { forceAlign, type AlignOptions, type AlignPair, type ForcedAlignment } from './force-align.js';
 
 export interface TranslateOptions {
@@ -37,39 +39,14 @@ export interface TranslateOptions {
    * stops "Lo Lo Lopezpez" for "Lopez". Default true; only models with one vocabulary for both sides.
    */
   blockStutter?: boolean;
+  /**
+   * Translate each sentence of a text alone and join the translations (src/translate/sentences.ts): a model
+   * trained on single sentences stops after the first. Default true.
+   */
+  splitSentences?: boolean;
 }
 
-export interface TranslationHypothesis {
-  text: string;
-  score: number;
-  logProb: number;
-  /** Target subwords (without </s>). */
-  tokens?: string[];
-  /** attention[i][j]: weight of source subword j when emitting target subword i (last row: </s>). */
-  attention?: number[][];
-  /**
-   * Copying models: p_gen of each target subword (last: </s>), the weight of the vocabulary in p(y); near 0
-   * the subword was copied from the source through attention.
-   */
-  pGen?: number[];
-  /**
-   * Word links [source word, target word] from the model folder's statistical aligner (lexicon.json), with
-   * attention, when the folder has one; without, links are read off the attention (alignment.ts).
-   */
-  links?: [number, number][];
-}
-
-export interface Translation {
-  /** The input, normalised as training text is. */
-  source: string;
-  /** The re-cased input that was translated instead, when `source` was written in one case. */
-  recased?: string;
-  /** Source subwords as the model saw them, ending with </s>. */
-  sourceTokens?: string[];
-  hypotheses: TranslationHypothesis[];
-  /** How the hypotheses' `links` were made, when they come from the lexicon. */
-  linkMethod?: string;
-}
+export type { Translation, TranslationHypothesis } from './translation.js';
 
 export class Translator {
   private constructor(readonly loaded: LoadedModel) {}
@@ -92,7 +69,22 @@ export class Translator {
     return this.loaded.model.parameterCount();
   }
 
+  /**
+   * Translations of `texts`, each split into sentences first (`splitSentences`, default true): the
+   * sentences of all texts are translated together in length-sorted batches, then joined per text.
+   */
   translate(texts: readonly string[], opts: TranslateOptions = {}): Translation[] {
+    const sources = texts.map((t) => normalizeText(t));
+    if (opts.splitSentences === false) return this.translateSentences(sources, opts);
+    const sentences = sources.map((s) => splitSentences(s));
+    const translated = this.translateSentences(sentences.flat(), opts);
+    let next = 0;
+    return sentences.map((parts, k) =>
+      joinTranslations(sources[k], translated.slice(next, (next += parts.length))),
+    );
+  }
+
+  private translateSentences(texts: readonly string[], opts: TranslateOptions): Translation[] {
     const beam = opts.beam ?? 1;
     const nbest = Math.min(opts.nbest ?? 1, beam);
     const { model, srcTokenizer, tgtTokenizer } = this.loaded;
