@@ -137,7 +137,7 @@ describe('npm run evaluate', function () {
       expect(report.chrf).to.be.a('number').within(0, 100);
       expect(report.signature.bleu).to.match(/^nrefs:1\|/);
       expect(report.signature.chrf).to.match(/^nrefs:1\|/);
-      expect(report).to.include({ beam: 2, sentences: pairs.length });
+      expect(report).to.include({ beam: 2, sentences: pairs.length, splitSentences: true });
       expect(report.seconds).to.be.a('number').above(0);
       // The file holds the hypotheses that were scored.
       const hyps = fs.readFileSync(out, 'utf8').split('\n');
@@ -149,6 +149,32 @@ describe('npm run evaluate', function () {
           pairs.map((p) => p.tgt),
         ).score,
       ).to.equal(report.bleu);
+    });
+
+    it('--no-split-sentences: each line translated as one piece, and the report says so', async () => {
+      const json = await evaluate(
+        '--model',
+        modelDir,
+        '--test',
+        sample,
+        '--limit',
+        '3',
+        '--no-split-sentences',
+        '--json',
+      );
+      expect(json.code, json.stderr).to.equal(0);
+      expect(JSON.parse(json.stdout)).to.include({ splitSentences: false, sentences: 3 });
+      const text = await evaluate(
+        '--model',
+        modelDir,
+        '--test',
+        sample,
+        '--limit',
+        '3',
+        '--no-split-sentences',
+      );
+      expect(text.code, text.stderr).to.equal(0);
+      expect(text.stdout).to.include('lines not split into sentences');
     });
 
     it('--src/--ref in text mode prints BLEU, chrF with signatures and the speed; --limit', async () => {
