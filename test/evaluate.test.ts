@@ -152,27 +152,11 @@ describe('npm run evaluate', function () {
     });
 
     it('--no-split-sentences: each line translated as one piece, and the report says so', async () => {
-      const json = await evaluate(
-        '--model',
-        modelDir,
-        '--test',
-        sample,
-        '--limit',
-        '3',
-        '--no-split-sentences',
-        '--json',
-      );
+      const args = ['--model', modelDir, '--test', sample, '--limit', '3', '--no-split-sentences'];
+      const json = await evaluate(...args, '--json');
       expect(json.code, json.stderr).to.equal(0);
       expect(JSON.parse(json.stdout)).to.include({ splitSentences: false, sentences: 3 });
-      const text = await evaluate(
-        '--model',
-        modelDir,
-        '--test',
-        sample,
-        '--limit',
-        '3',
-        '--no-split-sentences',
-      );
+      const text = await evaluate(...args);
       expect(text.code, text.stderr).to.equal(0);
       expect(text.stdout).to.include('lines not split into sentences');
     });
