@@ -7,7 +7,10 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs-core';
 import { splitSentences } from '../src/translate/sentences.js';
 import { joinTranslations, type Translation } from '../src/translate/translation.js';
-import { useTranslator } from './helpers/model-translator.js';
+import { SHIPPED_MODEL, useTranslator } from './helpers/model-translator.js';
+import { corpusBleu, corpusChrf } from '../src/metrics/index.js';
+import { scoreTestSets } from '../src/train/test-sets.js';
+import { createLogger } from '../src/util/log.js';
 
 describe('sentence splitting', () => {
   it('splits where sentences end, not after abbreviations, initials, decimals or before lower case', () => {
@@ -143,6 +146,29 @@ describe('sentence by sentence with the shipped model', function () {
       const secondRow = attention[(a.hypotheses[0].tokens as string[]).length];
       expect(secondRow.slice(0, firstLength).every((x) => x === 0)).to.equal(true);
     }
+  });
+
+  it("the trainer's end-of-run test scores translate as evaluate does: sentence by sentence", () => {
+    const pairs = [
+      { src: `${one} ${two}`, tgt: 'Nunca querría ir a Boston. La gente de allí nunca ve el sol.' },
+      { src: 'Where is the library?', tgt: '¿Dónde está la biblioteca?' },
+    ];
+    const scores = scoreTestSets(
+      SHIPPED_MODEL,
+      [{ name: 'two', source: 'inline', pairs }],
+      createLogger('test', 'silent'),
+    );
+    const hyps = translator()
+      .translate(
+        pairs.map((p) => p.src),
+        { beam: 5 },
+      )
+      .map((t) => t.hypotheses[0].text);
+    expect(hyps[0]).to.match(/ sol\.$/u);
+    const refs = pairs.map((p) => p.tgt);
+    const [bleu, chrf] = [corpusBleu(hyps, refs).score, corpusChrf(hyps, refs).score];
+    expect(scores?.two).to.deep.equal({ bleu, chrf, sentences: 2 });
+    expect(bleu).to.be.above(20);
   });
 
   it('leaves no tensors behind across repeated multi-sentence translations', () => {

@@ -1,15 +1,13 @@
 /**
  * The --test files, scored when training ends with the exported (best) model, beam 5, as `evaluate` scores
- * them.
+ * them: through the Translator (each line sentence by sentence, single-case input re-cased, stutters blocked).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { corpusBleu, corpusChrf } from '../metrics/index.js';
-import { loadModelDir } from '../translate/model-dir.js';
+import { Translator } from '../translate/translator.js';
 import type { Logger } from '../util/log.js';
 import type { NamedPairs } from './prepare.js';
-import { greedyTranslateIds } from './validate.js';
-import { oneVocabulary } from '../tokenizer/subword.js';
 
 /** Scores of each test set, by name. */
 export type TestScores = Record<string, { bleu: number; chrf: number; sentences: number }>;
@@ -20,16 +18,17 @@ export const TEST_BEAM = 5;
 /** Scores `testSets` with the model in `modelDir`, logging each; undefined when there is nothing to score. */
 export function scoreTestSets(modelDir: string, testSets: NamedPairs[], log: Logger): TestScores | undefined {
   if (testSets.length === 0 || !fs.existsSync(path.join(modelDir, 'config.json'))) return undefined;
-  const loaded = loadModelDir(modelDir);
+  const translator = Translator.load(modelDir);
   const tests: TestScores = {};
   try {
     for (const set of testSets) {
       const t0 = Date.now();
-      const ids = set.pairs.map((p) => loaded.srcTokenizer.encode(p.src));
-      const hyps = greedyTranslateIds(loaded.model, ids, loaded.tgtTokenizer, {
-        beam: TEST_BEAM,
-        blockStutter: oneVocabulary(loaded.srcTokenizer, loaded.tgtTokenizer),
-      });
+      const hyps = translator
+        .translate(
+          set.pairs.map((p) => p.src),
+          { beam: TEST_BEAM },
+        )
+        .map((t) => t.hypotheses[0].text);
       const refs = set.pairs.map((p) => p.tgt);
       tests[set.name] = {
         bleu: corpusBleu(hyps, refs).score,
@@ -41,7 +40,7 @@ export function scoreTestSets(modelDir: string, testSets: NamedPairs[], log: Log
       );
     }
   } finally {
-    loaded.model.dispose();
+    translator.dispose();
   }
   return tests;
 }
