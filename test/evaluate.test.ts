@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { DEFAULT_COVERAGE_PENALTY, DEFAULT_LENGTH_PENALTY } from '../src/search/beam.js';
 import { expect } from 'chai';
 
 import { readTsv } from '../src/data/readers.js';
@@ -137,7 +138,13 @@ describe('npm run evaluate', function () {
       expect(report.chrf).to.be.a('number').within(0, 100);
       expect(report.signature.bleu).to.match(/^nrefs:1\|/);
       expect(report.signature.chrf).to.match(/^nrefs:1\|/);
-      expect(report).to.include({ beam: 2, sentences: pairs.length, splitSentences: true });
+      expect(report).to.include({
+        beam: 2,
+        sentences: pairs.length,
+        splitSentences: true,
+        lengthPenalty: DEFAULT_LENGTH_PENALTY,
+        coveragePenalty: DEFAULT_COVERAGE_PENALTY,
+      });
       expect(report.seconds).to.be.a('number').above(0);
       // The file holds the hypotheses that were scored.
       const hyps = fs.readFileSync(out, 'utf8').split('\n');

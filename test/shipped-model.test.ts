@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { readModelConfig } from '../src/translate/model-dir.js';
+import { DEFAULT_COVERAGE_PENALTY } from '../src/search/beam.js';
 import { repoRoot } from './helpers/paths.js';
 import { useTranslator } from './helpers/model-translator.js';
 
@@ -69,6 +70,17 @@ for (const shipped of SHIPPED) {
           expect(out[i], `${source} (beam ${beam})`).to.match(expected),
         );
       }
+    });
+
+    it('beam search ranks with the default coverage penalty unless told otherwise', () => {
+      // Scores of a 5-best list: the default β is applied (equal to asking for it), and it is not β = 0.
+      const scores = (coveragePenalty?: number) =>
+        translator()
+          .translate([shipped.checks[1][0]], { beam: 5, nbest: 5, coveragePenalty })[0]
+          .hypotheses.map((h) => `${h.text} ${h.score.toFixed(4)}`);
+      expect(DEFAULT_COVERAGE_PENALTY).to.be.greaterThan(0);
+      expect(scores()).to.deep.equal(scores(DEFAULT_COVERAGE_PENALTY));
+      expect(scores()).to.not.deep.equal(scores(0));
     });
   });
 }

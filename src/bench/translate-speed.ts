@@ -2,7 +2,7 @@
 import { EOS_ID } from '../tokenizer/special-ids.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { greedySearch, type SearchOptions } from '../search/greedy.js';
-import { beamSearch } from '../search/beam.js';
+import { DEFAULT_COVERAGE_PENALTY, DEFAULT_LENGTH_PENALTY, beamSearch } from '../search/beam.js';
 import { Rng } from '../util/rng.js';
 import { type Timing, timeRuns } from './measure.js';
 
@@ -41,7 +41,14 @@ export function measureTranslateSpeed(
   const search = { maxLenRatio: 0, maxLenExtra: outputTokens, blockStutter: model.config.copyAttention };
   const [one] = randomSources(1, 15, model.config.srcVocabSize);
   const greedy = timeRuns(() => greedySearch(model, [one], search), opts.runs);
-  const beam5 = timeRuns(() => beamSearch(model, [one], { ...search, beamSize: 5 }), opts.runs);
+  // Beam search with the translator's penalties: the coverage penalty reads every beam's attention each step.
+  const beam = {
+    ...search,
+    beamSize: 5,
+    lengthPenalty: DEFAULT_LENGTH_PENALTY,
+    coveragePenalty: DEFAULT_COVERAGE_PENALTY,
+  };
+  const beam5 = timeRuns(() => beamSearch(model, [one], beam), opts.runs);
   const n = opts.batchSentences ?? 256;
   const batch = randomSources(n, 15, model.config.srcVocabSize, 12);
   const t0 = performance.now();

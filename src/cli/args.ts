@@ -11,6 +11,7 @@
 import os from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { type BackendName, parseBackendName } from '../backend/names.js';
+import { DEFAULT_COVERAGE_PENALTY, DEFAULT_LENGTH_PENALTY } from '../search/beam.js';
 
 /** A command line that cannot be used as given (bad option value, options that do not go together). */
 export class UsageError extends Error {}
@@ -96,11 +97,28 @@ export function noBlockStutterOption(): Option {
   );
 }
 
+/** `--length-penalty α`: how beam search ranks finished hypotheses (src/search/beam.ts); translate, evaluate. */
+export function lengthPenaltyOption(): Option {
+  return new Option('--length-penalty <alpha>', 'GNMT length penalty α for beam search')
+    .argParser(nonNegativeNumber('--length-penalty'))
+    .default(DEFAULT_LENGTH_PENALTY);
+}
+
+/** `--coverage-penalty β`, the other term of a finished hypothesis's score (src/search/beam.ts). */
+export function coveragePenaltyOption(): Option {
+  return new Option(
+    '--coverage-penalty <beta>',
+    'GNMT coverage penalty β for beam search: favours translations that attended to every source word (0 = off)',
+  )
+    .argParser(nonNegativeNumber('--coverage-penalty'))
+    .default(DEFAULT_COVERAGE_PENALTY);
+}
+
 /** `--no-split-sentences` (src/translate/sentences.ts), for translate, evaluate and forward-translate. */
 export function noSplitSentencesOption(): Option {
   return new Option(
     '--no-split-sentences',
-    'translate each line as one piece, not sentence by sentence (default: split)',
+    'translate each line as one piece, as written: not sentence by sentence, quotation marks not lifted off (default: split)',
   );
 }
 

@@ -13,7 +13,7 @@
  *   npm run -s evaluate -- --model DIR --split test               (the model's own held-out split: test.tsv in
  *                                                                  the folder, else recomputed from config.json's
  *                                                                  info.corpus / info.split)
- *   options: --beam K (default 5; 1 = greedy), --length-penalty α, --limit N, --out hyp.txt, --json,
+ *   options: --beam K (default 5; 1 = greedy), --length-penalty α, --coverage-penalty β, --limit N, --out hyp.txt, --json,
  *            --workers N (translation threads, default one per core),
  *            --multi-ref (translate each distinct source once, score it against all its references)
  *
@@ -25,14 +25,14 @@ import { Command, Option } from 'commander';
 import { alignmentReport } from '../evaluate/alignments.js';
 import { scoreFilesReport } from '../evaluate/files.js';
 import { BLEU_TOKENIZER_NAMES } from '../metrics/index.js';
-import { DEFAULT_LENGTH_PENALTY } from '../search/beam.js';
 import {
   backendOption,
+  coveragePenaltyOption,
+  lengthPenaltyOption,
   noBlockStutterOption,
   noSplitSentencesOption,
   translationWorkersOption,
   intInRange,
-  nonNegativeNumber,
   positiveInt,
   UsageError,
 } from './args.js';
@@ -62,18 +62,8 @@ function buildProgram(): Command {
       ).choices(['test', 'valid']),
     )
     .option('--beam <k>', 'beam size (1 = greedy)', positiveInt('--beam'), 5)
-    .option(
-      '--length-penalty <alpha>',
-      'GNMT length penalty α for beam search',
-      nonNegativeNumber('--length-penalty'),
-      DEFAULT_LENGTH_PENALTY,
-    )
-    .option(
-      '--coverage-penalty <beta>',
-      'GNMT coverage penalty β for beam search: favours translations that attended to every source word (0 = off)',
-      nonNegativeNumber('--coverage-penalty'),
-      0,
-    )
+    .addOption(lengthPenaltyOption())
+    .addOption(coveragePenaltyOption())
     .addOption(noBlockStutterOption())
     .addOption(noSplitSentencesOption())
     .option('--limit <n>', 'score only the first N sentences of the test set', positiveInt('--limit'))

@@ -14,7 +14,7 @@ import { loadCorpus } from '../data/corpus.js';
 import type { SentencePair } from '../data/types.js';
 import { type DropReason, dropReason, readTextLines, selectSources } from '../data/forward-translation.js';
 import { openBatchTranslator } from '../evaluate/model.js';
-import { DEFAULT_LENGTH_PENALTY } from '../search/beam.js';
+import { DEFAULT_COVERAGE_PENALTY, DEFAULT_LENGTH_PENALTY } from '../search/beam.js';
 import { NameSwapper } from '../train/name-swap.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { createLogger } from '../util/log.js';
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const translator = await openBatchTranslator(o.model, {
     beam: o.beam,
     lengthPenalty: DEFAULT_LENGTH_PENALTY,
-    coveragePenalty: 0,
+    coveragePenalty: DEFAULT_COVERAGE_PENALTY,
     blockStutter: o.blockStutter,
     splitSentences: o.splitSentences,
     workers: o.workers,

@@ -7,17 +7,24 @@ import readline from 'node:readline';
 import { Command } from 'commander';
 import { initBackend } from '../backend/select.js';
 import { Translator } from '../translate/translator.js';
-import { DEFAULT_LENGTH_PENALTY } from '../search/beam.js';
 import { createLogger } from '../util/log.js';
 import { formatAttention } from '../translate/format.js';
-import { backendOption, noBlockStutterOption, noSplitSentencesOption, positiveInt } from './args.js';
+import {
+  backendOption,
+  coveragePenaltyOption,
+  lengthPenaltyOption,
+  noBlockStutterOption,
+  noSplitSentencesOption,
+  positiveInt,
+} from './args.js';
 
 const program = new Command()
   .name('translate')
   .description('Translate sentences from stdin (one per line) with a trained model.')
   .requiredOption('--model <dir>', 'model directory (config.json + weights.bin)')
   .option('--beam <k>', 'beam size (1 = greedy)', positiveInt('--beam'), 1)
-  .option('--length-penalty <alpha>', 'GNMT length penalty α for beam search', Number, DEFAULT_LENGTH_PENALTY)
+  .addOption(lengthPenaltyOption())
+  .addOption(coveragePenaltyOption())
   .option('--attention', 'after each translation, print the attention matrix as text')
   .option('--alignments', 'print word alignments (Pharaoh i-j) after a tab on each line')
   .option('--batch <n>', 'sentences translated together', positiveInt('--batch'), 64)
@@ -33,6 +40,7 @@ async function main(): Promise<void> {
     model: string;
     beam: number;
     lengthPenalty: number;
+    coveragePenalty: number;
     attention?: boolean;
     alignments?: boolean;
     batch: number;
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
     const results = translator.translate(pending, {
       beam: o.beam,
       lengthPenalty: o.lengthPenalty,
+      coveragePenalty: o.coveragePenalty,
       withAttention,
       recase: o.recase,
       blockStutter: o.blockStutter,

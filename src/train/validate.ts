@@ -4,7 +4,7 @@ import type { Seq2Seq } from '../model/seq2seq.js';
 import { type Example, makeBatches, toTensorBatch, disposeBatch, targetTokens } from '../data/batching.js';
 import { Rng } from '../util/rng.js';
 import { greedySearch } from '../search/greedy.js';
-import { DEFAULT_LENGTH_PENALTY, beamSearch } from '../search/beam.js';
+import { DEFAULT_COVERAGE_PENALTY, DEFAULT_LENGTH_PENALTY, beamSearch } from '../search/beam.js';
 import { EOS_ID } from '../tokenizer/special-ids.js';
 import type { SubwordTokenizer } from '../tokenizer/subword.js';
 import { corpusBleu, corpusChrf } from '../metrics/index.js';
@@ -47,9 +47,12 @@ export function greedyTranslateIds(
     const src = chunk.map((k) => [...srcIds[k], EOS_ID]);
     const tokens =
       beam > 1
-        ? beamSearch(model, src, { beamSize: beam, lengthPenalty: DEFAULT_LENGTH_PENALTY, blockStutter }).map(
-            (h) => h[0].tokens,
-          )
+        ? beamSearch(model, src, {
+            beamSize: beam,
+            lengthPenalty: DEFAULT_LENGTH_PENALTY,
+            coveragePenalty: DEFAULT_COVERAGE_PENALTY,
+            blockStutter,
+          }).map((h) => h[0].tokens)
         : greedySearch(model, src, { blockStutter }).map((h) => h.tokens);
     chunk.forEach((k, j) => (out[k] = tgt.decode(tokens[j])));
   }

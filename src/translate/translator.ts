@@ -9,11 +9,12 @@ import { EOS_ID } from '../tokenizer/special-ids.js';
 import { oneVocabulary } from '../tokenizer/subword.js';
 import { loadModelDir, type LoadedModel } from './model-dir.js';
 import { greedySearch, type Hypothesis } from '../search/greedy.js';
-import { DEFAULT_LENGTH_PENALTY, beamSearch } from '../search/beam.js';
+import { DEFAULT_COVERAGE_PENALTY, DEFAULT_LENGTH_PENALTY, beamSearch } from '../search/beam.js';
 import { attentionLabels, segmentWords, wordAlignment } from './alignment.js';
 import { holdSymbols, restoreSymbols } from './symbols.js';
 import { recase } from './recase.js';
 import { splitSentences } from './sentences.js';
+import { quotePieces, requote } from './quotes.js';
 import { joinTranslations, type Translation } from './translation.js';
 import { forceAlign, type AlignOptions, type AlignPair, type ForcedAlignment } from './force-align.js';
 
@@ -24,7 +25,7 @@ export interface TranslateOptions {
   nbest?: number;
   /** GNMT length-penalty α for beam search. */
   lengthPenalty?: number;
-  /** GNMT coverage-penalty β for beam search (0 = off; src/search/beam.ts). */
+  /** GNMT coverage-penalty β for beam search (0 = off; default DEFAULT_COVERAGE_PENALTY, src/search/beam.ts). */
   coveragePenalty?: number;
   maxLenRatio?: number;
   /** Include subword tokens and attention matrices. */
@@ -70,17 +71,25 @@ export class Translator {
   }
 
   /**
-   * Translations of `texts`, each split into sentences first (`splitSentences`, default true): the
-   * sentences of all texts are translated together in length-sorted batches, then joined per text.
+   * Translations of `texts`, each split into sentences first (`splitSentences`, default true), with the
+   * quotation marks at their edges lifted off: the sentences of all texts are translated together in
+   * length-sorted batches, then the marks put back and the sentences joined per text.
    */
   translate(texts: readonly string[], opts: TranslateOptions = {}): Translation[] {
     const sources = texts.map((t) => normalizeText(t));
     if (opts.splitSentences === false) return this.translateSentences(sources, opts);
-    const sentences = sources.map((s) => splitSentences(s));
-    const translated = this.translateSentences(sentences.flat(), opts);
+    // Quotation marks at a sentence's edges go around the model (src/translate/quotes.ts).
+    const pieces = sources.map((s) => splitSentences(s).flatMap(quotePieces));
+    const translated = this.translateSentences(
+      pieces.flat().map((p) => p.text),
+      opts,
+    );
     let next = 0;
-    return sentences.map((parts, k) =>
-      joinTranslations(sources[k], translated.slice(next, (next += parts.length))),
+    return pieces.map((parts, k) =>
+      joinTranslations(
+        sources[k],
+        parts.map((p) => requote(translated[next++], p)),
+      ),
     );
   }
 
@@ -141,7 +150,7 @@ export class Translator {
               beamSize: beam,
               nbest,
               lengthPenalty: opts.lengthPenalty ?? DEFAULT_LENGTH_PENALTY,
-              coveragePenalty: opts.coveragePenalty ?? 0,
+              coveragePenalty: opts.coveragePenalty ?? DEFAULT_COVERAGE_PENALTY,
             })
           : greedySearch(model, src, searchOpts).map((h) => [h]);
       chunk.forEach((k, j) => {
