@@ -1,8 +1,9 @@
 /**
  * Beam search, batched over sentences and beams (B sentences × K beams = B·K decoder rows per step).
  *
- * Scores: hypotheses are ranked by log p(y|x) / lp(y) with the GNMT length penalty
- * lp(y) = ((5 + |y|) / 6)^α (|y| counts </s>); α = 0 ranks by log-probability alone.
+ * Scores: hypotheses are ranked by log p(y|x) / lp(y) + cp(x; y) with the GNMT length penalty
+ * lp(y) = ((5 + |y|) / 6)^α (|y| counts </s>) and coverage penalty cp (below); α = β = 0 ranks by
+ * log-probability alone.
  * The top 2K candidates of each sentence are chosen on the device (one topk over K·V scores), so only
  * 2K numbers per sentence are copied out per step. A hypothesis that emits </s> moves to the finished
  * list; a sentence stops when K hypotheses have finished, when its best candidate of a step is </s>
@@ -38,7 +39,7 @@ interface Alive {
   coverage?: Float32Array;
 }
 
-/** GNMT length penalty α used when none is given: translate, evaluate, the translator, validation. */
+/** GNMT length penalty α used when none is given: translate, evaluate, the translator, validation, bench. */
 export const DEFAULT_LENGTH_PENALTY = 0.6;
 
 /**
