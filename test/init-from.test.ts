@@ -13,6 +13,8 @@ import { SAMPLE_CORPUS } from '../src/util/repo-paths.js';
 import { trainEngSpa } from './helpers/cli.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
 import { splitsPunctuation } from '../src/tokenizer/train.js';
+import { initBackend } from '../src/backend/select.js';
+import { Translator } from '../src/translate/translator.js';
 
 function weightsOf(dir: string): Map<string, Float32Array> {
   const cfg = readModelConfig(dir);
@@ -108,11 +110,45 @@ describe('train --init-from: a warm start from a model folder', function () {
     expect(maxAbsDiff(weightsOf(model), weightsOf(tiny))).to.be.below(1e-6);
   });
 
+  it('--widen: grows the hidden and attention sizes and keeps what the model translates', async () => {
+    const r = await train(
+      'wide',
+      ...['--init-from', tiny, '--widen', '--hidden-size', '24', '--attention-size', '20'],
+      ...['--learning-rate', '1e-8'],
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(
+      /--init-from: weights of .*tiny widened \(encoderHiddenSize 16 → 24, decoderHiddenSize 16 → 24, attentionSize 16 → 20; new units start with zero outgoing weights\)/,
+    );
+    const model = path.join(dir, 'wide', 'model');
+    expect(readModelConfig(model).model).to.include({
+      encoderHiddenSize: 24,
+      attentionSize: 20,
+      outputSize: 16,
+    });
+    await initBackend('wasm');
+    const sentences = readTsv(SAMPLE_CORPUS)
+      .slice(0, 12)
+      .map((p) => p.src);
+    const [narrow, wide] = [tiny, model].map((d) => Translator.load(d));
+    try {
+      for (const beam of [1, 3]) {
+        const a = narrow.translate(sentences, { beam });
+        const b = wide.translate(sentences, { beam });
+        expect(b.map((t) => t.hypotheses[0].text)).to.deep.equal(a.map((t) => t.hypotheses[0].text));
+        b.forEach((t, i) => expect(t.hypotheses[0].logProb).to.be.closeTo(a[i].hypotheses[0].logProb, 1e-3));
+      }
+    } finally {
+      narrow.dispose();
+      wide.dispose();
+    }
+  });
+
   it('refuses a size that contradicts the weights, naming the field, and a folder that is not a model', async () => {
     const r = await train('bad', '--init-from', tiny, '--hidden-size', '32');
     expect(r.code).to.equal(1);
     expect(r.stderr).to.match(
-      /--init-from .*: this run's model differs from the folder's: encoderHiddenSize 32 \(the folder's: 16\)/,
+      /--init-from .*: this run's model differs from the folder's: encoderHiddenSize 32 \(the folder's: 16\).*add --widen/,
     );
     const missing = await train('missing', '--init-from', path.join(dir, 'nowhere'));
     expect(missing.code).to.equal(1);

@@ -75,10 +75,11 @@ describe('server', function () {
           file: 'corpora/sample.eng-spa.tsv',
           role: 'train',
           pairs: 1234,
+          weight: 12,
           licence: 'CC-BY 2.0 FR',
           source: 'https://tatoeba.org',
         },
-        { name: 'In-house test set', role: 'test', pairs: 56, source: 'javascript:alert(1)' },
+        { name: 'In-house test set', role: 'test', pairs: 56, weight: 3, source: 'javascript:alert(1)' },
         { role: 'valid', pairs: 7 },
       ],
     };
@@ -258,6 +259,11 @@ describe('server', function () {
       );
       expect(corpora).to.include('<a href="https://tatoeba.org">Tatoeba sample</a>');
       expect(corpora).to.include('1,234 pairs');
+      // The oversampling weight of a training corpus (--corpus file@12); a test set's weight means nothing.
+      expect(corpora).to.include(
+        '<span class="corpus-weight">weight 12: each pair seen 12 times an epoch</span>',
+      );
+      expect([...corpora.matchAll(/class="corpus-weight"/g)]).to.have.length(1);
       expect(corpora).to.include('Licence: CC-BY 2.0 FR');
       expect(corpora).to.include('<code>corpora/sample.eng-spa.tsv</code>');
       // No licence recorded: said so, not invented; a non-http source is text, never a link.

@@ -47,6 +47,10 @@ const program = new Command()
     '--init-from <dir>',
     'start from this model folder (its weights, tokenizers and sizes; fresh optimizer): fine-tune a model',
   )
+  .option(
+    '--widen',
+    "with --init-from and a larger --hidden-size/--attention-size: grow the folder's model, keeping what it computes",
+  )
   .option('--src-tokenizer <file>', 'use this tokenizer.json for the source instead of training one')
   .option('--tgt-tokenizer <file>', 'use this tokenizer.json for the target instead of training one')
   .option('--vocab-dir <dir>', 'where trained tokenizers are written (default <out>/vocab)')
@@ -215,8 +219,7 @@ async function main(): Promise<void> {
   );
   if (ck) await trainer.restore(last);
   else if (cfg.initFrom) {
-    loadInitWeights(trainer.model, cfg.initFrom);
-    log.info(`--init-from: weights, tokenizers and sizes of ${cfg.initFrom}`);
+    log.info(`--init-from: ${loadInitWeights(trainer.model, cfg.initFrom, cfg.widen)}`);
   } else if (resume) log.warn(`--resume: no checkpoint at ${last}, starting from scratch`);
   process.on('SIGINT', () => {
     log.warn(

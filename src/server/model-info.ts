@@ -41,6 +41,11 @@ export interface CorpusInfo {
   file?: string;
   role?: 'train' | 'valid' | 'test';
   pairs?: number;
+  /**
+   * A training corpus's weight (`--corpus file@12`): each of its pairs is seen this many times an epoch
+   * (src/train/augment.ts, weightedEpochPairs). Absent when 1 or not recorded.
+   */
+  weight?: number;
   /** e.g. "CC-BY 2.0 FR"; absent when nobody recorded it (the page says so rather than guess). */
   licence?: string;
   /** Where the data comes from: a URL (linked on the page) or a description. */
@@ -66,6 +71,10 @@ export function corporaOf(info: Record<string, unknown>): CorpusInfo[] {
         file: str(r.file),
         role: typeof r.role === 'string' && ROLES.has(r.role) ? (r.role as CorpusInfo['role']) : undefined,
         pairs: typeof r.pairs === 'number' && Number.isInteger(r.pairs) && r.pairs >= 0 ? r.pairs : undefined,
+        weight:
+          r.role === 'train' && typeof r.weight === 'number' && r.weight > 0 && r.weight !== 1
+            ? r.weight
+            : undefined,
         licence: str(r.licence),
         source: str(r.source),
       });

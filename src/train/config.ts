@@ -35,6 +35,8 @@ export const TrainConfigSchema = z
      * random weights.
      */
     initFrom: z.string().optional(),
+    /** With initFrom: grow its hidden and attention sizes to this run's (src/train/widen.ts). */
+    widen: z.boolean().default(false),
     /** Existing tokenizer.json files; when absent, BPE tokenizers are trained on the training split. */
     srcTokenizer: z.string().optional(),
     tgtTokenizer: z.string().optional(),
