@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [--configs default,large,shared-copy] [--backends wasm,cpu] [--steps 50] [--no-torch]
+ * npm run bench [-- --json] [--configs default,large,shared-copy,shipped (src/bench/configs.ts)] [--backends wasm,cpu] [--steps 50] [--no-torch]
  *
  * Training throughput (target tokens/s of full steps on real eng-spa batches, or synthetic batches of the
  * same shapes when ../shared is absent), translation latency (greedy and beam 5, one 15-subword
@@ -28,32 +28,9 @@ import { measureTranslateSpeed, randomSources, type TranslateSpeed } from '../be
 import { measureParallelBatch } from '../bench/batch-parallel.js';
 import { memoryFigures, runTorchReference, type MemoryFigures, type TorchFigures } from '../bench/measure.js';
 import { createLogger } from '../util/log.js';
+import { type ConfigName, benchConfig } from '../bench/configs.js';
 import { formatProfile, profileGreedy, profileTrainingStep } from '../bench/profile.js';
 
-interface BenchConfig {
-  embeddingSize: number;
-  hiddenSize: number;
-  attentionSize: number;
-  outputSize: number;
-  /** Target tokens per training batch, as the configuration's training run uses. */
-  tokenBudget: number;
-  /** One BPE for both sides, all embeddings tied to the output layer, copying through attention. */
-  sharedTiedCopy?: boolean;
-}
-const CONFIGS: Record<'default' | 'large' | 'shared-copy', BenchConfig> = {
-  default: { embeddingSize: 128, hiddenSize: 256, attentionSize: 256, outputSize: 256, tokenBudget: 1500 },
-  large: { embeddingSize: 256, hiddenSize: 512, attentionSize: 512, outputSize: 512, tokenBudget: 1500 },
-  // The configuration of the next eng-spa model (issue 12; README "The next English→Spanish model").
-  'shared-copy': {
-    embeddingSize: 256,
-    hiddenSize: 256,
-    attentionSize: 256,
-    outputSize: 256,
-    tokenBudget: 3000,
-    sharedTiedCopy: true,
-  },
-};
-type ConfigName = keyof typeof CONFIGS;
 const VOCAB = 8000;
 const here = path.dirname(new URL(import.meta.url).pathname);
 const shared = path.resolve(here, '..', '..', '..', 'shared');
@@ -75,7 +52,7 @@ const program = new Command()
   .option('--json', 'print one JSON object (and nothing else) on stdout')
   .option(
     '--configs <list>',
-    'default, large (classic: separate vocabularies, untied, no copying), shared-copy (one vocabulary, tied, copying)',
+    'default, large (classic: separate vocabularies, untied, no copying), shared-copy (one vocabulary, tied, copying), shipped (the sizes of models/eng-spa)',
     'default,large',
   )
   .option(
@@ -179,13 +156,12 @@ async function main(): Promise<void> {
     ? o.backends.split(',').map(parseBackendName)
     : [auto.name, ...(auto.name === 'cpu' ? [] : ['cpu' as const])];
   const configs = o.configs.split(',') as ConfigName[];
+  configs.forEach(benchConfig); // an unknown name or an unreadable shipped model fails before the data work
   const data = await loadExamples(log);
   const rows: Row[] = [];
   const profiles: string[] = [];
   for (const config of configs) {
-    if (!CONFIGS[config])
-      throw new Error(`unknown config "${config}": expected ${Object.keys(CONFIGS).join(', ')}`);
-    const dims = CONFIGS[config];
+    const dims = benchConfig(config);
     const sharing = dims.sharedTiedCopy
       ? ({ tieEmbeddings: 'all', copyAttention: true } as const)
       : undefined;
