@@ -221,6 +221,9 @@ async function main(): Promise<void> {
   else if (cfg.initFrom) {
     log.info(`--init-from: ${loadInitWeights(trainer.model, cfg.initFrom, cfg.widen)}`);
   } else if (resume) log.warn(`--resume: no checkpoint at ${last}, starting from scratch`);
+  // `npm run train` starts node with `--import tsx`, not the tsx binary: on Ctrl-C tsx relays the signal
+  // and SIGKILLs its child when it has not answered within ~60 ms, which a training step or a checkpoint
+  // write never does, so the run died without saving (test/train-interrupt.test.ts).
   process.on('SIGINT', () => {
     log.warn(
       'Ctrl-C: saving a checkpoint after this step, then exiting (press again to abort without saving)',
