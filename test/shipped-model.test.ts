@@ -7,6 +7,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { readModelConfig } from '../src/translate/model-dir.js';
 import { DEFAULT_COVERAGE_PENALTY } from '../src/search/beam.js';
+import { corporaOf } from '../src/server/model-info.js';
 import { repoRoot } from './helpers/paths.js';
 import { useTranslator } from './helpers/model-translator.js';
 
@@ -57,6 +58,10 @@ for (const shipped of SHIPPED) {
       const scores = cfg.info.scores as { beam: number; bleu: number; chrf: number }[];
       expect(scores.map((s) => s.beam)).to.include.members([1, 5]);
       for (const s of scores) expect(s.bleu).to.be.within(0, 100);
+      // The page and its footer name every training corpus with its licence (attribution), from the metadata.
+      const training = corporaOf(cfg.info).filter((c) => c.role === 'train');
+      expect(training.length).to.be.greaterThan(0);
+      for (const c of training) expect(c.licence, c.name).to.be.a('string');
       expect(fs.existsSync(path.join(dir, 'MODEL.md'))).to.equal(true);
     });
 
