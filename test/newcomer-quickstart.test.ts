@@ -40,7 +40,8 @@ function npmScript(words: string[]): { script: string; args: string[] } {
   const rest = words.slice(words[1] === 'start' ? 2 : words[2] === '-s' ? 3 : 2);
   const name = words[1] === 'start' ? 'start' : words[words[2] === '-s' ? 3 : 2];
   const command = scripts[name];
-  const m = /^tsx (\S+\.ts)$/.exec(command ?? '');
+  // `tsx file.ts`, or `node --import tsx file.ts` (train and start: see src/cli/train.ts on Ctrl-C).
+  const m = /^(?:tsx|node --import tsx) (\S+\.ts)$/.exec(command ?? '');
   if (!m) throw new Error(`npm script "${name}" is not "tsx <file>.ts": ${command}`);
   const dashes = rest.indexOf('--');
   return { script: m[1], args: dashes === -1 ? [] : rest.slice(dashes + 1) };

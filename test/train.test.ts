@@ -161,7 +161,10 @@ describe('training', function () {
       let maxDiff = 0;
       for (let k = 0; k < w1[i].values.length; k++)
         maxDiff = Math.max(maxDiff, Math.abs(w1[i].values[k] - w2[i].values[k]));
-      expect(maxDiff, w1[i].name).to.be.lessThan(1e-5);
+      // Not 0: the two halves' gradients are summed in another order than the whole batch's, and Adam
+      // divides each gradient by its own running size, so a component near 0 can move by more than its
+      // rounding (1.3e-5 seen on one CPU); a wrong sum moves weights by the learning rate.
+      expect(maxDiff, w1[i].name).to.be.lessThan(5e-5);
     }
     await parallel.stopEngine();
     single.model.dispose();
