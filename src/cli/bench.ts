@@ -156,12 +156,13 @@ async function main(): Promise<void> {
     ? o.backends.split(',').map(parseBackendName)
     : [auto.name, ...(auto.name === 'cpu' ? [] : ['cpu' as const])];
   const configs = o.configs.split(',') as ConfigName[];
-  configs.forEach(benchConfig); // an unknown name or an unreadable shipped model fails before the data work
+  // Resolved once, before the data work: an unknown name or an unreadable shipped model fails at once.
+  const dimsOf = new Map(configs.map((c) => [c, benchConfig(c)]));
   const data = await loadExamples(log);
   const rows: Row[] = [];
   const profiles: string[] = [];
   for (const config of configs) {
-    const dims = benchConfig(config);
+    const dims = dimsOf.get(config)!;
     const sharing = dims.sharedTiedCopy
       ? ({ tieEmbeddings: 'all', copyAttention: true } as const)
       : undefined;
