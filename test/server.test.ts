@@ -278,9 +278,9 @@ describe('server', function () {
       }
       expect(html).not.to.include('manythings');
       expect(html).to.include(
-        '<span id="test-bleu">12.3</span> <span class="fact-note" id="test-set">split, as recorded</span>',
+        '<span id="test-bleu">12.35</span> <span class="fact-note" id="test-set">split, as recorded</span>',
       );
-      expect(html).to.include('<dd id="test-chrf">34.6</dd>');
+      expect(html).to.include('<dd id="test-chrf">34.57</dd>');
     });
 
     it('falls back to info.corpus, then to saying that nothing is recorded; never a hard-coded licence', async function () {

@@ -115,4 +115,22 @@ describe('widening a model (train --init-from --widen)', function () {
       widenValues('attention.b', new Float32Array(3), new Float32Array(5), [[{ from: 4, to: 5 }]]),
     ).to.throw('--widen: "attention.b" has 3 values, its layout 4');
   });
+
+  it("refuses a folder whose weights are not its config's, naming what is missing and what is extra", function () {
+    const narrowConfig = tinyModelConfig(V);
+    const wideConfig = { ...narrowConfig, encoderHiddenSize: 12, decoderHiddenSize: 12 };
+    const narrow = new Seq2Seq(narrowConfig, 1);
+    const wide = new Seq2Seq(wideConfig, 2);
+    try {
+      const weights = weightsOf(narrow);
+      weights.delete('attention.v');
+      weights.set('decoder.extra', new Float32Array(3));
+      expect(() => assignWidened(wide, narrowConfig, weights, '--init-from m')).to.throw(
+        "--init-from m: the folder's weights do not match its config (missing: attention.v; not in the model: decoder.extra)",
+      );
+    } finally {
+      narrow.dispose();
+      wide.dispose();
+    }
+  });
 });

@@ -64,3 +64,11 @@ export const ModelConfigSchema = z
   });
 
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+/**
+ * The fields that decide what a model's weights mean: a warm start needs them equal, widening lets the
+ * hidden and attention sizes grow. Dropout only changes training.
+ */
+export const ARCHITECTURE_FIELDS = (Object.keys(ModelConfigSchema.shape) as (keyof ModelConfig)[]).filter(
+  (k) => k !== 'dropout',
+);

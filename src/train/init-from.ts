@@ -5,7 +5,7 @@
  * learning rate and data order start afresh (a model folder does not hold them; `--resume` does that).
  */
 import path from 'node:path';
-import type { ModelConfig } from '../model/config.js';
+import { ARCHITECTURE_FIELDS } from '../model/config.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 import { assignWeights, decodeWeights, readBytes } from '../model/weights-io.js';
 import { readModelConfig } from '../translate/model-dir.js';
@@ -33,21 +33,6 @@ export function initFromOptions(dir: string): Partial<TrainConfig> {
   };
 }
 
-/** Fields that must match for the folder's weights to mean the same thing (dropout may change). */
-const ARCHITECTURE: (keyof ModelConfig)[] = [
-  'srcVocabSize',
-  'tgtVocabSize',
-  'embeddingSize',
-  'encoderHiddenSize',
-  'encoderLayers',
-  'decoderHiddenSize',
-  'attentionSize',
-  'outputSize',
-  'outputActivation',
-  'tiedEmbeddings',
-  'copyAttention',
-];
-
 /**
  * Copies the weights of the model folder `dir` into `model`. Throws, naming each field, when `model` was
  * built differently (e.g. a --hidden-size given beside --init-from), unless `widen` is set and only the
@@ -66,7 +51,7 @@ export function loadInitWeights(model: Seq2Seq, dir: string, widen = false): str
     assignWidened(model, saved.model, weights, where);
     return `weights of ${dir} widened (${grows}; new units start with zero outgoing weights), its tokenizers`;
   }
-  const differ = ARCHITECTURE.filter((k) => model.config[k] !== saved.model[k]).map(
+  const differ = ARCHITECTURE_FIELDS.filter((k) => model.config[k] !== saved.model[k]).map(
     (k) => `${k} ${String(model.config[k])} (the folder's: ${String(saved.model[k])})`,
   );
   if (differ.length > 0)

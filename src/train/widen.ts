@@ -16,7 +16,7 @@
  * parameter below; a parameter this file does not know is refused, so a new one cannot be widened wrongly.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../model/config.js';
+import { ARCHITECTURE_FIELDS, type ModelConfig } from '../model/config.js';
 import type { Seq2Seq } from '../model/seq2seq.js';
 
 /** A run of `from` entries of an axis that becomes `to` entries (to ≥ from). */
@@ -131,8 +131,8 @@ export function widenValues(
 export function describeWidening(old: ModelConfig, wide: ModelConfig, where: string): string {
   const problems: string[] = [];
   const grows: string[] = [];
-  for (const key of Object.keys(old) as (keyof ModelConfig)[]) {
-    if (key === 'dropout' || old[key] === wide[key]) continue;
+  for (const key of ARCHITECTURE_FIELDS) {
+    if (old[key] === wide[key]) continue;
     if (!GROWABLE.has(key)) problems.push(`${key} ${String(wide[key])} (the folder's: ${String(old[key])})`);
     else if ((wide[key] as number) < (old[key] as number))
       problems.push(`${key} ${String(wide[key])} is below the folder's ${String(old[key])}`);
@@ -158,11 +158,15 @@ export function assignWidened(
   where: string,
 ): void {
   const params = model.params.entries();
-  const missing = params.map(([name]) => name).filter((name) => !weights.has(name));
-  if (missing.length > 0 || weights.size !== params.length)
-    throw new Error(
-      `${where}: the folder's weights do not match its config (missing: ${missing.join(', ')})`,
-    );
+  const names = new Set(params.map(([name]) => name));
+  const missing = [...names].filter((name) => !weights.has(name));
+  const extra = [...weights.keys()].filter((name) => !names.has(name));
+  const problems = [
+    ...(missing.length > 0 ? [`missing: ${missing.join(', ')}`] : []),
+    ...(extra.length > 0 ? [`not in the model: ${extra.join(', ')}`] : []),
+  ];
+  if (problems.length > 0)
+    throw new Error(`${where}: the folder's weights do not match its config (${problems.join('; ')})`);
   for (const [name, variable] of params) {
     const fresh = variable.dataSync() as Float32Array;
     const values = widenValues(name, weights.get(name)!, fresh, layoutOf(name, old, model.config));
