@@ -492,6 +492,20 @@ describe('newcomer: a small corpus, end to end (train, refuse, resume, overwrite
     expect(step(path.join(run, 'last.ckpt'))).to.equal(4);
   });
 
+  it("--resume with --learning-rate continues at the rate typed now, not the checkpoint's", async () => {
+    const last = path.join(run, 'last.ckpt');
+    const saved = readCheckpoint(last).header.state.learningRate;
+    const r = await train('--max-steps', '5', '--resume', '--learning-rate', String(saved / 4));
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.contain(`--learning-rate ${saved / 4} replaces the checkpoint's ${saved}`);
+    expect(readCheckpoint(last).header.state).to.include({ step: 5, learningRate: saved / 4 });
+    // Resuming without the flag keeps the rate the run has now.
+    const again = await train('--max-steps', '6', '--resume');
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stderr).not.to.contain('replaces the checkpoint');
+    expect(readCheckpoint(last).header.state).to.include({ step: 6, learningRate: saved / 4 });
+  });
+
   it('--overwrite deletes the earlier run and starts again', async () => {
     const r = await train('--max-steps', '1', '--overwrite');
     expect(r.code, r.stderr).to.equal(0);

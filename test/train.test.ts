@@ -118,6 +118,41 @@ describe('training', function () {
     [a, b1, b2].forEach((t) => t.model.dispose());
   });
 
+  it('resume with a learning rate given now steps at that rate (Adam: a quarter of the rate, a quarter of the step)', async function () {
+    const data = sampleData(dir, 'resume-lr');
+    const cfg = tinyConfig(path.join(dir, 'runLr'), { tokenBudget: 120, maxSteps: 3, validEvery: 1000 });
+    const first = new Trainer(cfg, data, log);
+    await first.run();
+    await first.stopEngine();
+    first.model.dispose();
+    const ck = path.join(cfg.out, 'last.ckpt');
+    const stepFrom = async (learningRate?: number) => {
+      const t = new Trainer(cfg, data, log);
+      await t.restore(ck, learningRate);
+      const before = readParams(t.model.params);
+      await t.trainStep(data.train.slice(0, 4));
+      const after = readParams(t.model.params);
+      const rate = t.state.learningRate;
+      await t.stopEngine();
+      t.model.dispose();
+      return { rate, deltas: after.map((p, i) => p.values.map((x, k) => x - before[i].values[k])) };
+    };
+    const full = await stepFrom();
+    const quarter = await stepFrom(cfg.learningRate / 4);
+    expect(full.rate).to.equal(cfg.learningRate);
+    expect(quarter.rate).to.equal(cfg.learningRate / 4);
+    let biggest = 0;
+    let worst = 0;
+    full.deltas.forEach((d, i) =>
+      d.forEach((x, k) => {
+        biggest = Math.max(biggest, Math.abs(x));
+        worst = Math.max(worst, Math.abs(quarter.deltas[i][k] - x / 4));
+      }),
+    );
+    expect(biggest).to.be.greaterThan(1e-4);
+    expect(worst).to.be.lessThan(biggest * 1e-3);
+  });
+
   it('resume restores the best validation scores from metrics.jsonl: an export keeps them in the model card', async function () {
     const data = sampleData(dir, 'best');
     const cfg = tinyConfig(path.join(dir, 'runBest'), {

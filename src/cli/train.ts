@@ -217,8 +217,10 @@ async function main(): Promise<void> {
   log.info(
     `model: ${trainer.model.parameterCount().toLocaleString('en')} parameters ${JSON.stringify(trainer.model.config)}`,
   );
-  if (ck) await trainer.restore(last);
-  else if (cfg.initFrom) {
+  if (ck) {
+    const typed = program.getOptionValueSource('learningRate') === 'cli';
+    await trainer.restore(last, typed ? cfg.learningRate : undefined);
+  } else if (cfg.initFrom) {
     log.info(`--init-from: ${loadInitWeights(trainer.model, cfg.initFrom, cfg.widen)}`);
   } else if (resume) log.warn(`--resume: no checkpoint at ${last}, starting from scratch`);
   // `npm run train` starts node with `--import tsx`, not the tsx binary: on Ctrl-C tsx relays the signal

@@ -371,12 +371,24 @@ export class Trainer {
     );
   }
 
-  /** Restore weights, optimizer and position from a checkpoint file. */
-  async restore(file: string): Promise<void> {
+  /**
+   * Restore weights, optimizer and position from a checkpoint file. A `learningRate` given now (the user
+   * typed --learning-rate beside --resume) replaces the checkpoint's: that is the advice after a
+   * divergence, and the way to finish a run at a lower rate.
+   */
+  async restore(file: string, learningRate?: number): Promise<void> {
     const ck = readCheckpoint(file);
     assignWeights(this.model.params, ck.header.weights, ck.weightBytes, file);
     const optimizer = checkpointOptimizer(ck);
     this.state = { ...ck.header.state };
+    if (learningRate !== undefined && learningRate !== this.state.learningRate) {
+      this.log.info(
+        `--learning-rate ${learningRate} replaces the checkpoint's ${this.state.learningRate}; the next ` +
+          'plateau decay starts from it',
+      );
+      this.state.learningRate = learningRate;
+      this.state.evalsSinceDecay = 0;
+    }
     // The scores of every set at the best step (for the model card) are not in a checkpoint; metrics.jsonl
     // has them. Without this, an export before the next improvement would lose them.
     this.bestValid =
