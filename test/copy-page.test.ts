@@ -114,6 +114,8 @@ describe('copying on the page and in the API', function () {
       corpora: [
         { name: 'news.dev', role: 'valid' },
         { name: 'ted.test', role: 'test' },
+        // A run that validates on its corpus's split names that part 'split' too: the test split stays a test.
+        { name: 'split', role: 'valid' },
       ],
       scores: [
         { testSet: 'ted.test', bleu: 12.07, chrf: 36.04, beam: 5, sentences: 2994 },

@@ -13,6 +13,7 @@ import { expect } from 'chai';
 
 import { readTsv } from '../src/data/readers.js';
 import { corpusBleu } from '../src/metrics/index.js';
+import { scoreRecords } from '../src/evaluate/report.js';
 import { repoRoot, sharedDir } from './helpers/paths.js';
 import { makeTinyModel } from './helpers/tiny-model.js';
 
@@ -283,5 +284,27 @@ describe('npm run evaluate', function () {
         else for (const s of want) expect(r.stderr, what).to.include(s);
       }
     });
+  });
+});
+
+describe('scoreRecords (what export-model --scores keeps from an evaluate --json output)', function () {
+  it('keeps one set as it is, gives each of several sets its own record naming the model, refuses the rest', function () {
+    const one = { bleu: 30.1, testSet: 'a.tsv', model: 'm' };
+    expect(scoreRecords(one, 'one.json')).to.deep.equal([one]);
+    expect(
+      scoreRecords(
+        { model: 'm', sets: { a: { bleu: 30.1, testSet: 'a.tsv' }, b: { bleu: 12, testSet: 'b.tsv' } } },
+        'x',
+      ),
+    ).to.deep.equal([
+      { bleu: 30.1, testSet: 'a.tsv', model: 'm' },
+      { bleu: 12, testSet: 'b.tsv', model: 'm' },
+    ]);
+    expect(() => scoreRecords([1, 2], 'list.json')).to.throw(
+      'list.json: not an evaluate --json output (expected an object)',
+    );
+    expect(() => scoreRecords({ model: 'm', sets: {} }, 'empty.json')).to.throw(
+      'empty.json: "sets" holds no scores',
+    );
   });
 });

@@ -21,6 +21,7 @@ import { defaultHeldOutSize, splitCorpus } from '../src/data/split.js';
 import type { SentencePair } from '../src/data/types.js';
 import { ModelConfigSchema } from '../src/model/config.js';
 import { loadModelDir, readModelTestSet, saveModelDir } from '../src/translate/model-dir.js';
+import { scoreRows } from '../src/server/pages.js';
 import { Seq2Seq } from '../src/model/seq2seq.js';
 import { SubwordTokenizer } from '../src/tokenizer/subword.js';
 import { trainTokenizerFile } from '../src/tokenizer/train.js';
@@ -565,18 +566,37 @@ describe('newcomer: a small corpus, end to end (train, refuse, resume, overwrite
       expect(report.bleu).to.be.a('number');
     });
 
-    it('export-model makes another self-contained copy, test.tsv included', async () => {
+    it('export-model makes another self-contained copy, test.tsv included, with the scores of a several-set evaluate', async () => {
+      // evaluate --json on two sets prints { model, sets }; the page reads one record per set.
+      const evaluated = await runCli(
+        'evaluate',
+        ['--model', copied, '--split', 'test', '--test', path.join(copied, 'test.tsv'), '--beam', '1'].concat(
+          ['--workers', '1', '--json', '--backend', 'wasm'],
+        ),
+        { cwd: elsewhere },
+      );
+      expect(evaluated.code, evaluated.stderr).to.equal(0);
+      const report = JSON.parse(evaluated.stdout) as { sets: Record<string, { bleu: number }> };
+      expect(Object.keys(report.sets)).to.have.length(2);
+      const scoresFile = path.join(elsewhere, 'scores.json');
+      fs.writeFileSync(scoresFile, evaluated.stdout);
       const exported = path.join(elsewhere, 'exported');
-      const r = await runCli('export-model', ['--from', copied, '--to', exported]);
+      const r = await runCli('export-model', ['--from', copied, '--to', exported, '--scores', scoresFile]);
       expect(r.code, r.stderr).to.equal(0);
       expect(fs.readFileSync(path.join(exported, 'test.tsv'), 'utf8')).to.equal(
         fs.readFileSync(path.join(copied, 'test.tsv'), 'utf8'),
       );
       const config = JSON.parse(fs.readFileSync(path.join(exported, 'config.json'), 'utf8')) as {
         tokenizers: { src: string; tgt: string };
+        info: Record<string, unknown>;
       };
       for (const file of Object.values(config.tokenizers))
         expect(fs.existsSync(path.join(exported, file)), file).to.equal(true);
+      const recorded = config.info.scores as { testSet: string; bleu: number; model: string }[];
+      expect(recorded.map((x) => x.bleu)).to.deep.equal(Object.values(report.sets).map((x) => x.bleu));
+      for (const x of recorded) expect(x.model).to.equal(copied);
+      const rows = scoreRows(config.info).filter((row) => row.how === 'greedy' && row.role === 'test');
+      expect(rows.map((row) => row.set)).to.deep.equal([path.join(copied, 'test.tsv'), 'split']);
     });
 
     it('npm start -- --model DIR serves it: the page and the API answer', async () => {

@@ -15,6 +15,7 @@ import { Command } from 'commander';
 import { initBackend } from '../backend/select.js';
 import { loadModelDir, readModelTestSet, saveModelDir } from '../translate/model-dir.js';
 import type { WeightDtype } from '../model/weights-io.js';
+import { scoreRecords } from '../evaluate/report.js';
 
 const program = new Command()
   .name('export-model')
@@ -40,9 +41,7 @@ async function main(): Promise<void> {
   await initBackend('cpu');
   const loaded = loadModelDir(o.from);
   const info: Record<string, unknown> = { ...loaded.config.info };
-  const scores = (o.scores ?? []).map(
-    (f) => JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, unknown>,
-  );
+  const scores = (o.scores ?? []).flatMap((f) => scoreRecords(JSON.parse(fs.readFileSync(f, 'utf8')), f));
   if (scores.length > 0) info.scores = scores;
   for (const kv of o.set ?? []) {
     const eq = kv.indexOf('=');

@@ -141,7 +141,8 @@ export function scoreRows(i: Record<string, unknown>): ScoreRow[] {
     const set = SPLIT_SET.test(sc.testSet) ? 'split' : sc.testSet;
     const how = searchLabel(finite(sc.beam), sc.referencesPerSentence);
     if (rows.some((r) => r.set === set && r.how === how)) continue;
-    const role = validNames.has(set) ? 'validation' : 'test';
+    // 'split' here is the corpus's held-out test part; the validation part is also named 'split' in corpora.
+    const role = set !== 'split' && validNames.has(set) ? 'validation' : 'test';
     recorded.push({ set, role, bleu, chrf: finite(sc.chrf), sentences: finite(sc.sentences), how });
   }
   // Stable sort: the tests before the validation files, each in the order they were recorded.
