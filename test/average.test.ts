@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { initBackend } from '../src/backend/select.js';
 import { readTsv } from '../src/data/readers.js';
-import { readModelConfig } from '../src/translate/model-dir.js';
+import { readModelConfig, readModelTestSet } from '../src/translate/model-dir.js';
 import { decodeWeights } from '../src/model/weights-io.js';
 import { averageCheckpoints } from '../src/train/average.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
@@ -157,6 +157,21 @@ describe('checkpoint averaging (--keep-checkpoints, npm run average-checkpoints)
     expect(stderr).to.include('averaged 2 checkpoints (steps 6, 8)');
     const config = readModelConfig(modelDir);
     expect(config.info).to.deep.include({ averagedSteps: [6, 8], step: 8 });
+    // The run's model folder supplies what checkpoints do not hold: the corpora and the held-out pairs.
+    const runModel = readModelConfig(path.join(out, 'model'));
+    expect(runModel.info?.corpora).to.be.an('array').with.length.above(0);
+    expect(config.info?.corpora).to.deep.equal(runModel.info?.corpora);
+    expect(stderr).to.include(`recorded in ${path.join(out, 'model')} kept`);
+    expect(readModelTestSet(modelDir, config)).to.deep.equal(
+      readModelTestSet(path.join(out, 'model'), runModel),
+    );
+    // Checkpoints moved away from their run folder: nothing to take, and nothing is claimed.
+    const moved = path.join(dir, 'moved');
+    fs.mkdirSync(moved);
+    fs.copyFileSync(path.join(out, 'step-8.ckpt'), path.join(moved, 'step-8.ckpt'));
+    const alone = await averageCli(path.join(dir, 'model-alone'), [path.join(moved, 'step-8.ckpt')]);
+    expect(alone.stderr).not.to.include('kept');
+    expect(readModelConfig(path.join(dir, 'model-alone')).info?.corpora).to.equal(undefined);
     const translator = Translator.load(modelDir);
     const [result] = translator.translate(['I like tea.'], { beam: 1 });
     expect(result.hypotheses[0].text).to.be.a('string');

@@ -4,11 +4,19 @@
  * Averages the weights of several checkpoints of one run (keep them with `npm run train -- ...
  * --keep-checkpoints 5`) and writes a model directory, as training writes <run>/model. Score it with
  * `npm run -s evaluate -- --model <dir> --split test` against the best single checkpoint's model.
+ * What checkpoints do not hold is taken from the run's own model folder when it is there (see runExtras).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { initBackend } from '../backend/select.js';
-import { saveModelDir } from '../translate/model-dir.js';
+import { Lexicon } from '../lexalign/lexicon.js';
+import {
+  readModelConfig,
+  readModelTestSet,
+  saveModelDir,
+  type SaveModelOptions,
+} from '../translate/model-dir.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { assignWeights, encodeWeights, type WeightDtype } from '../model/weights-io.js';
 import { averageCheckpoints } from '../train/average.js';
@@ -23,6 +31,29 @@ const program = new Command()
     new Option('--dtype <dtype>', 'weights precision').choices(['float32', 'float16']).default('float32'),
   )
   .showHelpAfterError();
+
+/**
+ * What the run's model folder (<run>/model, written by the trainer at its best step) holds and a checkpoint
+ * does not: the corpora with their licences (the page's footer and the model card name them), the held-out
+ * test pairs and the word aligner. They depend on the run's data, not on the step, so the average keeps
+ * them; without the folder it has none of them.
+ */
+function runExtras(checkpoint: string): {
+  from?: string;
+  corpora?: unknown;
+  options: Pick<SaveModelOptions, 'testPairs' | 'lexicon'>;
+} {
+  const dir = path.join(path.dirname(checkpoint), 'model');
+  if (!fs.existsSync(path.join(dir, 'config.json'))) return { options: {} };
+  const config = readModelConfig(dir);
+  const testPairs = readModelTestSet(dir, config);
+  const lexicon = config.lexicon ? Lexicon.load(path.resolve(dir, config.lexicon)) : undefined;
+  return {
+    from: dir,
+    corpora: config.info?.corpora,
+    options: { ...(testPairs && { testPairs }), ...(lexicon && { lexicon }) },
+  };
+}
 
 async function main(): Promise<void> {
   program.parse();
@@ -49,14 +80,24 @@ async function main(): Promise<void> {
     newest.state,
     model.parameterCount(),
   );
+  const extras = runExtras(averaged.newestFile);
   saveModelDir(o.out, model, {
     srcLang: newest.config.srcLang,
     tgtLang: newest.config.tgtLang,
     srcTokenizerFile: newest.srcTokenizerFile,
     tgtTokenizerFile: newest.tgtTokenizerFile,
     dtype: o.dtype,
-    info: { ...info, averagedSteps: averaged.steps },
+    info: {
+      ...info,
+      ...(extras.corpora !== undefined && { corpora: extras.corpora }),
+      averagedSteps: averaged.steps,
+    },
+    ...extras.options,
   });
+  if (extras.from)
+    process.stderr.write(
+      `average-checkpoints: the corpora, held-out test pairs and word aligner recorded in ${extras.from} kept\n`,
+    );
   model.params.dispose();
   process.stderr.write(
     `average-checkpoints: averaged ${files.length} checkpoints (steps ${averaged.steps.join(', ')}) into ${path.join(o.out, 'config.json')}\n`,

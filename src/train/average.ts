@@ -10,6 +10,8 @@ import { type NamedWeights, decodeWeights } from '../model/weights-io.js';
 export interface AveragedCheckpoints {
   /** Header of the checkpoint with the most steps: its config, state and tokenizers describe the result. */
   newest: CheckpointHeader;
+  /** The file of that checkpoint (its run folder may hold the run's model folder). */
+  newestFile: string;
   /** Steps of the averaged checkpoints, ascending. */
   steps: number[];
   weights: NamedWeights[];
@@ -20,7 +22,7 @@ export function averageCheckpoints(files: readonly string[]): AveragedCheckpoint
   if (files.length === 0) throw new Error('no checkpoints to average');
   let sums: { name: string; shape: number[]; sum: Float64Array }[] = [];
   let first: { file: string; header: CheckpointHeader } | undefined;
-  let newest: CheckpointHeader | undefined;
+  let newest: { file: string; header: CheckpointHeader } | undefined;
   const steps: number[] = [];
   for (const file of files) {
     const ck = readCheckpoint(file);
@@ -36,7 +38,7 @@ export function averageCheckpoints(files: readonly string[]): AveragedCheckpoint
       for (let j = 0; j < sum.length; j++) sum[j] += w.values[j];
     });
     steps.push(ck.header.state.step);
-    if (!newest || ck.header.state.step > newest.state.step) newest = ck.header;
+    if (!newest || ck.header.state.step > newest.header.state.step) newest = { file, header: ck.header };
   }
   // Float64 sums, then one rounding to float32: the mean does not depend on the order of the files.
   const weights = sums.map(({ name, shape, sum }) => ({
@@ -44,7 +46,8 @@ export function averageCheckpoints(files: readonly string[]): AveragedCheckpoint
     shape,
     values: Float32Array.from(sum, (x) => x / files.length),
   }));
-  return { newest: newest as CheckpointHeader, steps: steps.sort((a, b) => a - b), weights };
+  const { file: newestFile, header } = newest!;
+  return { newest: header, newestFile, steps: steps.sort((a, b) => a - b), weights };
 }
 
 /** Checkpoints must come from one model: same tensors, shapes and tokenizers as the first file. */
