@@ -39,20 +39,24 @@ const program = new Command()
  * them; without the folder it has none of them.
  */
 function runExtras(checkpoint: string): {
-  from?: string;
+  /** What was found, for the log: "the corpora", "the held-out test pairs", "the word aligner". */
+  kept: string[];
+  from: string;
   corpora?: unknown;
   options: Pick<SaveModelOptions, 'testPairs' | 'lexicon'>;
 } {
-  const dir = path.join(path.dirname(checkpoint), 'model');
-  if (!fs.existsSync(path.join(dir, 'config.json'))) return { options: {} };
-  const config = readModelConfig(dir);
-  const testPairs = readModelTestSet(dir, config);
-  const lexicon = config.lexicon ? Lexicon.load(path.resolve(dir, config.lexicon)) : undefined;
-  return {
-    from: dir,
-    corpora: config.info?.corpora,
-    options: { ...(testPairs && { testPairs }), ...(lexicon && { lexicon }) },
-  };
+  const from = path.join(path.dirname(checkpoint), 'model');
+  if (!fs.existsSync(path.join(from, 'config.json'))) return { kept: [], from, options: {} };
+  const config = readModelConfig(from);
+  const corpora = config.info?.corpora;
+  const testPairs = readModelTestSet(from, config);
+  const lexicon = config.lexicon ? Lexicon.load(path.resolve(from, config.lexicon)) : undefined;
+  const kept = [
+    ...(corpora !== undefined ? ['the corpora'] : []),
+    ...(testPairs ? ['the held-out test pairs'] : []),
+    ...(lexicon ? ['the word aligner'] : []),
+  ];
+  return { kept, from, corpora, options: { ...(testPairs && { testPairs }), ...(lexicon && { lexicon }) } };
 }
 
 async function main(): Promise<void> {
@@ -94,10 +98,8 @@ async function main(): Promise<void> {
     },
     ...extras.options,
   });
-  if (extras.from)
-    process.stderr.write(
-      `average-checkpoints: the corpora, held-out test pairs and word aligner recorded in ${extras.from} kept\n`,
-    );
+  if (extras.kept.length > 0)
+    process.stderr.write(`average-checkpoints: kept ${extras.kept.join(', ')} of ${extras.from}\n`);
   model.params.dispose();
   process.stderr.write(
     `average-checkpoints: averaged ${files.length} checkpoints (steps ${averaged.steps.join(', ')}) into ${path.join(o.out, 'config.json')}\n`,
