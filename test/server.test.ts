@@ -11,7 +11,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../src/server/app.js';
 import { DEFAULT_LIMITS } from '../src/server/validation.js';
-import { loadModelInfo, type ModelInfo } from '../src/server/model-info.js';
+import { loadModelInfo, readMetrics, type ModelInfo } from '../src/server/model-info.js';
 import { CHART_LAYOUTS, lineChart } from '../src/server/chart.js';
 import { InProcessService, ServiceClosedError, type TranslationService } from '../src/server/service.js';
 import { WorkerPool } from '../src/server/pool.js';
@@ -313,6 +313,28 @@ describe('server', function () {
         expect(page).not.to.include('CC-BY');
         expect(page).not.to.include('Tatoeba');
       }
+    });
+
+    it('reads one point per step from metrics.jsonl: the steps a resumed run replays replace the earlier ones', function () {
+      const file = path.join(dir, 'replayed-metrics.jsonl');
+      const lines = [
+        { event: 'train', step: 100, loss: 3 },
+        { event: 'train', step: 200, loss: 2.5 },
+        { event: 'valid', step: 200, validLoss: 2.4, bleu: 10, chrf: 30 },
+        { event: 'train', step: 300, loss: 2.2 },
+        // Killed after step 300, resumed from the step-200 checkpoint: 300 is run again.
+        { event: 'train', step: 300, loss: 2.1 },
+        { event: 'train', step: 400, loss: 2 },
+      ];
+      fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      const m = readMetrics(file)!;
+      expect(m.trainLoss).to.deep.equal([
+        { step: 100, value: 3 },
+        { step: 200, value: 2.5 },
+        { step: 300, value: 2.1 },
+        { step: 400, value: 2 },
+      ]);
+      expect(m.bleu).to.deep.equal([{ step: 200, value: 10 }]);
     });
 
     it('draws loss and validation BLEU curves as inline SVG from metrics.jsonl', async function () {

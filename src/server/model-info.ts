@@ -125,7 +125,11 @@ export function loadModelInfo(service: ServiceInfo): ModelInfo {
   };
 }
 
-/** Parse a trainer metrics log (JSON lines); unknown events and malformed lines are skipped. */
+/**
+ * Parse a trainer metrics log (JSON lines); unknown events and malformed lines are skipped. A run resumed
+ * after a crash replays the steps since its last checkpoint and logs them again: a record at or before a
+ * step already read replaces the points from there on, so each curve has one point per step.
+ */
 export function readMetrics(file: string): TrainingMetrics | undefined {
   let text: string;
   try {
@@ -135,8 +139,9 @@ export function readMetrics(file: string): TrainingMetrics | undefined {
   }
   const m: TrainingMetrics = { trainLoss: [], validLoss: [], bleu: [], chrf: [] };
   const push = (list: MetricPoint[], step: unknown, value: unknown) => {
-    if (typeof step === 'number' && typeof value === 'number' && Number.isFinite(value))
-      list.push({ step, value });
+    if (typeof step !== 'number' || typeof value !== 'number' || !Number.isFinite(value)) return;
+    while (list.length > 0 && list[list.length - 1].step >= step) list.pop();
+    list.push({ step, value });
   };
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
