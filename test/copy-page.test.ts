@@ -120,6 +120,8 @@ describe('copying on the page and in the API', function () {
       scores: [
         { testSet: 'ted.test', bleu: 12.07, chrf: 36.04, beam: 5, sentences: 2994 },
         { testSet: 'news.dev', bleu: 6.98, chrf: 29.11, beam: 5 },
+        // From a several-set evaluate: the short name, as the corpora have it, beside the file.
+        { name: 'news.dev', testSet: '../shared/news.dev.tsv', bleu: 5.1, beam: 1 },
         { testSet: 'test split of ../shared/corpora/tatoeba/eng-spa.tsv (seed 1)', bleu: 33.17, beam: 1 },
         { testSet: 'test split of x.tsv (seed 1)', bleu: 43.2, beam: 5, referencesPerSentence: 'var' },
         { testSet: 'ted.test', bleu: 'NaN' },
@@ -132,6 +134,7 @@ describe('copying on the page and in the API', function () {
       ['split', 'test', 33.17, 'greedy'],
       ['split', 'test', 43.2, 'beam 5, all references'],
       ['news.dev', 'validation', 6.98, 'beam 5'],
+      ['news.dev', 'validation', 5.1, 'greedy'],
       ['news.dev', 'validation', 5.39, 'greedy'],
     ]);
     const page = await request(app).get('/model').expect(200);

@@ -297,8 +297,8 @@ describe('scoreRecords (what export-model --scores keeps from an evaluate --json
         'x',
       ),
     ).to.deep.equal([
-      { bleu: 30.1, testSet: 'a.tsv', model: 'm' },
-      { bleu: 12, testSet: 'b.tsv', model: 'm' },
+      { name: 'a', bleu: 30.1, testSet: 'a.tsv', model: 'm' },
+      { name: 'b', bleu: 12, testSet: 'b.tsv', model: 'm' },
     ]);
     expect(() => scoreRecords([1, 2], 'list.json')).to.throw(
       'list.json: not an evaluate --json output (expected an object)',

@@ -88,15 +88,18 @@ function formatTable(o: ReportOptions, dir: string, results: readonly SetResult[
 
 /**
  * The records of one `evaluate --json` output, one per test set, each naming its model: one set prints
- * its record, several print { model, sets: { name: record } }. `export-model --scores` keeps records in
- * this flat form, which the model page reads (src/server/pages.ts, scoreRows).
+ * its record, several print { model, sets: { name: record } }, and each record then also gets its `name`
+ * (the short one the table and the corpora use, where `testSet` is the file). `export-model --scores`
+ * keeps records in this flat form, which the model page reads (src/server/pages.ts, scoreRows).
  */
 export function scoreRecords(report: unknown, file: string): Record<string, unknown>[] {
   const isRecord = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isRecord(report)) throw new Error(`${file}: not an evaluate --json output (expected an object)`);
   if (!isRecord(report.sets)) return [report];
-  const records = Object.values(report.sets).filter(isRecord);
+  const records = Object.entries(report.sets).filter((e): e is [string, Record<string, unknown>] =>
+    isRecord(e[1]),
+  );
   if (records.length === 0) throw new Error(`${file}: "sets" holds no scores`);
-  return records.map((r) => ({ ...r, model: report.model }));
+  return records.map(([name, r]) => ({ name, ...r, model: report.model }));
 }

@@ -138,7 +138,8 @@ export function scoreRows(i: Record<string, unknown>): ScoreRow[] {
   for (const sc of (Array.isArray(i.scores) ? i.scores : []).map(record)) {
     const bleu = finite(sc?.bleu);
     if (!sc || bleu === undefined || typeof sc.testSet !== 'string') continue;
-    const set = SPLIT_SET.test(sc.testSet) ? 'split' : sc.testSet;
+    // A record of a several-set evaluate has the set's short name beside the file (scoreRecords).
+    const set = SPLIT_SET.test(sc.testSet) ? 'split' : typeof sc.name === 'string' ? sc.name : sc.testSet;
     const how = searchLabel(finite(sc.beam), sc.referencesPerSentence);
     if (rows.some((r) => r.set === set && r.how === how)) continue;
     // 'split' here is the corpus's held-out test part; the validation part is also named 'split' in corpora.
