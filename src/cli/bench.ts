@@ -157,12 +157,11 @@ async function main(): Promise<void> {
     : [auto.name, ...(auto.name === 'cpu' ? [] : ['cpu' as const])];
   const configs = o.configs.split(',') as ConfigName[];
   // Resolved once, before the data work: an unknown name or an unreadable shipped model fails at once.
-  const dimsOf = new Map(configs.map((c) => [c, benchConfig(c)]));
+  const resolved = configs.map((config) => ({ config, dims: benchConfig(config) }));
   const data = await loadExamples(log);
   const rows: Row[] = [];
   const profiles: string[] = [];
-  for (const config of configs) {
-    const dims = dimsOf.get(config)!;
+  for (const { config, dims } of resolved) {
     const sharing = dims.sharedTiedCopy
       ? ({ tieEmbeddings: 'all', copyAttention: true } as const)
       : undefined;

@@ -2,6 +2,7 @@
  * What `evaluate --model` prints: for one test set sacrebleu's lines (signatures included) and the speed,
  * for several one row per set and the signatures once; with `json`, exactly one JSON object.
  */
+import { isRecord } from '../util/records.js';
 import type { SearchOptions, SetResult } from './model.js';
 
 export interface ReportOptions extends SearchOptions {
@@ -93,8 +94,6 @@ function formatTable(o: ReportOptions, dir: string, results: readonly SetResult[
  * keeps records in this flat form, which the model page reads (src/server/pages.ts, scoreRows).
  */
 export function scoreRecords(report: unknown, file: string): Record<string, unknown>[] {
-  const isRecord = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isRecord(report)) throw new Error(`${file}: not an evaluate --json output (expected an object)`);
   if (!isRecord(report.sets)) return [report];
   const records = Object.entries(report.sets).filter((e): e is [string, Record<string, unknown>] =>

@@ -12,6 +12,7 @@ import { finite, formatDuration } from './format.js';
 import { corporaOf, linkableSource, type ModelInfo } from './model-info.js';
 import { parseCheckForm, parseFormRequest, requireContentType, type Limits } from './validation.js';
 import { checkResult, pageResult, type CheckResult, type PageResult } from './view-model.js';
+import { isRecord } from '../util/records.js';
 
 interface FormState {
   text: string;
@@ -115,8 +116,7 @@ function searchLabel(beam: number | undefined, refs: unknown): string {
  */
 export function scoreRows(i: Record<string, unknown>): ScoreRow[] {
   const rows: ScoreRow[] = [];
-  const record = (v: unknown): Record<string, unknown> | undefined =>
-    v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const record = (v: unknown): Record<string, unknown> | undefined => (isRecord(v) ? v : undefined);
   // `tests` and `validation` hold { sets: { name: { bleu, chrf, sentences } } }.
   const setRows = (v: unknown, role: ScoreRow['role'], how: string): ScoreRow[] => {
     const s = record(record(v)?.sets) ?? {};
@@ -138,12 +138,13 @@ export function scoreRows(i: Record<string, unknown>): ScoreRow[] {
   for (const sc of (Array.isArray(i.scores) ? i.scores : []).map(record)) {
     const bleu = finite(sc?.bleu);
     if (!sc || bleu === undefined || typeof sc.testSet !== 'string') continue;
-    // A record of a several-set evaluate has the set's short name beside the file (scoreRecords).
-    const set = SPLIT_SET.test(sc.testSet) ? 'split' : typeof sc.name === 'string' ? sc.name : sc.testSet;
+    // The corpus's held-out test part; its validation part is also named 'split' in corpora. A record of a
+    // several-set evaluate has the set's short name beside the file (scoreRecords).
+    const testSplit = SPLIT_SET.test(sc.testSet);
+    const set = testSplit ? 'split' : typeof sc.name === 'string' ? sc.name : sc.testSet;
     const how = searchLabel(finite(sc.beam), sc.referencesPerSentence);
     if (rows.some((r) => r.set === set && r.how === how)) continue;
-    // 'split' here is the corpus's held-out test part; the validation part is also named 'split' in corpora.
-    const role = set !== 'split' && validNames.has(set) ? 'validation' : 'test';
+    const role = !testSplit && validNames.has(set) ? 'validation' : 'test';
     recorded.push({ set, role, bleu, chrf: finite(sc.chrf), sentences: finite(sc.sentences), how });
   }
   // Stable sort: the tests before the validation files, each in the order they were recorded.

@@ -6,6 +6,7 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { normalizeText } from '../data/readers.js';
+import { isRecord } from '../util/records.js';
 import { HttpError } from './errors.js';
 
 export interface Limits {
@@ -109,7 +110,7 @@ function isInt(v: unknown): v is number {
 
 /** Validate a /api/translate body; errors name the field and, for limits, the limit. */
 export function parseApiRequest(body: unknown, limits: Limits): ApiRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  if (!isRecord(body)) {
     throw new HttpError(
       400,
       'invalid_body',
@@ -249,7 +250,7 @@ function pairText(v: unknown, field: 'source' | 'target', limits: Limits): strin
 
 /** Validate a /api/align body: { source, target, pretokenized? }. */
 export function parseAlignRequest(body: unknown, limits: Limits): AlignRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  if (!isRecord(body)) {
     throw new HttpError(
       400,
       'invalid_body',
